@@ -1,0 +1,387 @@
+//! Loading a contract file: bytes -> YAML -> variables -> typed model, with diagnostics.
+
+use std::path::Path;
+
+use serde_path_to_error::Segment;
+use serde_yaml::Value;
+
+use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::model::Contract;
+use crate::spans::{Pos, Seg, SpanIndex, pointer};
+use crate::validate;
+
+/// The ODCS versions lakegate reads.
+pub const SUPPORTED_API_VERSIONS: [&str; 5] = ["v3.0.0", "v3.0.1", "v3.0.2", "v3.1.0", "v3.2.0"];
+
+/// A contract that parsed, with what is needed to point back into its source.
+#[derive(Debug, Clone)]
+pub struct LoadedContract {
+    /// The file, as the user named it.
+    pub file: String,
+    /// The file's text.
+    pub source: String,
+    /// The typed document (variables expanded).
+    pub contract: Contract,
+    /// Where every node of the document stands.
+    pub spans: SpanIndex,
+}
+
+impl LoadedContract {
+    /// The position of the node at the JSON pointer `ptr` (or its nearest ancestor).
+    pub fn locate(&self, ptr: &str) -> Pos {
+        self.spans.locate(ptr)
+    }
+}
+
+/// What loading one file gave: the contract when it parsed, and every diagnostic.
+#[derive(Debug, Clone, Default)]
+pub struct LoadResult {
+    /// The contract, when the document is a structurally valid contract (semantic errors
+    /// may still be among the diagnostics).
+    pub contract: Option<LoadedContract>,
+    /// Errors and warnings, sorted.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The file's text, when it could be read as UTF-8 (for rendering diagnostics).
+    pub source: Option<String>,
+}
+
+impl LoadResult {
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == crate::Severity::Error)
+    }
+}
+
+/// Reads and validates the contract at `path`, expanding variables from the environment.
+pub fn load_file(path: &Path) -> LoadResult {
+    let display = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => load_bytes(&display, &bytes, &|name| std::env::var(name).ok()),
+        Err(e) => LoadResult {
+            diagnostics: vec![Diagnostic::file_error("io-error", &display, format!("cannot read `{display}`: {e}"))],
+            ..LoadResult::default()
+        },
+    }
+}
+
+/// Validates a contract given as bytes; `lookup` resolves `${VAR}` variables.
+pub fn load_bytes(file: &str, bytes: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> LoadResult {
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let ok = &bytes[..e.valid_up_to()];
+            let line = ok.iter().filter(|b| **b == b'\n').count() + 1;
+            let line_start = ok.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+            let column = String::from_utf8_lossy(&ok[line_start..]).chars().count() + 1;
+            let d = Diagnostic::error("not-utf8", file, Pos { line, column }, "the file is not valid UTF-8")
+                .with_help(format!("byte {} starts an invalid sequence; contracts are UTF-8 YAML", e.valid_up_to()));
+            return LoadResult { diagnostics: vec![d], ..LoadResult::default() };
+        }
+    };
+    let mut result = load_str(file, text, lookup);
+    result.source = Some(text.to_owned());
+    result
+}
+
+/// Validates a contract given as text.
+pub fn load_str(file: &str, text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> LoadResult {
+    let mut diags = Vec::new();
+    let contract = parse(file, text, lookup, &mut diags);
+    crate::diagnostic::sort(&mut diags);
+    LoadResult { contract, diagnostics: diags, source: Some(text.to_owned()) }
+}
+
+fn parse(
+    file: &str,
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<LoadedContract> {
+    let stripped = text.trim_start_matches('\u{feff}');
+    if stripped.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#') || l.trim() == "---") {
+        diags.push(
+            Diagnostic::file_error("empty-file", file, "the file is empty: no contract in it")
+                .with_help("a contract starts with `apiVersion: v3.1.0` and `kind: DataContract`"),
+        );
+        return None;
+    }
+    let mut value: Value = match serde_yaml::from_str(stripped) {
+        Ok(v) => v,
+        Err(e) if e.to_string().contains("duplicate entry") => {
+            let spans = SpanIndex::build(stripped);
+            let (pos, len, key) = spans
+                .duplicate_keys()
+                .first()
+                .map_or((Pos { line: 1, column: 1 }, 1, "?".to_owned()), |(p, pos, len)| {
+                    (*pos, *len, p.rsplit('/').next().unwrap_or("?").to_owned())
+                });
+            diags.push(
+                Diagnostic::error(
+                    "duplicate-key",
+                    file,
+                    pos,
+                    format!("key `{key}` is written twice in the same mapping"),
+                )
+                .with_len(len)
+                .with_help("YAML keeps one value per key: remove one of them"),
+            );
+            return None;
+        }
+        Err(e) => {
+            let pos = e.location().map_or(Pos { line: 1, column: 1 }, |l| Pos { line: l.line(), column: l.column() });
+            let msg = e.to_string();
+            // serde_yaml appends " at line X column Y"; the location is shown separately.
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            diags.push(Diagnostic::error("yaml-syntax", file, pos, format!("invalid YAML: {msg}")));
+            return None;
+        }
+    };
+    let spans = SpanIndex::build(stripped);
+    if !is_contract(file, &value, &spans, diags) {
+        return None;
+    }
+    for unset in crate::vars::expand(&mut value, lookup) {
+        let ptr = pointer(&unset.path);
+        let (pos, len) = spans.get(&ptr).map_or((spans.locate(&ptr), 1), |n| n.value);
+        diags.push(
+            Diagnostic::error(
+                "undefined-variable",
+                file,
+                pos,
+                format!("variable `{}` is not set and has no default", unset.name),
+            )
+            .with_len(len)
+            .with_help(format!("set `{0}` in the environment, or write `${{{0}:-default}}`", unset.name)),
+        );
+    }
+    let contract: Contract = match serde_path_to_error::deserialize(value.clone()) {
+        Ok(c) => c,
+        Err(e) => {
+            diags.push(serde_error(file, &value, &spans, e));
+            return None;
+        }
+    };
+    let loaded = LoadedContract { file: file.to_owned(), source: text.to_owned(), contract, spans };
+    diags.extend(validate::validate(&loaded, &value));
+    Some(loaded)
+}
+
+/// Rejects documents that are not ODCS contracts before any detailed validation.
+fn is_contract(file: &str, value: &Value, spans: &SpanIndex, diags: &mut Vec<Diagnostic>) -> bool {
+    let Value::Mapping(map) = value else {
+        diags.push(
+            Diagnostic::error(
+                "not-a-contract",
+                file,
+                Pos { line: 1, column: 1 },
+                "not an ODCS contract: the document is not a mapping",
+            )
+            .with_help("a contract starts with `apiVersion: v3.1.0` and `kind: DataContract`"),
+        );
+        return false;
+    };
+    let kind = map.get("kind");
+    let api = map.get("apiVersion");
+    if kind.is_none() && api.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "not-a-contract",
+                file,
+                Pos { line: 1, column: 1 },
+                "not an ODCS contract: `kind` and `apiVersion` are missing",
+            )
+            .with_help("a contract starts with `apiVersion: v3.1.0` and `kind: DataContract`"),
+        );
+        return false;
+    }
+    let mut ok = true;
+    match kind {
+        Some(Value::String(k)) if k == "DataContract" => {}
+        Some(k) => {
+            let (pos, len) = spans.get("/kind").map_or((Pos { line: 1, column: 1 }, 1), |n| n.value);
+            let shown = serde_yaml::to_string(k).unwrap_or_default().trim().to_owned();
+            diags.push(
+                Diagnostic::error("not-a-contract", file, pos, format!("`kind` is `{shown}`, not `DataContract`"))
+                    .with_len(len)
+                    .with_help("lakegate reads data contracts: `kind: DataContract`"),
+            );
+            ok = false;
+        }
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    "missing-key",
+                    file,
+                    Pos { line: 1, column: 1 },
+                    "missing key `kind` in the contract",
+                )
+                .with_help("add `kind: DataContract`"),
+            );
+            ok = false;
+        }
+    }
+    match api {
+        Some(Value::String(v)) if SUPPORTED_API_VERSIONS.contains(&v.as_str()) => {}
+        Some(v) => {
+            let (pos, len) = spans.get("/apiVersion").map_or((Pos { line: 1, column: 1 }, 1), |n| n.value);
+            let shown = serde_yaml::to_string(v).unwrap_or_default().trim().to_owned();
+            let mut d = Diagnostic::error(
+                "unsupported-api-version",
+                file,
+                pos,
+                format!("apiVersion `{shown}` is not supported: lakegate reads ODCS v3.0.0 to v3.2.0"),
+            )
+            .with_len(len);
+            d = match did_you_mean(&shown, SUPPORTED_API_VERSIONS) {
+                Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                None => d.with_help(format!("use one of {}", SUPPORTED_API_VERSIONS.join(", "))),
+            };
+            diags.push(d);
+            ok = false;
+        }
+        None => {
+            diags.push(
+                Diagnostic::error(
+                    "missing-key",
+                    file,
+                    Pos { line: 1, column: 1 },
+                    "missing key `apiVersion` in the contract",
+                )
+                .with_help("add `apiVersion: v3.1.0`"),
+            );
+            ok = false;
+        }
+    }
+    ok
+}
+
+/// Turns a serde error (with its path) into a located diagnostic.
+fn serde_error(
+    file: &str,
+    root: &Value,
+    spans: &SpanIndex,
+    e: serde_path_to_error::Error<serde_yaml::Error>,
+) -> Diagnostic {
+    let mut path: Vec<Seg> = e
+        .path()
+        .iter()
+        .filter_map(|s| match s {
+            Segment::Seq { index } => Some(Seg::Index(*index)),
+            Segment::Map { key } => Some(Seg::Key(key.clone())),
+            Segment::Enum { .. } | Segment::Unknown => None,
+        })
+        .collect();
+    let msg = e.inner().to_string();
+    let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+    let expected = backticked_after(&msg, "expected one of");
+    if let Some(name) = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {
+        if path.last() != Some(&Seg::Key(name.to_owned())) {
+            path.push(Seg::Key(name.to_owned()));
+        }
+        let ptr = pointer(&path);
+        let ctx = describe(root, &path[..path.len() - 1]);
+        let (pos, len) = spans.key(&ptr).unwrap_or((spans.locate(&ptr), name.chars().count()));
+        let d = Diagnostic::error("unknown-key", file, pos, format!("unknown key `{name}` in {ctx}")).with_len(len);
+        return match did_you_mean(name, expected.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("allowed keys here: {}", expected.join(", "))),
+        };
+    }
+    if let Some(name) = msg.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+        let ptr = pointer(&path);
+        let ctx = describe(root, &path);
+        let pos = spans.locate(&ptr);
+        return Diagnostic::error("missing-key", file, pos, format!("missing key `{name}` in {ctx}"))
+            .with_help(format!("add `{name}:` to {ctx}"));
+    }
+    let ptr = pointer(&path);
+    let (pos, len) = spans.get(&ptr).map_or((spans.locate(&ptr), 1), |n| n.value);
+    let key = match path.last() {
+        Some(Seg::Key(k)) => format!("`{k}`"),
+        Some(Seg::Index(i)) => format!("item {i}"),
+        None => "the document".to_owned(),
+    };
+    let ctx = describe(root, path.get(..path.len().saturating_sub(1)).unwrap_or(&[]));
+    if let Some(variant) = msg.strip_prefix("unknown variant `").and_then(|r| r.split('`').next()) {
+        let d = Diagnostic::error("invalid-value", file, pos, format!("invalid value `{variant}` for {key} in {ctx}"))
+            .with_len(len);
+        return match did_you_mean(variant, expected.iter().map(String::as_str)) {
+            Some(s) => d.with_help(format!("did you mean `{s}`?")),
+            None => d.with_help(format!("expected one of: {}", expected.join(", "))),
+        };
+    }
+    let detail = msg.strip_prefix("invalid type: ").unwrap_or(&msg);
+    Diagnostic::error("invalid-type", file, pos, format!("wrong type for {key} in {ctx}: {detail}"))
+        .with_len(len)
+        .with_help("see `lakegate schema` for the type of every key")
+}
+
+/// The backticked words after `marker` in a serde message.
+fn backticked_after(msg: &str, marker: &str) -> Vec<String> {
+    msg.split_once(marker)
+        .map(|(_, rest)| rest.split('`').skip(1).step_by(2).map(str::to_owned).collect())
+        .unwrap_or_default()
+}
+
+/// A human name for the node at `path`: "property `order_id`", "schema object `orders`", ...
+pub fn describe(root: &Value, path: &[Seg]) -> String {
+    let mut label = "the contract".to_owned();
+    let mut node = root;
+    let mut parent_key: Option<&str> = None;
+    for seg in path {
+        let next = match (seg, node) {
+            (Seg::Key(k), Value::Mapping(m)) => m.get(k.as_str()),
+            (Seg::Index(i), Value::Sequence(s)) => s.get(*i),
+            _ => None,
+        };
+        let Some(next) = next else { break };
+        let name_of = |key: &str| next.get(key).and_then(Value::as_str).map(str::to_owned);
+        match (seg, parent_key) {
+            (Seg::Index(i), Some("servers")) => {
+                label = name_of("server").map_or(format!("server #{}", i + 1), |n| format!("server `{n}`"))
+            }
+            (Seg::Index(i), Some("schema")) => {
+                label = name_of("name").map_or(format!("schema object #{}", i + 1), |n| format!("schema object `{n}`"))
+            }
+            (Seg::Index(i), Some("properties")) => {
+                label = name_of("name").map_or(format!("property #{} of {label}", i + 1), |n| format!("property `{n}`"))
+            }
+            (Seg::Index(i), Some("quality")) => {
+                label = name_of("id")
+                    .map_or(format!("quality rule #{} of {label}", i + 1), |n| format!("quality rule `{n}`"))
+            }
+            (Seg::Index(i), Some("slaProperties")) => {
+                label = name_of("id")
+                    .or_else(|| name_of("property"))
+                    .map_or(format!("SLA #{}", i + 1), |n| format!("SLA `{n}`"))
+            }
+            (Seg::Index(i), Some("relationships")) => label = format!("relationship #{} of {label}", i + 1),
+            (Seg::Index(i), Some("customProperties")) => label = format!("custom property #{} of {label}", i + 1),
+            (Seg::Index(i), Some("members")) | (Seg::Index(i), Some("team")) => {
+                label = format!("team member #{}", i + 1)
+            }
+            (Seg::Index(i), Some("roles")) => label = format!("role #{}", i + 1),
+            (Seg::Index(i), Some("support")) => label = format!("support channel #{}", i + 1),
+            (Seg::Index(i), Some("authoritativeDefinitions")) => {
+                label = format!("authoritative definition #{} of {label}", i + 1)
+            }
+            (Seg::Key(k), _)
+                if matches!(k.as_str(), "logicalTypeOptions" | "items" | "map" | "arguments" | "implementation") =>
+            {
+                label = format!("`{k}` of {label}")
+            }
+            (Seg::Key(k), _)
+                if matches!(k.as_str(), "team" | "description" | "price" | "context") && parent_key.is_none() =>
+            {
+                label = format!("`{k}`")
+            }
+            _ => {}
+        }
+        parent_key = match seg {
+            Seg::Key(k) => Some(k.as_str()),
+            Seg::Index(_) => None,
+        };
+        node = next;
+    }
+    label
+}

@@ -1,0 +1,123 @@
+//! ODCS v3.2.0 variables: `${VAR}` and `${VAR:-default}` in string values.
+//!
+//! Expansion happens on parsed string values (never on the raw text), so a variable can
+//! neither inject YAML structure nor shift the source positions of diagnostics.
+//! `$${` writes a literal `${`.
+
+use serde_yaml::Value;
+
+use crate::spans::Seg;
+
+/// A variable that is used but not set and has no default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsetVariable {
+    /// The variable's name.
+    pub name: String,
+    /// Where it is used.
+    pub path: Vec<Seg>,
+}
+
+/// Expands variables in every string of `value`, looking names up with `lookup`.
+pub fn expand(value: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<UnsetVariable> {
+    let mut unset = Vec::new();
+    let mut path = Vec::new();
+    walk(value, lookup, &mut path, &mut unset);
+    unset
+}
+
+fn walk(v: &mut Value, lookup: &dyn Fn(&str) -> Option<String>, path: &mut Vec<Seg>, unset: &mut Vec<UnsetVariable>) {
+    match v {
+        Value::String(s) if s.contains('$') => match expand_str(s, lookup) {
+            Ok(out) => *s = out,
+            Err(names) => unset.extend(names.into_iter().map(|name| UnsetVariable { name, path: path.clone() })),
+        },
+        Value::Sequence(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                path.push(Seg::Index(i));
+                walk(item, lookup, path, unset);
+                path.pop();
+            }
+        }
+        Value::Mapping(map) => {
+            for (k, item) in map.iter_mut() {
+                path.push(Seg::Key(k.as_str().unwrap_or("?").to_owned()));
+                walk(item, lookup, path, unset);
+                path.pop();
+            }
+        }
+        Value::Tagged(t) => walk(&mut t.value, lookup, path, unset),
+        _ => {}
+    }
+}
+
+/// Expands one string; on failure returns the names of the unset variables.
+pub fn expand_str(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, Vec<String>> {
+    let mut out = String::with_capacity(s.len());
+    let mut missing = Vec::new();
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if let Some(tail) = after.strip_prefix("${") {
+            out.push_str("${");
+            rest = tail;
+        } else if let Some(body_start) = after.strip_prefix('{') {
+            match body_start.find('}') {
+                Some(end) => {
+                    let body = &body_start[..end];
+                    let (name, default) = match body.split_once(":-") {
+                        Some((n, d)) => (n, Some(d)),
+                        None => (body, None),
+                    };
+                    match (lookup(name), default) {
+                        (Some(v), _) => out.push_str(&v),
+                        (None, Some(d)) => out.push_str(d),
+                        (None, None) => missing.push(name.to_owned()),
+                    }
+                    rest = &body_start[end + 1..];
+                }
+                None => {
+                    out.push_str("${");
+                    rest = body_start;
+                }
+            }
+        } else {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    if missing.is_empty() { Ok(out) } else { Err(missing) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(name: &str) -> Option<String> {
+        match name {
+            "BUCKET" => Some("acme-lake".into()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn expands_set_variables_and_defaults() {
+        assert_eq!(expand_str("s3://${BUCKET}/gold", &env).as_deref(), Ok("s3://acme-lake/gold"));
+        assert_eq!(expand_str("${ENV:-dev}-${BUCKET}", &env).as_deref(), Ok("dev-acme-lake"));
+        assert_eq!(expand_str("x${EMPTY:-d}y", &env).as_deref(), Ok("xy"));
+        assert_eq!(expand_str("price $5 and $${LITERAL}", &env).as_deref(), Ok("price $5 and ${LITERAL}"));
+        assert_eq!(expand_str("unterminated ${BUCKET", &env).as_deref(), Ok("unterminated ${BUCKET"));
+    }
+
+    #[test]
+    fn reports_unset_variables_with_their_path() {
+        assert_eq!(expand_str("${A}/${B:-b}/${C}", &env), Err(vec!["A".to_owned(), "C".to_owned()]));
+        let mut v: Value = serde_yaml::from_str("servers:\n  - path: ${LAKE_ROOT}/x\n").expect("yaml");
+        let unset = expand(&mut v, &env);
+        assert_eq!(unset.len(), 1);
+        assert_eq!(unset[0].name, "LAKE_ROOT");
+        assert_eq!(unset[0].path, vec![Seg::Key("servers".into()), Seg::Index(0), Seg::Key("path".into())]);
+    }
+}

@@ -1,0 +1,21 @@
+//! Logging on stderr with `tracing`: `-v`/`-q`, or a `LAKEGATE_LOG` filter.
+
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber. `LAKEGATE_LOG` (e.g. `lakegate_engine=debug`) wins over flags.
+pub fn init(verbose: u8, quiet: bool) {
+    let level = match (quiet, verbose) {
+        (true, _) => "error",
+        (false, 0) => "warn",
+        (false, 1) => "info",
+        (false, 2) => "debug",
+        (false, _) => "trace",
+    };
+    let filter = EnvFilter::try_from_env("LAKEGATE_LOG").unwrap_or_else(|_| EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

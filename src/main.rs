@@ -1,0 +1,59 @@
+//! lakegate: checks ODCS v3 data contracts against lake data and gates CI.
+//!
+//! Exit codes (stable, documented in the README):
+//! 0 success; 1 a contract is broken; 2 invalid contract, configuration or usage;
+//! 3 a check could not be evaluated; 101 internal error; 130 interrupted.
+
+mod cli;
+mod lint_cmd;
+mod logging;
+mod schema_cmd;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Exit code: everything passed (warnings allowed).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: at least one check at or above `--fail-on` failed.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: invalid contract, configuration or usage.
+pub const EXIT_INVALID: u8 = 2;
+/// Exit code: a check could not be evaluated (data missing or unreadable).
+pub const EXIT_ERRORED: u8 = 3;
+/// Exit code: internal error (a bug in lakegate).
+pub const EXIT_INTERNAL: u8 = 101;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_INVALID } else { EXIT_OK };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    logging::init(cli.verbose, cli.quiet);
+    let result = match cli.command {
+        cli::Command::Lint(args) => lint_cmd::run(&args),
+        cli::Command::Schema(args) => schema_cmd::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
+        Err(e) => {
+            let mut err = std::io::stderr().lock();
+            let _ = writeln!(err, "error: {e}");
+            for cause in e.chain().skip(1) {
+                let _ = writeln!(err, "  Caused by: {cause}");
+            }
+            ExitCode::from(EXIT_INVALID)
+        }
+    }
+}
+
+/// A closed stdout (`lakegate lint | head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
+}

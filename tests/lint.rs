@@ -1,0 +1,193 @@
+//! `lakegate lint` and the contract model on real files: the project's own valid and invalid
+//! corpora, the official ODCS examples (from ../shared when present), round trips, and
+//! hostile bytes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use lakegate_contract::{Severity, load_bytes, load_file};
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{dir}: {e}"))
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    v.sort();
+    v
+}
+
+fn shared_examples() -> Vec<PathBuf> {
+    let root = Path::new("../shared/odcs");
+    if !root.exists() {
+        eprintln!("../shared/odcs not found: official examples not tested");
+        return Vec::new();
+    }
+    let mut v = Vec::new();
+    for dir in ["examples", "examples-v3.2.0-dev"] {
+        v.extend(files(&format!("../shared/odcs/{dir}")));
+    }
+    v.push(root.join("reference-orders.odcs.yaml"));
+    v
+}
+
+fn lakegate(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate")).args(args).output().expect("run lakegate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Every invalid contract fails with an error pointing into the file; the rendered
+/// diagnostics are snapshot-tested (file:line:col, message, caret, help).
+#[test]
+fn invalid_corpus_is_rejected_with_located_diagnostics() {
+    let corpus = files("tests/contracts/invalid");
+    assert!(corpus.len() >= 25, "the negative corpus has {} files", corpus.len());
+    for path in corpus {
+        let r = load_file(&path);
+        assert!(r.has_errors(), "{} should not lint clean", path.display());
+        let first = r.diagnostics.iter().find(|d| d.severity == Severity::Error).expect("an error");
+        assert_eq!(first.file, path.display().to_string());
+        let rendered: String =
+            r.diagnostics.iter().map(|d| d.render(r.source.as_deref())).collect::<Vec<_>>().join("\n");
+        let name = path.file_stem().expect("stem").to_string_lossy().into_owned();
+        insta::assert_snapshot!(name, rendered);
+    }
+}
+
+#[test]
+fn project_valid_contracts_lint_clean() {
+    for path in files("tests/contracts/valid") {
+        let r = load_file(&path);
+        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        assert!(r.contract.is_some());
+    }
+}
+
+#[test]
+fn official_examples_lint_clean_and_round_trip() {
+    for path in shared_examples() {
+        let r = load_file(&path);
+        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
+        let c = r.contract.expect("parsed").contract;
+        let yaml = serde_yaml::to_string(&c).expect("serialize");
+        let again = load_bytes("roundtrip.yaml", yaml.as_bytes(), &|_| None);
+        assert!(!again.has_errors(), "{}: {:#?}", path.display(), again.diagnostics);
+        assert_eq!(again.contract.expect("reparsed").contract, c, "{}", path.display());
+    }
+}
+
+/// The round trip keeps what the standard does not type (custom values, examples).
+#[test]
+fn round_trip_keeps_open_values() {
+    let src = "apiVersion: v3.1.0\nkind: DataContract\nid: rt\nversion: 1.0.0\n\
+               customProperties:\n  - property: nested\n    value: {a: [1, 2.5, null, true], b: text}\n\
+               schema:\n  - name: t\n    properties:\n      - name: c\n        logicalType: string\n        examples: [x, 1, {k: v}]\n";
+    let r = load_bytes("rt.yaml", src.as_bytes(), &|_| None);
+    let c = r.contract.expect("parsed").contract;
+    let yaml = serde_yaml::to_string(&c).expect("serialize");
+    assert!(yaml.contains("2.5"), "{yaml}");
+    let again = load_bytes("rt2.yaml", yaml.as_bytes(), &|_| None).contract.expect("reparsed").contract;
+    assert_eq!(again, c);
+}
+
+#[test]
+fn variables_expand_from_the_environment_or_default() {
+    let src = std::fs::read("tests/contracts/valid/v320-variables-enum-map.odcs.yaml").expect("fixture");
+    let set = |n: &str| (n == "LAKE_ROOT").then(|| "/data/lake".to_owned());
+    let c = load_bytes("v.yaml", &src, &set).contract.expect("parsed").contract;
+    assert_eq!(c.name.as_deref(), Some("listings"), "default applies when unset");
+    let servers = c.servers.expect("servers");
+    assert_eq!(servers[0].path.as_deref(), Some("/data/lake/{model}/*.parquet"));
+    let unset =
+        load_bytes("v.yaml", b"apiVersion: v3.2.0\nkind: DataContract\nid: x\nversion: '1'\nname: ${NOPE}\n", &|_| {
+            None
+        });
+    let d = &unset.diagnostics[0];
+    assert_eq!((d.code, d.line, d.column), ("undefined-variable", 5, 7));
+    assert!(d.message.contains("`NOPE`"));
+}
+
+/// Random, truncated and binary inputs produce diagnostics, never a panic.
+#[test]
+fn hostile_bytes_never_panic() {
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    let reference = std::fs::read("tests/contracts/valid/v320-variables-enum-map.odcs.yaml").expect("fixture");
+    for cut in (0..reference.len()).step_by(7) {
+        inputs.push(reference[..cut].to_vec());
+    }
+    // A deterministic xorshift stream of bytes, and of YAML-ish characters.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let alphabet = b"ab:- \n[]{}'\"#&*!|>%@`,?\t0.~$";
+    for len in [1usize, 2, 5, 17, 64, 300, 2048] {
+        let mut raw = Vec::new();
+        let mut text = Vec::new();
+        for _ in 0..len {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            raw.push((x & 0xff) as u8);
+            text.push(alphabet[(x % alphabet.len() as u64) as usize]);
+        }
+        inputs.push(raw);
+        inputs.push(text);
+    }
+    inputs.push(b"apiVersion: v3.1.0\nkind: DataContract\n&a [*a, *a]: 1\n".to_vec());
+    inputs.push(b"apiVersion: !!binary AAAA\nkind: DataContract\n".to_vec());
+    for input in inputs {
+        let r = load_bytes("fuzz.yaml", &input, &|_| None);
+        if r.contract.is_none() {
+            assert!(r.has_errors(), "no contract and no error for {:?}", String::from_utf8_lossy(&input));
+        }
+    }
+}
+
+#[test]
+fn cli_lint_exit_codes_and_formats() {
+    let (code, out, _) = lakegate(&["lint", "tests/contracts/valid"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("2 file(s), 2 valid, 0 invalid"), "{out}");
+
+    let (code, out, _) = lakegate(&["lint", "tests/contracts/invalid/02-unknown-property-key.yaml"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("error[unknown-key]: unknown key `requird` in property `order_id`"), "{out}");
+    assert!(out.contains("--> tests/contracts/invalid/02-unknown-property-key.yaml:10:9"), "{out}");
+    assert!(out.contains("help: did you mean `required`?"), "{out}");
+
+    let (code, out, _) =
+        lakegate(&["lint", "--format", "json", "tests/contracts/invalid/02-unknown-property-key.yaml"]);
+    assert_eq!(code, 2);
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let d = &doc["files"][0]["diagnostics"][0];
+    assert_eq!(d["code"], "unknown-key");
+    assert_eq!(d["severity"], "error");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(10), Some(9)));
+    assert_eq!(d["help"], "did you mean `required`?");
+
+    let (code, out, _) = lakegate(&["lint", "does/not/exist.yaml"]);
+    assert_eq!(code, 2);
+    assert!(out.contains("`does/not/exist.yaml` does not exist"), "{out}");
+
+    let (code, _, err) = lakegate(&["lint", "--bogus"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn cli_schema_prints_a_json_schema_of_the_model() {
+    let (code, out, _) = lakegate(&["schema"]);
+    assert_eq!(code, 0);
+    let schema: serde_json::Value = serde_json::from_str(&out).expect("json");
+    assert_eq!(schema["properties"]["apiVersion"]["type"], "string");
+    assert_eq!(schema["additionalProperties"], false);
+    let required = schema["required"].as_array().expect("required");
+    for key in ["apiVersion", "kind", "id", "version"] {
+        assert!(required.iter().any(|r| r == key), "{key} is required");
+    }
+    let defs = schema["$defs"].as_object().expect("defs");
+    assert!(defs.contains_key("QualityRule") && defs.contains_key("Property"));
+}
