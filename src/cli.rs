@@ -24,6 +24,8 @@ pub struct Cli {
 pub enum Command {
     /// Validate contracts: unknown keys, wrong types, broken rules (exit 2 on any error).
     Lint(LintArgs),
+    /// Check contracts against their data; the exit code gates CI.
+    Check(CheckArgs),
     /// Print the JSON Schema of the contract format lakegate accepts.
     Schema(SchemaArgs),
 }
@@ -51,3 +53,43 @@ pub struct LintArgs {
 /// `lakegate schema`.
 #[derive(Debug, Args)]
 pub struct SchemaArgs {}
+
+/// When the run fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Exit 1 when an error-severity check fails.
+    Error,
+    /// Exit 1 when any check fails, warnings included.
+    Warning,
+    /// Never exit 1 (errored checks still exit 3).
+    Never,
+}
+
+/// `lakegate check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Contract files or folders.
+    #[arg(default_value = "contracts")]
+    pub paths: Vec<PathBuf>,
+    /// The server to read (default: the first `local` server of each contract, else the first).
+    #[arg(long)]
+    pub server: Option<String>,
+    /// Read OBJECT's data from PATH instead of the server (repeatable), e.g. `--data ads=sample/ads.parquet`.
+    #[arg(long = "data", value_name = "OBJECT=PATH")]
+    pub data: Vec<String>,
+    /// The run's clock, RFC 3339 (default: now). Freshness and retention are measured against it.
+    #[arg(long)]
+    pub now: Option<String>,
+    /// Which failures make the exit code 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error)]
+    pub fail_on: FailOn,
+    /// Write the full result as JSON to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Print, per dataset, the metrics and the polars plan, without running the checks.
+    #[arg(long)]
+    pub explain: bool,
+    /// Data paths must stay inside this folder (default: the current directory).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+}

@@ -4,6 +4,7 @@
 //! 0 success; 1 a contract is broken; 2 invalid contract, configuration or usage;
 //! 3 a check could not be evaluated; 101 internal error; 130 interrupted.
 
+mod check_cmd;
 mod cli;
 mod lint_cmd;
 mod logging;
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
     logging::init(cli.verbose, cli.quiet);
     let result = match cli.command {
         cli::Command::Lint(args) => lint_cmd::run(&args),
+        cli::Command::Check(args) => check_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
     };
     match result {

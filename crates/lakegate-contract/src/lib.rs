@@ -9,6 +9,7 @@ pub mod model;
 pub mod physical;
 pub mod servers;
 pub mod spans;
+pub mod sql;
 pub mod units;
 pub mod validate;
 pub mod vars;

@@ -62,6 +62,13 @@ impl V<'_> {
     fn warn(&mut self, code: &'static str, ptr: &str, msg: impl Into<String>, help: impl Into<String>) {
         self.at(false, code, ptr, msg.into(), Some(help.into()));
     }
+    /// The name of the schema object that holds the node at `ptr`.
+    fn object_name(&self, ptr: &str) -> String {
+        let idx = ptr.split('/').nth(2).and_then(|i| i.parse::<usize>().ok());
+        idx.and_then(|i| self.c.contract.schema.as_ref()?.get(i))
+            .map_or_else(|| "object".to_owned(), |o| o.name.clone())
+    }
+
     /// The keys written at `ptr` in the source document.
     fn keys_at(&self, ptr: &str) -> Vec<String> {
         let mut node = self.root;
@@ -716,7 +723,17 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
                     format!("the query of {label} is empty"),
                     "write one SELECT returning one number",
                 ),
-                Some(_) => {}
+                Some(q) => {
+                    let object = v.object_name(ptr);
+                    if let Err(why) = crate::sql::check_read_only(&crate::sql::substitute(q, &object, property)) {
+                        v.error(
+                            "invalid-sql",
+                            &format!("{ptr}/query"),
+                            format!("the query of {label} cannot run: {why}"),
+                            "a sql rule is one read-only SELECT returning one number; `{object}` names the rule's schema object",
+                        );
+                    }
+                }
             }
         }
         QualityType::Library => {

@@ -8,6 +8,9 @@ use serde_yaml::Value;
 
 use crate::spans::Seg;
 
+/// Placeholders of sql rules, left as they are when no such variable is set.
+pub const SQL_PLACEHOLDERS: [&str; 5] = ["object", "table", "model", "property", "column"];
+
 /// A variable that is used but not set and has no default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsetVariable {
@@ -70,6 +73,12 @@ pub fn expand_str(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
                         None => (body, None),
                     };
                     match (lookup(name), default) {
+                        // SQL rule placeholders (`${object}`, `${property}` ...) are not variables.
+                        (None, None) if SQL_PLACEHOLDERS.contains(&name) => {
+                            out.push_str("${");
+                            out.push_str(body);
+                            out.push('}');
+                        }
                         (Some(v), _) => out.push_str(&v),
                         (None, Some(d)) => out.push_str(d),
                         (None, None) => missing.push(name.to_owned()),
@@ -109,6 +118,7 @@ mod tests {
         assert_eq!(expand_str("x${EMPTY:-d}y", &env).as_deref(), Ok("xy"));
         assert_eq!(expand_str("price $5 and $${LITERAL}", &env).as_deref(), Ok("price $5 and ${LITERAL}"));
         assert_eq!(expand_str("unterminated ${BUCKET", &env).as_deref(), Ok("unterminated ${BUCKET"));
+        assert_eq!(expand_str("SELECT 1 FROM ${object}", &env).as_deref(), Ok("SELECT 1 FROM ${object}"));
     }
 
     #[test]

@@ -1,1 +1,16 @@
-//! placeholder
+//! lakegate's vocabulary, shared by the check compiler, the engine and the reports.
+//!
+//! Deequ's split: a [`Metric`] is something computed from data; a [`CheckSpec`] asserts on
+//! metrics. Nothing here knows polars or YAML.
+
+pub mod check;
+pub mod metric;
+pub mod plan;
+pub mod result;
+pub mod types;
+
+pub use check::{CheckPlan, CheckSpec, DataSchema, Location, Measure, Operator, SchemaAssertion, Severity};
+pub use metric::{F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
+pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source};
+pub use result::{CheckResult, ContractResult, DatasetResult, RunResult, Status, Summary};
+pub use types::ColumnType;

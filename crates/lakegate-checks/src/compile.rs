@@ -1,0 +1,828 @@
+//! Contract -> checks and metrics.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Component, Path, PathBuf};
+
+use lakegate_contract::model::{LogicalType, Property, QualityRule, QualityType, SchemaObject, Server};
+use lakegate_contract::units::{parse_date_bound, parse_timestamp_bound, parse_unit};
+use lakegate_contract::{LoadedContract, sql};
+use lakegate_core::metric::{Bound, Cmp};
+use lakegate_core::plan::DeclaredColumn;
+use lakegate_core::{
+    CheckPlan, CheckSpec, ContractPlan, CsvOptions, DatasetPlan, F64, Format, Literal, Location, Measure, Metric,
+    Operator, SchemaAssertion, Severity, Source, Validity,
+};
+use serde_json::Value as Json;
+
+/// Options of a run that change what is compiled.
+#[derive(Debug, Clone, Default)]
+pub struct CompileOptions {
+    /// `--server NAME`: the server to read (default: the first `local` one, else the first).
+    pub server: Option<String>,
+    /// `--data OBJECT=PATH`: location overrides by schema object name.
+    pub data: BTreeMap<String, PathBuf>,
+    /// Data paths must stay inside this folder (the project root).
+    pub root: PathBuf,
+}
+
+/// A configuration error: the run stops before reading data (exit 2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// `file:line:col: message`.
+    pub message: String,
+}
+
+struct Compiler<'a> {
+    c: &'a LoadedContract,
+    checks: Vec<CheckSpec>,
+    ids: BTreeSet<String>,
+}
+
+/// Compiles one loaded contract.
+pub fn compile(c: &LoadedContract, opts: &CompileOptions) -> Result<ContractPlan, ConfigError> {
+    let contract = &c.contract;
+    let server = select_server(c, opts)?;
+    let mut comp = Compiler { c, checks: Vec::new(), ids: BTreeSet::new() };
+    let mut datasets = Vec::new();
+    for (i, obj) in contract.schema.iter().flatten().enumerate() {
+        let source = source_for(c, obj, server.as_ref(), opts)?;
+        let declared = obj
+            .properties
+            .iter()
+            .flatten()
+            .map(|p| DeclaredColumn { column: column_name(p), logical: p.logical_type.map(|t| t.as_str().to_owned()) })
+            .collect();
+        comp.object(obj, i);
+        if let Ok(src) = &source
+            && src.format != Format::Parquet
+        {
+            comp.parse_checks(obj, i);
+        }
+        datasets.push(DatasetPlan { name: obj.name.clone(), source, metrics: BTreeSet::new(), declared });
+    }
+    comp.slas();
+    for check in &comp.checks {
+        let (Some(ds), CheckPlan::Metric { measure, .. }) = (&check.dataset, &check.plan) else { continue };
+        if let Some(d) = datasets.iter_mut().find(|d| &d.name == ds) {
+            d.metrics.extend(measure.metrics());
+        }
+    }
+    Ok(ContractPlan {
+        id: contract.id.clone(),
+        name: contract.name.clone(),
+        version: contract.version.clone(),
+        domain: contract.domain.clone(),
+        file: c.file.clone(),
+        server: server.map(|(s, _)| s.server.clone()),
+        datasets,
+        checks: comp.checks,
+    })
+}
+
+fn at(c: &LoadedContract, ptr: &str) -> Location {
+    let pos = c.locate(ptr);
+    Location { file: c.file.clone(), line: pos.line, column: pos.column }
+}
+
+fn select_server<'a>(c: &'a LoadedContract, opts: &CompileOptions) -> Result<Option<(&'a Server, usize)>, ConfigError> {
+    let servers = c.contract.servers.as_deref().unwrap_or(&[]);
+    match &opts.server {
+        Some(name) => match servers.iter().position(|s| &s.server == name) {
+            Some(i) => Ok(Some((&servers[i], i))),
+            None => Err(ConfigError {
+                message: format!(
+                    "{}: contract `{}` has no server `{name}` (servers: {})",
+                    c.file,
+                    c.contract.id,
+                    servers.iter().map(|s| s.server.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            }),
+        },
+        None => Ok(servers
+            .iter()
+            .position(|s| s.server_type == "local")
+            .or(if servers.is_empty() { None } else { Some(0) })
+            .map(|i| (&servers[i], i))),
+    }
+}
+
+/// Normalises `..` and `.` without touching the file system (the files may not exist).
+fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in p.components() {
+        match comp {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn source_for(
+    c: &LoadedContract,
+    obj: &SchemaObject,
+    server: Option<&(&Server, usize)>,
+    opts: &CompileOptions,
+) -> Result<Result<Source, String>, ConfigError> {
+    let model = obj.physical_name.clone().unwrap_or_else(|| obj.name.clone());
+    let root = normalize(&std::path::absolute(&opts.root).unwrap_or_else(|_| opts.root.clone()));
+    let contract_dir = Path::new(&c.file).parent().map(Path::to_path_buf).unwrap_or_default();
+    let (raw, base, format_hint, csv, ptr) = if let Some(p) = opts.data.get(&obj.name) {
+        // --data paths are the user's own: relative to the working directory.
+        (p.display().to_string(), PathBuf::new(), None, CsvOptions::default(), None)
+    } else {
+        let Some((s, i)) = server else {
+            return Ok(Err(format!(
+                "contract `{}` declares no server: no data location for `{}`",
+                c.contract.id, obj.name
+            )));
+        };
+        if s.server_type != "local" {
+            return Ok(Err(format!(
+                "server `{}` is of type `{}`; this lakegate reads `local` servers (use --server or --data OBJECT=PATH)",
+                s.server, s.server_type
+            )));
+        }
+        let Some(path) = &s.path else {
+            return Ok(Err(format!("server `{}` has no `path`", s.server)));
+        };
+        // Object-level customProperties `format`, `delimiter`, `header`, `quote` override the server's.
+        let object_format = obj
+            .custom_properties
+            .iter()
+            .flatten()
+            .find(|cp| cp.property == "format")
+            .and_then(|cp| cp.value.as_str().map(str::to_owned));
+        let mut csv = csv_options(s.custom_properties.iter().flatten(), s);
+        csv = apply_csv(csv, obj.custom_properties.iter().flatten());
+        (
+            path.replace("{model}", &model),
+            contract_dir.clone(),
+            object_format.or(s.format.clone()),
+            csv,
+            Some(format!("/servers/{i}/path")),
+        )
+    };
+    let joined = if Path::new(&raw).is_absolute() { PathBuf::from(&raw) } else { base.join(&raw) };
+    let abs = normalize(&std::path::absolute(&joined).unwrap_or(joined));
+    if !abs.starts_with(&root) {
+        let loc = ptr.map_or_else(
+            || "--data".to_owned(),
+            |p| {
+                let l = at(c, &p);
+                format!("{}:{}:{}", l.file, l.line, l.column)
+            },
+        );
+        return Err(ConfigError {
+            message: format!(
+                "{loc}: data path `{raw}` of `{}` resolves to `{}`, outside the project root `{}`",
+                obj.name,
+                abs.display(),
+                root.display()
+            ),
+        });
+    }
+    let ext = abs.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let format = match format_hint.as_deref().map(str::to_ascii_lowercase).as_deref().or(ext.as_deref()) {
+        Some("parquet") | Some("pq") => Format::Parquet,
+        Some("csv") | Some("tsv") => Format::Csv,
+        Some("json") | Some("ndjson") | Some("jsonl") => Format::Json,
+        Some(other) => {
+            return Ok(Err(format!("format `{other}` of `{}` is not supported (parquet, csv, json)", obj.name)));
+        }
+        None => Format::Parquet,
+    };
+    Ok(Ok(Source { path: abs, display: raw, format, csv }))
+}
+
+fn csv_options<'a>(
+    props: impl Iterator<Item = &'a lakegate_contract::model::CustomProperty>,
+    s: &Server,
+) -> CsvOptions {
+    let mut o = CsvOptions::default();
+    if let Some(d) =
+        s.delimiter.as_deref().and_then(|d| d.bytes().next()).filter(|_| s.format.as_deref() == Some("csv"))
+    {
+        o.delimiter = d;
+    }
+    apply_csv(o, props)
+}
+
+fn apply_csv<'a>(
+    mut o: CsvOptions,
+    props: impl Iterator<Item = &'a lakegate_contract::model::CustomProperty>,
+) -> CsvOptions {
+    for cp in props {
+        match (cp.property.as_str(), &cp.value) {
+            ("delimiter", Json::String(d)) => {
+                o.delimiter = if d == "\\t" || d == "tab" { b'\t' } else { d.bytes().next().unwrap_or(b',') }
+            }
+            ("header", Json::Bool(b)) => o.header = *b,
+            ("quote", Json::String(q)) => o.quote = q.bytes().next(),
+            ("quote", Json::Null) => o.quote = None,
+            _ => {}
+        }
+    }
+    o
+}
+
+/// The column name of a property in the data.
+pub fn column_name(p: &Property) -> String {
+    p.physical_name.clone().or_else(|| p.name.clone()).unwrap_or_default()
+}
+
+fn custom_bool(props: Option<&Vec<lakegate_contract::model::CustomProperty>>, key: &str) -> Option<bool> {
+    props?.iter().find(|cp| cp.property == key).and_then(|cp| cp.value.as_bool())
+}
+
+impl Compiler<'_> {
+    fn push(&mut self, mut spec: CheckSpec) {
+        let base = spec.id.clone();
+        let mut n = 2;
+        while !self.ids.insert(spec.id.clone()) {
+            spec.id = format!("{base}#{n}");
+            n += 1;
+        }
+        self.checks.push(spec);
+    }
+
+    // One constructor for every check keeps ids, locations and defaults uniform.
+    #[allow(clippy::too_many_arguments)]
+    fn spec(
+        &self,
+        id: String,
+        kind: &str,
+        dataset: &str,
+        property: Option<&str>,
+        title: String,
+        ptr: &str,
+        plan: CheckPlan,
+    ) -> CheckSpec {
+        CheckSpec {
+            id,
+            kind: kind.to_owned(),
+            dataset: Some(dataset.to_owned()),
+            property: property.map(str::to_owned),
+            title,
+            location: at(self.c, ptr),
+            severity: Severity::Error,
+            dimension: None,
+            tags: Vec::new(),
+            business_impact: None,
+            plan,
+        }
+    }
+
+    fn object(&mut self, obj: &SchemaObject, i: usize) {
+        let cid = self.c.contract.id.clone();
+        let ds = obj.name.clone();
+        let optr = format!("/schema/{i}");
+        let props = obj.properties.as_deref().unwrap_or(&[]);
+        for (j, p) in props.iter().enumerate() {
+            self.property(obj, p, &format!("{optr}/properties/{j}"), None);
+        }
+        // Primary key: all key columns by primaryKeyPosition, one check.
+        let mut pk: Vec<(i64, usize, &Property)> = props
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.primary_key == Some(true))
+            .map(|(j, p)| (p.primary_key_position.filter(|x| *x >= 1).unwrap_or(i64::MAX), j, p))
+            .collect();
+        pk.sort_by_key(|(pos, j, _)| (*pos, *j));
+        if let Some((_, first, _)) = pk.first() {
+            let cols: Vec<String> = pk.iter().map(|(_, _, p)| column_name(p)).collect();
+            let measure = Measure::Sum(vec![
+                Metric::NullAnyCount { columns: cols.clone() },
+                Metric::DuplicateCount { columns: cols.clone() },
+            ]);
+            let mut s = self.spec(
+                format!("{cid}/{ds}/primaryKey"),
+                "primaryKey",
+                &ds,
+                None,
+                format!("primary key ({}) is not null and unique", cols.join(", ")),
+                &format!("{optr}/properties/{first}/primaryKey"),
+                CheckPlan::Metric { measure, operator: Operator::MustBe(0.0), unit: Some("rows".into()) },
+            );
+            s.dimension = Some("uniqueness".into());
+            self.push(s);
+        }
+        for (k, rel) in obj.relationships.iter().flatten().enumerate() {
+            let from = rel.from.as_ref().map(|f| f.to_vec()).unwrap_or_default();
+            self.relationship(&ds, &from, &rel.to.to_vec(), &format!("{optr}/relationships/{k}"), None);
+        }
+        for (k, rule) in obj.quality.iter().flatten().enumerate() {
+            self.quality(obj, None, rule, &format!("{optr}/quality/{k}"));
+        }
+        let strict = custom_bool(obj.custom_properties.as_ref(), "strictColumns")
+            .or_else(|| custom_bool(self.c.contract.custom_properties.as_ref(), "strictColumns"))
+            .unwrap_or(false);
+        let declared = props.iter().map(column_name).collect();
+        let s = self.spec(
+            format!("{cid}/{ds}/schema.extraColumns"),
+            "schema.extraColumns",
+            &ds,
+            None,
+            if strict {
+                "no columns beyond the contract (strictColumns)".into()
+            } else {
+                "columns beyond the contract (informational)".into()
+            },
+            &optr,
+            CheckPlan::Schema(SchemaAssertion::NoExtraColumns { declared, strict }),
+        );
+        self.push(s);
+    }
+
+    /// `parent` is the column path of the enclosing struct for nested properties.
+    fn property(&mut self, obj: &SchemaObject, p: &Property, ptr: &str, parent: Option<&str>) {
+        let cid = self.c.contract.id.clone();
+        let ds = obj.name.clone();
+        let col = match parent {
+            Some(par) => format!("{par}.{}", column_name(p)),
+            None => column_name(p),
+        };
+        let name = p.name.clone().unwrap_or_else(|| col.clone());
+        let base = format!("{cid}/{ds}/{col}");
+        let present = self.spec(
+            format!("{base}/schema.present"),
+            "schema.present",
+            &ds,
+            Some(&col),
+            format!("column `{col}` is present"),
+            &format!("{ptr}/name"),
+            CheckPlan::Schema(SchemaAssertion::Present { column: col.clone() }),
+        );
+        self.push(present);
+        if p.logical_type.is_some() || p.physical_type.is_some() {
+            let tz = p.logical_type_options.as_ref().and_then(|o| o.timezone);
+            let type_ptr =
+                if p.logical_type.is_some() { format!("{ptr}/logicalType") } else { format!("{ptr}/physicalType") };
+            let s = self.spec(
+                format!("{base}/schema.type"),
+                "schema.type",
+                &ds,
+                Some(&col),
+                format!(
+                    "column `{col}` has type {}",
+                    [p.logical_type.map(|t| t.as_str().to_owned()), p.physical_type.clone()]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" / ")
+                ),
+                &type_ptr,
+                CheckPlan::Schema(SchemaAssertion::Type {
+                    column: col.clone(),
+                    logical: p.logical_type.map(|t| t.as_str().to_owned()),
+                    physical: p.physical_type.clone(),
+                    tz,
+                }),
+            );
+            self.push(s);
+        }
+        let count_plan = |metric: Metric| CheckPlan::Metric {
+            measure: Measure::Value(metric),
+            operator: Operator::MustBe(0.0),
+            unit: Some("rows".into()),
+        };
+        if p.required == Some(true) {
+            let mut s = self.spec(
+                format!("{base}/required"),
+                "required",
+                &ds,
+                Some(&col),
+                format!("`{col}` has no nulls"),
+                &format!("{ptr}/required"),
+                count_plan(Metric::NullCount { column: col.clone() }),
+            );
+            s.dimension = Some("completeness".into());
+            self.push(s);
+        }
+        if p.unique == Some(true) {
+            let mut s = self.spec(
+                format!("{base}/unique"),
+                "unique",
+                &ds,
+                Some(&col),
+                format!("`{col}` has no duplicate values"),
+                &format!("{ptr}/unique"),
+                count_plan(Metric::DuplicateCount { columns: vec![col.clone()] }),
+            );
+            s.dimension = Some("uniqueness".into());
+            self.push(s);
+        }
+        if let Some(o) = &p.logical_type_options {
+            let lt = p.logical_type;
+            let optr = format!("{ptr}/logicalTypeOptions");
+            let mut rules: Vec<(&str, Result<Validity, String>, String)> = Vec::new();
+            if let Some(x) = o.min_length {
+                rules.push(("minLength", Ok(Validity::MinLength(x)), format!("`{col}` has at least {x} characters")));
+            }
+            if let Some(x) = o.max_length {
+                rules.push(("maxLength", Ok(Validity::MaxLength(x)), format!("`{col}` has at most {x} characters")));
+            }
+            if let Some(x) = &o.pattern {
+                rules.push(("pattern", Ok(Validity::Pattern(x.clone())), format!("`{col}` matches `{x}`")));
+            }
+            if let Some(f) = &o.format {
+                let v = if lt == Some(LogicalType::String) {
+                    if lakegate_contract::validate::STRING_FORMATS.contains(&f.as_str()) {
+                        Ok(Validity::Format(f.clone()))
+                    } else {
+                        Err(format!("format `{f}` is not checked by lakegate"))
+                    }
+                } else {
+                    Err(format!(
+                        "format `{f}` describes how values are written; typed columns are not checked against it"
+                    ))
+                };
+                rules.push(("format", v, format!("`{col}` has format {f}")));
+            }
+            for (key, cmp, val) in [
+                ("minimum", Cmp::Ge, &o.minimum),
+                ("exclusiveMinimum", Cmp::Gt, &o.exclusive_minimum),
+                ("maximum", Cmp::Le, &o.maximum),
+                ("exclusiveMaximum", Cmp::Lt, &o.exclusive_maximum),
+            ] {
+                let Some(val) = val else { continue };
+                let bound = match lt {
+                    Some(LogicalType::Date) => val.as_str().and_then(parse_date_bound).map(|d| Bound::Date(d as i32)),
+                    Some(LogicalType::Timestamp) => {
+                        val.as_str().and_then(parse_timestamp_bound).map(|t| Bound::Timestamp(t as i64))
+                    }
+                    _ => val.as_f64().map(|x| Bound::Number(F64(x))),
+                };
+                let sym = match cmp {
+                    Cmp::Ge => ">=",
+                    Cmp::Gt => ">",
+                    Cmp::Le => "<=",
+                    Cmp::Lt => "<",
+                };
+                let shown = val.as_str().map_or_else(|| val.to_string(), str::to_owned);
+                rules.push((
+                    key,
+                    bound.map(|b| Validity::Bound(cmp, b)).ok_or_else(|| format!("bound {shown} cannot be read")),
+                    format!("`{col}` {sym} {shown}"),
+                ));
+            }
+            if let Some(m) = o.multiple_of {
+                rules.push(("multipleOf", Ok(Validity::MultipleOf(F64(m))), format!("`{col}` is a multiple of {m}")));
+            }
+            if let Some(x) = o.min_items {
+                rules.push(("minItems", Ok(Validity::MinItems(x)), format!("`{col}` has at least {x} items")));
+            }
+            if let Some(x) = o.max_items {
+                rules.push(("maxItems", Ok(Validity::MaxItems(x)), format!("`{col}` has at most {x} items")));
+            }
+            if o.unique_items == Some(true) {
+                rules.push(("uniqueItems", Ok(Validity::UniqueItems), format!("`{col}` has no repeated items")));
+            }
+            for (key, v, title) in rules {
+                let plan = match v {
+                    Ok(v) => count_plan(Metric::InvalidCount { column: col.clone(), rules: vec![v] }),
+                    Err(why) => CheckPlan::Skip(why),
+                };
+                let mut s =
+                    self.spec(format!("{base}/{key}"), key, &ds, Some(&col), title, &format!("{optr}/{key}"), plan);
+                s.dimension = Some("conformity".into());
+                self.push(s);
+            }
+            for key in [
+                "defaultTimezone",
+                "minProperties",
+                "maxProperties",
+                "required",
+                "dimensions",
+                "elementType",
+                "distanceMetric",
+                "embeddingModel",
+                "embeddingModelVersion",
+                "normalized",
+            ] {
+                if self.c.spans.get(&format!("{optr}/{key}")).is_some() {
+                    let s = self.spec(
+                        format!("{base}/{key}"),
+                        key,
+                        &ds,
+                        Some(&col),
+                        format!("`{col}` {key}"),
+                        &format!("{optr}/{key}"),
+                        CheckPlan::Skip(format!("`{key}` is descriptive; lakegate derives no check from it")),
+                    );
+                    self.push(s);
+                }
+            }
+        }
+        if let Some(values) = &p.enum_values {
+            let lits: Vec<Literal> = values.iter().map(|e| Literal::from_json(&e.value)).collect();
+            let mut s = self.spec(
+                format!("{base}/enum"),
+                "enum",
+                &ds,
+                Some(&col),
+                format!("`{col}` is one of {} values", lits.len()),
+                &format!("{ptr}/enum"),
+                count_plan(Metric::InvalidCount { column: col.clone(), rules: vec![Validity::AllowedValues(lits)] }),
+            );
+            s.dimension = Some("conformity".into());
+            self.push(s);
+        }
+        for (k, rel) in p.relationships.iter().flatten().enumerate() {
+            if parent.is_none() {
+                self.relationship(
+                    &ds,
+                    &[format!("{ds}.{}", name)],
+                    &rel.to.to_vec(),
+                    &format!("{ptr}/relationships/{k}"),
+                    Some(&col),
+                );
+            }
+        }
+        for (k, rule) in p.quality.iter().flatten().enumerate() {
+            self.quality(obj, Some((&col, &name)), rule, &format!("{ptr}/quality/{k}"));
+        }
+        for (j, nested) in p.properties.iter().flatten().enumerate() {
+            self.property(obj, nested, &format!("{ptr}/properties/{j}"), Some(&col));
+        }
+    }
+
+    /// Resolves `object.property` to (dataset, column).
+    fn resolve(&self, element: &str) -> Option<(String, String)> {
+        let (o, p) = element.split_once('.')?;
+        let obj =
+            self.c.contract.schema.iter().flatten().find(|s| s.name == o || s.physical_name.as_deref() == Some(o))?;
+        let prop = obj.properties.iter().flatten().find(|q| q.name.as_deref() == Some(p))?;
+        Some((obj.name.clone(), column_name(prop)))
+    }
+
+    /// Text sources (CSV, JSON) are typed by the contract: values that do not parse as the
+    /// declared type are counted, one check per typed column.
+    fn parse_checks(&mut self, obj: &SchemaObject, i: usize) {
+        let cid = self.c.contract.id.clone();
+        for (j, p) in obj.properties.iter().flatten().enumerate() {
+            let Some(lt) = p.logical_type else { continue };
+            if !matches!(
+                lt,
+                LogicalType::Integer
+                    | LogicalType::Number
+                    | LogicalType::Boolean
+                    | LogicalType::Date
+                    | LogicalType::Timestamp
+            ) {
+                continue;
+            }
+            let col = column_name(p);
+            let mut s = self.spec(
+                format!("{cid}/{}/{col}/schema.parse", obj.name),
+                "schema.parse",
+                &obj.name,
+                Some(&col),
+                format!("values of `{col}` parse as {}", lt.as_str()),
+                &format!("/schema/{i}/properties/{j}/logicalType"),
+                CheckPlan::Metric {
+                    measure: Measure::Value(Metric::InvalidCount {
+                        column: col.clone(),
+                        rules: vec![Validity::Parses],
+                    }),
+                    operator: Operator::MustBe(0.0),
+                    unit: Some("rows".into()),
+                },
+            );
+            s.dimension = Some("conformity".into());
+            self.push(s);
+        }
+    }
+
+    fn relationship(&mut self, ds: &str, from: &[String], to: &[String], ptr: &str, property: Option<&str>) {
+        let cid = self.c.contract.id.clone();
+        let id = match property {
+            Some(col) => format!("{cid}/{ds}/{col}/relationship:{}", to.join(",")),
+            None => format!("{cid}/{ds}/relationship:{}", to.join(",")),
+        };
+        let title = format!("({}) references ({})", from.join(", "), to.join(", "));
+        let resolved_from: Option<Vec<(String, String)>> = from.iter().map(|f| self.resolve(f)).collect();
+        let resolved_to: Option<Vec<(String, String)>> = to.iter().map(|t| self.resolve(t)).collect();
+        let plan = match (resolved_from, resolved_to) {
+            (Some(f), Some(t)) if !t.is_empty() && f.len() == t.len() => {
+                let target = t[0].0.clone();
+                if f.iter().any(|(d, _)| d != ds) || t.iter().any(|(d, _)| *d != target) {
+                    CheckPlan::Error("a composite relationship must stay within one object on each side".into())
+                } else {
+                    CheckPlan::Metric {
+                        measure: Measure::Value(Metric::OrphanCount {
+                            columns: f.into_iter().map(|(_, c)| c).collect(),
+                            target,
+                            target_columns: t.into_iter().map(|(_, c)| c).collect(),
+                        }),
+                        operator: Operator::MustBe(0.0),
+                        unit: Some("rows".into()),
+                    }
+                }
+            }
+            _ => CheckPlan::Error(format!(
+                "relationship names an element that is no `object.property` of this contract: ({}) -> ({})",
+                from.join(", "),
+                to.join(", ")
+            )),
+        };
+        let mut s = self.spec(id, "relationship", ds, property, title, ptr, plan);
+        s.dimension = Some("consistency".into());
+        self.push(s);
+    }
+
+    fn quality(&mut self, obj: &SchemaObject, property: Option<(&str, &str)>, r: &QualityRule, ptr: &str) {
+        let cid = self.c.contract.id.clone();
+        let ds = obj.name.clone();
+        let idx = ptr.rsplit('/').next().unwrap_or("0");
+        let scope = match property {
+            Some((col, _)) => format!("{cid}/{ds}/{col}"),
+            None => format!("{cid}/{ds}"),
+        };
+        let kind_ty = r.rule_type.unwrap_or(QualityType::Library);
+        let metric_name = r.metric.clone().or_else(|| r.rule.clone());
+        let id = match &r.id {
+            Some(id) => format!("{scope}/{id}"),
+            None => format!("{scope}/quality[{idx}]"),
+        };
+        let col = property.map(|(c, _)| c.to_owned());
+        let (kind, plan, default_title) = match kind_ty {
+            QualityType::Text => (
+                "text".to_owned(),
+                CheckPlan::Skip("text rule: documentation, not executable".into()),
+                "text rule".to_owned(),
+            ),
+            QualityType::Custom => {
+                let engine = r.engine.clone().unwrap_or_default();
+                let why = if engine.eq_ignore_ascii_case("lakegate") {
+                    "`engine: lakegate` rules are not supported by this version of lakegate".to_owned()
+                } else {
+                    format!("custom rule for engine `{engine}`; lakegate runs library, sql and lakegate rules")
+                };
+                (format!("custom.{engine}"), CheckPlan::Skip(why), format!("{engine} rule"))
+            }
+            QualityType::Sql => {
+                let q = sql::substitute(r.query.as_deref().unwrap_or(""), &ds, col.as_deref());
+                let plan = match operator_of(r) {
+                    Some(op) => CheckPlan::Metric {
+                        measure: Measure::Value(Metric::Sql { query: q.clone() }),
+                        operator: op,
+                        unit: r.unit.clone(),
+                    },
+                    None => CheckPlan::Error("the rule has no operator".into()),
+                };
+                ("sql".to_owned(), plan, "sql rule".to_owned())
+            }
+            QualityType::Library => {
+                let m = metric_name.clone().unwrap_or_default();
+                let args = r.arguments.clone().unwrap_or_default();
+                let metric = match (m.as_str(), &col) {
+                    ("rowCount", _) => Ok(Metric::RowCount),
+                    ("nullValues", Some(c)) => Ok(Metric::NullCount { column: c.clone() }),
+                    ("missingValues", Some(c)) => Ok(Metric::MissingCount {
+                        column: c.clone(),
+                        values: args
+                            .get("missingValues")
+                            .and_then(Json::as_array)
+                            .map(|a| a.iter().map(Literal::from_json).collect())
+                            .unwrap_or_default(),
+                    }),
+                    ("invalidValues", Some(c)) => {
+                        let mut rules = Vec::new();
+                        if let Some(a) = args.get("validValues").and_then(Json::as_array) {
+                            rules.push(Validity::AllowedValues(a.iter().map(Literal::from_json).collect()));
+                        }
+                        if let Some(p) = args.get("pattern").and_then(Json::as_str) {
+                            rules.push(Validity::Pattern(p.to_owned()));
+                        }
+                        Ok(Metric::InvalidCount { column: c.clone(), rules })
+                    }
+                    ("duplicateValues", _) => {
+                        let cols: Vec<String> = match args.get("properties").and_then(Json::as_array) {
+                            Some(a) => a
+                                .iter()
+                                .filter_map(Json::as_str)
+                                .map(|n| {
+                                    obj.properties
+                                        .iter()
+                                        .flatten()
+                                        .find(|p| p.name.as_deref() == Some(n))
+                                        .map_or_else(|| n.to_owned(), column_name)
+                                })
+                                .collect(),
+                            None => col.iter().cloned().collect(),
+                        };
+                        Ok(Metric::DuplicateCount { columns: cols })
+                    }
+                    (other, _) => Err(format!("metric `{other}` cannot run here")),
+                };
+                let unit = r.unit.clone();
+                let plan = match (metric, operator_of(r)) {
+                    (Ok(metric), Some(op)) => {
+                        let measure = if unit.as_deref() == Some("percent") && metric != Metric::RowCount {
+                            Measure::Percent(metric)
+                        } else {
+                            Measure::Value(metric)
+                        };
+                        CheckPlan::Metric { measure, operator: op, unit: unit.or(Some("rows".into())) }
+                    }
+                    (Err(e), _) => CheckPlan::Error(e),
+                    (_, None) => CheckPlan::Error("the rule has no operator".into()),
+                };
+                (format!("library.{m}"), plan, m.clone())
+            }
+        };
+        let title = r.description.clone().or_else(|| r.name.clone()).unwrap_or_else(|| match &col {
+            Some(c) => format!("{default_title} on `{c}`"),
+            None => default_title.clone(),
+        });
+        let mut s = self.spec(id, &kind, &ds, col.as_deref(), title, ptr, plan);
+        s.severity = Severity::from_contract(r.severity.as_deref());
+        s.dimension = r.dimension.map(|d| d.as_str().to_owned());
+        s.tags = r.tags.clone().unwrap_or_default();
+        s.business_impact = r.business_impact.clone();
+        self.push(s);
+    }
+
+    fn slas(&mut self) {
+        let c = self.c;
+        let cid = c.contract.id.clone();
+        for (i, s) in c.contract.sla_properties.iter().flatten().enumerate() {
+            let ptr = format!("/slaProperties/{i}");
+            let prop = s.property.to_ascii_lowercase();
+            let element = s.element.clone().or_else(|| c.contract.sla_default_element.clone());
+            let first = element.as_deref().map(|e| e.split(',').next().unwrap_or("").trim().to_owned());
+            let resolved = first.as_deref().and_then(|e| self.resolve(e));
+            let id = format!("{cid}/sla/{}", s.id.clone().unwrap_or_else(|| format!("{}[{i}]", s.property)));
+            let unit = s.unit.clone().unwrap_or_default();
+            let value = s.value.as_f64();
+            let secs = parse_unit(&unit);
+            let plan = if !lakegate_contract::validate::EXECUTED_SLAS.contains(&prop.as_str()) {
+                CheckPlan::Skip(format!("SLA `{}` has no execution semantics in lakegate", s.property))
+            } else {
+                match (&resolved, value, secs) {
+                    (None, _, _) => CheckPlan::Error(match &first {
+                        Some(e) => format!("element `{e}` names no `object.property` of this contract"),
+                        None => "the SLA has no `element`".into(),
+                    }),
+                    (_, None, _) => CheckPlan::Error("the SLA value is not a number".into()),
+                    (_, _, None) => CheckPlan::Error(format!("unknown unit `{unit}`")),
+                    (Some((_, col)), Some(v), Some(unit_seconds)) => {
+                        let column = col.clone();
+                        let measure = match prop.as_str() {
+                            "freshness" | "latency" => {
+                                Measure::Age { metric: Metric::MaxEpoch { column }, unit_seconds }
+                            }
+                            "retention" => Measure::Age { metric: Metric::MinEpoch { column }, unit_seconds },
+                            _ => Measure::Scaled { metric: Metric::MaxGap { column }, unit_seconds },
+                        };
+                        CheckPlan::Metric {
+                            measure,
+                            operator: Operator::MustBeLessOrEqualTo(v),
+                            unit: Some(unit.clone()),
+                        }
+                    }
+                }
+            };
+            let title = s.description.clone().unwrap_or_else(|| match (&first, value) {
+                (Some(e), Some(v)) => format!("{} of `{e}` <= {} {unit}", s.property, fmt_value(v)),
+                _ => format!("SLA {}", s.property),
+            });
+            let spec = CheckSpec {
+                id,
+                kind: format!("sla.{}", s.property),
+                dataset: resolved.as_ref().map(|(d, _)| d.clone()),
+                property: resolved.as_ref().map(|(_, c)| c.clone()),
+                title,
+                location: at(c, &ptr),
+                severity: Severity::Error,
+                dimension: Some("timeliness".into()),
+                tags: Vec::new(),
+                business_impact: s.driver.clone(),
+                plan,
+            };
+            self.push(spec);
+        }
+    }
+}
+
+fn fmt_value(x: f64) -> String {
+    lakegate_core::check::fmt_num(x)
+}
+
+fn operator_of(r: &QualityRule) -> Option<Operator> {
+    let n = |v: &Option<Json>| v.as_ref().and_then(Json::as_f64);
+    let pair = |v: &Option<Vec<f64>>| v.as_ref().filter(|v| v.len() == 2).map(|v| (v[0], v[1]));
+    n(&r.must_be)
+        .map(Operator::MustBe)
+        .or_else(|| n(&r.must_not_be).map(Operator::MustNotBe))
+        .or_else(|| r.must_be_greater_than.map(Operator::MustBeGreaterThan))
+        .or_else(|| r.must_be_greater_or_equal_to.map(Operator::MustBeGreaterOrEqualTo))
+        .or_else(|| r.must_be_less_than.map(Operator::MustBeLessThan))
+        .or_else(|| r.must_be_less_or_equal_to.map(Operator::MustBeLessOrEqualTo))
+        .or_else(|| pair(&r.must_be_between).map(|(a, b)| Operator::MustBeBetween(a, b)))
+        .or_else(|| pair(&r.must_not_be_between).map(|(a, b)| Operator::MustNotBeBetween(a, b)))
+}

@@ -1,0 +1,206 @@
+//! Checks over metrics: pure functions, no data.
+
+use lakegate_core::check::fmt_num;
+use lakegate_core::{
+    CheckPlan, CheckResult, CheckSpec, DataSchema, Measure, Metric, MetricMap, Observed, SchemaAssertion, Severity,
+    Status,
+};
+
+use crate::schema::{find, fits_logical, fits_physical};
+
+/// What the engine learned about a dataset.
+#[derive(Debug, Clone, Copy)]
+pub struct DatasetFacts<'a> {
+    /// The dataset's schema, or why it could not be read.
+    pub schema: Result<&'a DataSchema, &'a str>,
+    /// Computed metrics.
+    pub metrics: &'a MetricMap,
+}
+
+fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: String, message: String) -> CheckResult {
+    CheckResult {
+        id: spec.id.clone(),
+        kind: spec.kind.clone(),
+        dataset: spec.dataset.clone(),
+        property: spec.property.clone(),
+        title: spec.title.clone(),
+        location: spec.location.clone(),
+        severity: spec.severity,
+        dimension: spec.dimension.clone(),
+        tags: spec.tags.clone(),
+        business_impact: spec.business_impact.clone(),
+        status,
+        observed,
+        expected,
+        message,
+    }
+}
+
+fn fail_status(spec: &CheckSpec) -> Status {
+    match spec.severity {
+        Severity::Warning => Status::Warning,
+        Severity::Error => Status::Failed,
+    }
+}
+
+/// Evaluates one check. `facts` is None when the check has no dataset; `now` is the run's
+/// clock in seconds since the Unix epoch.
+pub fn evaluate(spec: &CheckSpec, facts: Option<DatasetFacts<'_>>, now: f64) -> CheckResult {
+    match &spec.plan {
+        CheckPlan::Skip(why) => result(spec, Status::Skipped, None, String::new(), why.clone()),
+        CheckPlan::Error(why) => result(spec, Status::Errored, None, String::new(), why.clone()),
+        CheckPlan::Schema(a) => {
+            let Some(facts) = facts else {
+                return result(spec, Status::Errored, None, String::new(), "no dataset to check".into());
+            };
+            match facts.schema {
+                Err(why) => result(spec, Status::Errored, None, String::new(), why.to_owned()),
+                Ok(schema) => schema_check(spec, a, schema),
+            }
+        }
+        CheckPlan::Metric { measure, operator, unit } => {
+            let unit_sfx = match unit.as_deref() {
+                Some("rows") | None => String::new(),
+                Some("percent") => " %".into(),
+                Some(u) => format!(" {u}"),
+            };
+            let expected = format!("{}{unit_sfx}", operator.describe());
+            let Some(facts) = facts else {
+                return result(spec, Status::Errored, None, expected, "no dataset to check".into());
+            };
+            match observe(measure, facts.metrics, now) {
+                Err(why) => result(spec, Status::Errored, None, expected, why),
+                Ok(obs) => {
+                    let pass = operator.holds(obs.value);
+                    let mut message = format!("observed {}{unit_sfx}, expected {expected}", fmt_num(obs.value));
+                    if let Some(d) = &obs.detail {
+                        message.push_str(&format!(" ({d})"));
+                    }
+                    let status = if pass { Status::Passed } else { fail_status(spec) };
+                    result(spec, status, Some(obs.value), expected, message)
+                }
+            }
+        }
+    }
+}
+
+fn metric<'a>(metrics: &'a MetricMap, m: &Metric) -> Result<&'a Observed, String> {
+    match metrics.get(m) {
+        Some(Ok(o)) => Ok(o),
+        Some(Err(e)) => Err(e.clone()),
+        // Never a pass: a metric the engine did not compute is an error of the run.
+        None => Err(format!("metric not computed: {}", m.describe())),
+    }
+}
+
+fn observe(measure: &Measure, metrics: &MetricMap, now: f64) -> Result<Observed, String> {
+    match measure {
+        Measure::Value(m) => metric(metrics, m).cloned(),
+        Measure::Percent(m) => {
+            let count = metric(metrics, m)?;
+            let rows = metric(metrics, &Metric::RowCount)?.value;
+            let pct = if rows == 0.0 { 0.0 } else { 100.0 * count.value / rows };
+            Ok(Observed { value: pct, detail: Some(format!("{} of {} rows", fmt_num(count.value), fmt_num(rows))) })
+        }
+        Measure::Sum(ms) => {
+            let mut total = 0.0;
+            let mut parts = Vec::new();
+            for m in ms {
+                let o = metric(metrics, m)?;
+                total += o.value;
+                if o.value != 0.0 {
+                    parts.push(format!("{}: {}", m.describe(), fmt_num(o.value)));
+                }
+                if let Some(d) = &o.detail {
+                    parts.push(d.clone());
+                }
+            }
+            Ok(Observed { value: total, detail: (!parts.is_empty()).then(|| parts.join("; ")) })
+        }
+        Measure::Age { metric: m, unit_seconds } => {
+            let o = metric(metrics, m)?;
+            if o.value.is_nan() {
+                return Err(format!("{} has no value (empty or all null)", m.describe()));
+            }
+            Ok(Observed { value: (now - o.value) / unit_seconds, detail: o.detail.clone() })
+        }
+        Measure::Scaled { metric: m, unit_seconds } => {
+            let o = metric(metrics, m)?;
+            if o.value.is_nan() {
+                return Err(format!("{} has no value (fewer than two distinct values)", m.describe()));
+            }
+            Ok(Observed { value: o.value / unit_seconds, detail: o.detail.clone() })
+        }
+    }
+}
+
+fn schema_check(spec: &CheckSpec, a: &SchemaAssertion, schema: &DataSchema) -> CheckResult {
+    match a {
+        SchemaAssertion::Present { column } => match find(schema, column) {
+            Some(t) => result(
+                spec,
+                Status::Passed,
+                Some(1.0),
+                "present".into(),
+                format!("`{column}` is present ({})", t.name()),
+            ),
+            None => result(
+                spec,
+                fail_status(spec),
+                Some(0.0),
+                "present".into(),
+                format!("`{column}` is missing from the data"),
+            ),
+        },
+        SchemaAssertion::Type { column, logical, physical, tz } => {
+            let expected = [logical.clone(), physical.clone()].into_iter().flatten().collect::<Vec<_>>().join(" / ");
+            let Some(t) = find(schema, column) else {
+                return result(
+                    spec,
+                    Status::Errored,
+                    None,
+                    expected,
+                    format!("`{column}` is missing: its type cannot be checked"),
+                );
+            };
+            let mut problems = Vec::new();
+            if let Some(l) = logical
+                && let Err(e) = fits_logical(t, l, *tz)
+            {
+                problems.push(e);
+            }
+            if let Some(p) = physical
+                && let Some(Err(e)) = fits_physical(t, p)
+            {
+                problems.push(e);
+            }
+            if problems.is_empty() {
+                result(spec, Status::Passed, Some(1.0), expected, format!("`{column}` is {}", t.name()))
+            } else {
+                result(spec, fail_status(spec), Some(0.0), expected, problems.join("; "))
+            }
+        }
+        SchemaAssertion::NoExtraColumns { declared, strict } => {
+            let extra: Vec<&str> =
+                schema.iter().map(|(n, _)| n.as_str()).filter(|n| !declared.iter().any(|d| d == n)).collect();
+            let n = extra.len() as f64;
+            let listing = if extra.is_empty() {
+                "none".to_owned()
+            } else {
+                extra.iter().map(|e| format!("`{e}`")).collect::<Vec<_>>().join(", ")
+            };
+            if *strict && !extra.is_empty() {
+                result(
+                    spec,
+                    fail_status(spec),
+                    Some(n),
+                    "= 0".into(),
+                    format!("columns not in the contract: {listing}"),
+                )
+            } else {
+                let expected = if *strict { "= 0".into() } else { "informational".into() };
+                result(spec, Status::Passed, Some(n), expected, format!("columns not in the contract: {listing}"))
+            }
+        }
+    }
+}

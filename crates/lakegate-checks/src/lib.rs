@@ -1,0 +1,15 @@
+//! From contract to checks, and from metrics to results.
+//!
+//! `compile` desugars every ODCS construct (properties, logicalTypeOptions, quality rules,
+//! relationships, SLAs) into [`CheckSpec`]s and the deduplicated [`Metric`]s each dataset
+//! must compute. `evaluate` turns metrics into statuses; it is pure and never sees data.
+//!
+//! [`CheckSpec`]: lakegate_core::CheckSpec
+//! [`Metric`]: lakegate_core::Metric
+
+pub mod compile;
+pub mod evaluate;
+pub mod schema;
+
+pub use compile::{CompileOptions, compile};
+pub use evaluate::evaluate;

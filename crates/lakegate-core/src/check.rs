@@ -1,0 +1,220 @@
+//! Checks: what a contract asks, compiled to assertions over metrics or over the schema.
+
+use serde::Serialize;
+
+use crate::metric::Metric;
+use crate::types::ColumnType;
+
+/// Where a rule is written.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+pub struct Location {
+    /// The contract file, as given on the command line.
+    pub file: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+}
+
+/// How bad a failure of a check is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// A failure is reported as a Warning.
+    Warning,
+    /// A failure is reported as Failed.
+    Error,
+}
+
+impl Severity {
+    /// info/warning/warn/low/minor make a failure a warning; anything else (or none) an error.
+    pub fn from_contract(s: Option<&str>) -> Severity {
+        match s.map(|s| s.trim().to_ascii_lowercase()) {
+            Some(s) if matches!(s.as_str(), "info" | "warning" | "warn" | "low" | "minor") => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+/// A comparison with the threshold of a rule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase", tag = "operator", content = "value")]
+pub enum Operator {
+    /// `mustBe`
+    MustBe(f64),
+    /// `mustNotBe`
+    MustNotBe(f64),
+    /// `mustBeGreaterThan`
+    MustBeGreaterThan(f64),
+    /// `mustBeGreaterOrEqualTo`
+    MustBeGreaterOrEqualTo(f64),
+    /// `mustBeLessThan`
+    MustBeLessThan(f64),
+    /// `mustBeLessOrEqualTo`
+    MustBeLessOrEqualTo(f64),
+    /// `mustBeBetween` (inclusive)
+    MustBeBetween(f64, f64),
+    /// `mustNotBeBetween` (outside the inclusive range)
+    MustNotBeBetween(f64, f64),
+}
+
+impl Operator {
+    /// Whether `x` satisfies the operator. NaN satisfies nothing.
+    pub fn holds(&self, x: f64) -> bool {
+        if x.is_nan() {
+            return false;
+        }
+        match *self {
+            Operator::MustBe(v) => x == v,
+            Operator::MustNotBe(v) => x != v,
+            Operator::MustBeGreaterThan(v) => x > v,
+            Operator::MustBeGreaterOrEqualTo(v) => x >= v,
+            Operator::MustBeLessThan(v) => x < v,
+            Operator::MustBeLessOrEqualTo(v) => x <= v,
+            Operator::MustBeBetween(a, b) => a <= x && x <= b,
+            Operator::MustNotBeBetween(a, b) => x < a || x > b,
+        }
+    }
+
+    /// The threshold as users read it: `= 0`, `<= 5`, `between 1 and 10`.
+    pub fn describe(&self) -> String {
+        let n = fmt_num;
+        match *self {
+            Operator::MustBe(v) => format!("= {}", n(v)),
+            Operator::MustNotBe(v) => format!("!= {}", n(v)),
+            Operator::MustBeGreaterThan(v) => format!("> {}", n(v)),
+            Operator::MustBeGreaterOrEqualTo(v) => format!(">= {}", n(v)),
+            Operator::MustBeLessThan(v) => format!("< {}", n(v)),
+            Operator::MustBeLessOrEqualTo(v) => format!("<= {}", n(v)),
+            Operator::MustBeBetween(a, b) => format!("between {} and {}", n(a), n(b)),
+            Operator::MustNotBeBetween(a, b) => format!("not between {} and {}", n(a), n(b)),
+        }
+    }
+}
+
+/// Formats a number without a useless `.0`, and floats with up to 10 significant decimals.
+pub fn fmt_num(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else if x.is_finite() {
+        let s = format!("{x:.10}");
+        s.trim_end_matches('0').trim_end_matches('.').to_owned()
+    } else {
+        x.to_string()
+    }
+}
+
+/// How the observed value of a check is derived from metrics.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Measure {
+    /// The metric itself.
+    Value(Metric),
+    /// 100 * metric / row count.
+    Percent(Metric),
+    /// The sum of several count metrics.
+    Sum(Vec<Metric>),
+    /// `now - metric` (an epoch in seconds), divided by `unit_seconds`.
+    Age {
+        /// The epoch metric.
+        metric: Metric,
+        /// Seconds in the unit of the threshold.
+        unit_seconds: f64,
+    },
+    /// The metric (seconds) divided by `unit_seconds`.
+    Scaled {
+        /// The metric.
+        metric: Metric,
+        /// Seconds in the unit of the threshold.
+        unit_seconds: f64,
+    },
+}
+
+impl Measure {
+    /// The metrics this measure reads (row count included for percentages).
+    pub fn metrics(&self) -> Vec<Metric> {
+        match self {
+            Measure::Value(m) | Measure::Age { metric: m, .. } | Measure::Scaled { metric: m, .. } => vec![m.clone()],
+            Measure::Percent(m) => vec![m.clone(), Metric::RowCount],
+            Measure::Sum(ms) => ms.clone(),
+        }
+    }
+}
+
+/// An assertion on a dataset's schema (no data read).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum SchemaAssertion {
+    /// The column exists.
+    Present {
+        /// Column path (`a.b` for nested fields).
+        column: String,
+    },
+    /// The column's type fits the declared logical and/or physical type.
+    Type {
+        /// Column path.
+        column: String,
+        /// Declared logical type (`string`, `integer`, ...).
+        logical: Option<String>,
+        /// Declared physical type, as written.
+        physical: Option<String>,
+        /// `timezone` of the logicalTypeOptions: the timestamps must (true) or must not
+        /// (false) carry a time zone.
+        tz: Option<bool>,
+    },
+    /// Columns not declared by the contract: informational, or failed when `strict`.
+    NoExtraColumns {
+        /// The declared top-level columns.
+        declared: Vec<String>,
+        /// `strictColumns: true`.
+        strict: bool,
+    },
+}
+
+/// What a check does when run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum CheckPlan {
+    /// Compare a measure with an operator.
+    Metric {
+        /// How the observed value is computed.
+        measure: Measure,
+        /// The threshold.
+        operator: Operator,
+        /// `rows`, `percent`, or a time unit, for display.
+        unit: Option<String>,
+    },
+    /// An assertion on the schema.
+    Schema(SchemaAssertion),
+    /// Not executed, with the reason.
+    Skip(String),
+    /// Cannot be executed, with the reason (e.g. a reference to nothing).
+    Error(String),
+}
+
+/// One check compiled from a contract rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckSpec {
+    /// Stable id: `<contract id>/<object>/<property>/<rule id or kind>`.
+    pub id: String,
+    /// What kind of check: `schema.present`, `required`, `unique`, `library.nullValues`, `sql`, ...
+    pub kind: String,
+    /// The schema object the check runs on (none for contract-level checks).
+    pub dataset: Option<String>,
+    /// The property, for property-level checks.
+    pub property: Option<String>,
+    /// A human title.
+    pub title: String,
+    /// Where the rule is written.
+    pub location: Location,
+    /// Failure severity.
+    pub severity: Severity,
+    /// ODCS dimension.
+    pub dimension: Option<String>,
+    /// Tags of the rule.
+    pub tags: Vec<String>,
+    /// Business impact of the rule.
+    pub business_impact: Option<String>,
+    /// What to run.
+    pub plan: CheckPlan,
+}
+
+/// The schema of a dataset, as read from the data.
+pub type DataSchema = Vec<(String, ColumnType)>;

@@ -1,0 +1,257 @@
+//! Metrics: what the engine computes. Hashable and ordered so that checks asking for the
+//! same metric share one computation.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+
+/// An f64 that can be hashed and ordered (by its total order), for use in metric keys.
+#[derive(Debug, Clone, Copy, Serialize)]
+#[serde(transparent)]
+pub struct F64(pub f64);
+
+impl PartialEq for F64 {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.total_cmp(&o.0).is_eq()
+    }
+}
+impl Eq for F64 {}
+impl PartialOrd for F64 {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for F64 {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&o.0)
+    }
+}
+impl std::hash::Hash for F64 {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        self.0.to_bits().hash(h)
+    }
+}
+
+/// A literal value from a contract (valid values, missing values, enum values).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(untagged)]
+pub enum Literal {
+    /// null / None.
+    Null,
+    /// A boolean.
+    Bool(bool),
+    /// A whole number.
+    Int(i64),
+    /// A floating point number.
+    Float(F64),
+    /// Text.
+    Str(String),
+}
+
+impl Literal {
+    /// Converts a JSON value (arrays and objects become their JSON text).
+    pub fn from_json(v: &serde_json::Value) -> Literal {
+        match v {
+            serde_json::Value::Null => Literal::Null,
+            serde_json::Value::Bool(b) => Literal::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Literal::Int(i),
+                None => Literal::Float(F64(n.as_f64().unwrap_or(f64::NAN))),
+            },
+            serde_json::Value::String(s) => Literal::Str(s.clone()),
+            other => Literal::Str(other.to_string()),
+        }
+    }
+}
+
+impl fmt::Display for Literal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Literal::Null => f.write_str("null"),
+            Literal::Bool(b) => write!(f, "{b}"),
+            Literal::Int(i) => write!(f, "{i}"),
+            Literal::Float(x) => write!(f, "{}", x.0),
+            Literal::Str(s) => write!(f, "'{s}'"),
+        }
+    }
+}
+
+/// Comparison of a value with a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Cmp {
+    /// value >= bound
+    Ge,
+    /// value > bound
+    Gt,
+    /// value <= bound
+    Le,
+    /// value < bound
+    Lt,
+}
+
+/// A bound of a range rule, typed by the column it applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Bound {
+    /// A number.
+    Number(F64),
+    /// A date, as days since 1970-01-01.
+    Date(i32),
+    /// A timestamp, as microseconds since the Unix epoch (UTC).
+    Timestamp(i64),
+}
+
+/// One rule a non-null value must satisfy; a value breaking it counts as invalid.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Validity {
+    /// The value is one of these.
+    AllowedValues(Vec<Literal>),
+    /// The value matches this regular expression somewhere (unanchored).
+    Pattern(String),
+    /// At least this many characters.
+    MinLength(u64),
+    /// At most this many characters.
+    MaxLength(u64),
+    /// A named string format (email, uuid, uri, hostname, ipv4, ipv6, date, date-time).
+    Format(String),
+    /// `value <cmp> bound`; NaN is invalid.
+    Bound(Cmp, Bound),
+    /// The value is a multiple of this number.
+    MultipleOf(F64),
+    /// A list holds at least this many items.
+    MinItems(u64),
+    /// A list holds at most this many items.
+    MaxItems(u64),
+    /// A list holds no item twice.
+    UniqueItems,
+    /// The raw text parses as the column's declared type (CSV sources).
+    Parses,
+}
+
+/// Something computed from a dataset.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Metric {
+    /// Number of rows.
+    RowCount,
+    /// Rows where the column is null (NaN is not null).
+    NullCount {
+        /// The column.
+        column: String,
+    },
+    /// Rows where any of the columns is null.
+    NullAnyCount {
+        /// The columns.
+        columns: Vec<String>,
+    },
+    /// Rows whose value is one of `values` (`Literal::Null` matches nulls).
+    MissingCount {
+        /// The column.
+        column: String,
+        /// The values that count as missing.
+        values: Vec<Literal>,
+    },
+    /// Rows with a non-null value breaking any of `rules`.
+    InvalidCount {
+        /// The column.
+        column: String,
+        /// Every rule a value must satisfy.
+        rules: Vec<Validity>,
+    },
+    /// Rows whose key (no column null) repeats a key seen on another row: rows minus
+    /// distinct keys, over the rows where no key column is null.
+    DuplicateCount {
+        /// The key columns.
+        columns: Vec<String>,
+    },
+    /// Latest value of a date or timestamp column, as seconds since the Unix epoch.
+    MaxEpoch {
+        /// The column.
+        column: String,
+    },
+    /// Earliest value of a date or timestamp column, as seconds since the Unix epoch.
+    MinEpoch {
+        /// The column.
+        column: String,
+    },
+    /// Largest gap between consecutive distinct values of a date/timestamp column, in seconds.
+    MaxGap {
+        /// The column.
+        column: String,
+    },
+    /// A scalar SQL query over the contract's datasets.
+    Sql {
+        /// The query, placeholders resolved.
+        query: String,
+    },
+    /// Rows whose key (no column null) has no match in `target`'s `target_columns`.
+    OrphanCount {
+        /// The foreign key columns of this dataset.
+        columns: Vec<String>,
+        /// The referenced dataset.
+        target: String,
+        /// The referenced columns.
+        target_columns: Vec<String>,
+    },
+}
+
+impl Metric {
+    /// The columns of this dataset the metric reads.
+    pub fn columns(&self) -> Vec<&str> {
+        match self {
+            Metric::RowCount | Metric::Sql { .. } => Vec::new(),
+            Metric::NullCount { column }
+            | Metric::MissingCount { column, .. }
+            | Metric::InvalidCount { column, .. }
+            | Metric::MaxEpoch { column }
+            | Metric::MinEpoch { column }
+            | Metric::MaxGap { column } => vec![column],
+            Metric::NullAnyCount { columns }
+            | Metric::DuplicateCount { columns }
+            | Metric::OrphanCount { columns, .. } => columns.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// A short human description, for `--explain` and messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Metric::RowCount => "row count".into(),
+            Metric::NullCount { column } => format!("null count of `{column}`"),
+            Metric::NullAnyCount { columns } => format!("rows with a null in ({})", columns.join(", ")),
+            Metric::MissingCount { column, values } => format!(
+                "missing count of `{column}` ({})",
+                values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
+            Metric::InvalidCount { column, rules } => format!("invalid count of `{column}` ({rules:?})"),
+            Metric::DuplicateCount { columns } => format!("duplicate count of ({})", columns.join(", ")),
+            Metric::MaxEpoch { column } => format!("max of `{column}`"),
+            Metric::MinEpoch { column } => format!("min of `{column}`"),
+            Metric::MaxGap { column } => format!("largest gap of `{column}`"),
+            Metric::Sql { query } => format!("sql: {}", query.split_whitespace().collect::<Vec<_>>().join(" ")),
+            Metric::OrphanCount { columns, target, target_columns } => {
+                format!("orphans of ({}) in {target}({})", columns.join(", "), target_columns.join(", "))
+            }
+        }
+    }
+}
+
+/// A computed metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Observed {
+    /// The number (counts are exact integers below 2^53).
+    pub value: f64,
+    /// Extra detail for messages (e.g. the first orphan keys).
+    pub detail: Option<String>,
+}
+
+impl Observed {
+    /// A plain number.
+    pub fn num(value: f64) -> Observed {
+        Observed { value, detail: None }
+    }
+}
+
+/// A metric value, or why it could not be computed. Failures are data.
+pub type MetricValue = Result<Observed, String>;
+
+/// The metrics of one dataset.
+pub type MetricMap = BTreeMap<Metric, MetricValue>;

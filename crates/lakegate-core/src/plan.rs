@@ -1,0 +1,94 @@
+//! The compiled form of a contract: datasets to read and the checks to evaluate.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::check::CheckSpec;
+use crate::metric::Metric;
+
+/// File format of a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// Apache Parquet.
+    Parquet,
+    /// Comma (or other delimiter) separated values.
+    Csv,
+    /// Newline-delimited JSON.
+    Json,
+}
+
+/// CSV reading options (from the server's customProperties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CsvOptions {
+    /// Field delimiter.
+    pub delimiter: u8,
+    /// First line holds the column names.
+    pub header: bool,
+    /// Quote character (none disables quoting).
+    pub quote: Option<u8>,
+}
+
+impl Default for CsvOptions {
+    fn default() -> Self {
+        CsvOptions { delimiter: b',', header: true, quote: Some(b'"') }
+    }
+}
+
+/// Where a dataset's files are.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Source {
+    /// Absolute path or glob of the files.
+    pub path: PathBuf,
+    /// As written by the user (for messages).
+    pub display: String,
+    /// File format.
+    pub format: Format,
+    /// CSV options.
+    pub csv: CsvOptions,
+}
+
+/// A declared column, as the engine needs it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeclaredColumn {
+    /// Column name in the data.
+    pub column: String,
+    /// Logical type, when declared (`string`, `integer`, `date` ...).
+    pub logical: Option<String>,
+}
+
+/// One dataset (schema object) of a contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DatasetPlan {
+    /// Schema object name (the name SQL rules use).
+    pub name: String,
+    /// Where its data is, or why it is not known.
+    pub source: Result<Source, String>,
+    /// Every metric the checks need, deduplicated.
+    pub metrics: BTreeSet<Metric>,
+    /// Declared top-level columns (CSV sources are typed by them).
+    pub declared: Vec<DeclaredColumn>,
+}
+
+/// A compiled contract.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContractPlan {
+    /// Contract id.
+    pub id: String,
+    /// Name.
+    pub name: Option<String>,
+    /// Version.
+    pub version: String,
+    /// Domain.
+    pub domain: Option<String>,
+    /// The contract file.
+    pub file: String,
+    /// The server used.
+    pub server: Option<String>,
+    /// Datasets, in contract order.
+    pub datasets: Vec<DatasetPlan>,
+    /// Every check, in contract order.
+    pub checks: Vec<CheckSpec>,
+}

@@ -1,0 +1,305 @@
+//! Lowering metrics to polars expressions, with their preconditions checked on the schema.
+
+use lakegate_core::metric::{Bound, Cmp};
+use lakegate_core::{ColumnType, DataSchema, Literal, Metric, Validity};
+use polars::prelude::*;
+
+use crate::source::RAW_SUFFIX;
+
+/// Finds a column by path (`a.b` descends into struct `a`).
+pub fn find<'a>(schema: &'a DataSchema, path: &str) -> Option<&'a ColumnType> {
+    if let Some((_, t)) = schema.iter().find(|(n, _)| n == path) {
+        return Some(t);
+    }
+    let mut parts = path.split('.');
+    let mut t = &schema.iter().find(|(n, _)| n == parts.next().unwrap_or(""))?.1;
+    for part in parts {
+        match t {
+            ColumnType::Struct(fields) => t = &fields.iter().find(|(n, _)| n == part)?.1,
+            _ => return None,
+        }
+    }
+    Some(t)
+}
+
+/// The expression of a column path; a name with a dot that is not a column descends into structs.
+pub fn column(path: &str) -> Expr {
+    let mut parts = path.split('.');
+    let first = parts.next().unwrap_or(path);
+    parts.fold(col(first), |e, p| e.struct_().field_by_name(p))
+}
+
+fn column_checked<'a>(schema: &'a DataSchema, path: &str) -> Result<(Expr, &'a ColumnType), String> {
+    let t = find(schema, path).ok_or_else(|| format!("column `{path}` not found in the data"))?;
+    let e = if schema.iter().any(|(n, _)| n == path) { col(path) } else { column(path) };
+    Ok((e, t))
+}
+
+fn count(mask: Expr) -> Expr {
+    mask.sum()
+}
+
+/// Seconds since the Unix epoch of a date or timestamp expression.
+fn epoch_seconds(e: Expr, t: &ColumnType) -> Result<Expr, String> {
+    match t {
+        ColumnType::Date => Ok(e.cast(DataType::Int32).cast(DataType::Float64) * lit(86_400.0)),
+        ColumnType::Timestamp { .. } => {
+            Ok(e.dt().timestamp(TimeUnit::Microseconds).cast(DataType::Float64) / lit(1_000_000.0))
+        }
+        other => Err(format!("needs a date or timestamp column, found {}", other.name())),
+    }
+}
+
+/// The expression computing `m` (one value per dataset), or why it cannot be computed.
+pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
+    match m {
+        Metric::RowCount => Ok(len()),
+        Metric::NullCount { column } => Ok(column_checked(schema, column)?.0.null_count()),
+        Metric::NullAnyCount { columns } => {
+            let mut mask: Option<Expr> = None;
+            for c in columns {
+                let e = column_checked(schema, c)?.0.is_null();
+                mask = Some(match mask {
+                    Some(m) => m.or(e),
+                    None => e,
+                });
+            }
+            Ok(count(mask.unwrap_or(lit(false))))
+        }
+        Metric::MissingCount { column, values } => {
+            let (e, t) = column_checked(schema, column)?;
+            let mut mask = if values.contains(&Literal::Null) { e.clone().is_null() } else { lit(false) };
+            let non_null: Vec<&Literal> = values.iter().filter(|v| **v != Literal::Null).collect();
+            if !non_null.is_empty() {
+                mask = mask.or(in_list(e.clone(), t, &non_null).fill_null(lit(false)));
+            }
+            if matches!(t, ColumnType::Float(_))
+                && values.iter().any(|v| matches!(v, Literal::Str(s) if s.eq_ignore_ascii_case("nan")))
+            {
+                mask = mask.or(e.is_nan().fill_null(lit(false)));
+            }
+            Ok(count(mask))
+        }
+        Metric::InvalidCount { column, rules } if matches!(rules.as_slice(), [Validity::Parses]) => {
+            let (typed, _) = column_checked(schema, column)?;
+            let raw = format!("{column}{RAW_SUFFIX}");
+            if find(schema, &raw).is_none() {
+                // The source already had a typed column: nothing was parsed, nothing failed.
+                return Ok(lit(0u32));
+            }
+            Ok(count(col(raw).is_not_null().and(typed.is_null())))
+        }
+        Metric::InvalidCount { column, rules } => {
+            let (e, t) = column_checked(schema, column)?;
+            let mut valid: Option<Expr> = None;
+            for r in rules {
+                let v = validity(column, e.clone(), t, r)?;
+                valid = Some(match valid {
+                    Some(a) => a.and(v),
+                    None => v,
+                });
+            }
+            let valid = valid.unwrap_or(lit(true));
+            Ok(count(e.is_not_null().and(valid.not().fill_null(lit(true)))))
+        }
+        Metric::DuplicateCount { columns } => {
+            let mut exprs = Vec::new();
+            for c in columns {
+                exprs.push(column_checked(schema, c)?.0);
+            }
+            if exprs.len() == 1 {
+                let e = exprs.remove(0);
+                Ok(e.clone().drop_nulls().len() - e.drop_nulls().n_unique())
+            } else {
+                let mask = exprs.iter().cloned().map(|e| e.is_not_null()).reduce(|a, b| a.and(b)).unwrap_or(lit(true));
+                let key = as_struct(exprs).filter(mask.clone());
+                Ok(count(mask).cast(DataType::Int64) - key.n_unique().cast(DataType::Int64))
+            }
+        }
+        Metric::MaxEpoch { column } => {
+            let (e, t) = column_checked(schema, column)?;
+            epoch_seconds(e.max(), t)
+        }
+        Metric::MinEpoch { column } => {
+            let (e, t) = column_checked(schema, column)?;
+            epoch_seconds(e.min(), t)
+        }
+        Metric::MaxGap { column } => {
+            let (e, t) = column_checked(schema, column)?;
+            let secs = epoch_seconds(e, t)?;
+            Ok(secs.drop_nulls().unique().sort(SortOptions::default()).diff(lit(1), Default::default()).max())
+        }
+        Metric::Sql { .. } | Metric::OrphanCount { .. } => Err("computed by its own query".into()),
+    }
+}
+
+fn in_list(e: Expr, t: &ColumnType, values: &[&Literal]) -> Expr {
+    let series = match t {
+        ColumnType::Int(_) | ColumnType::UInt(_) => {
+            let v: Vec<i64> = values
+                .iter()
+                .filter_map(|l| match l {
+                    Literal::Int(i) => Some(*i),
+                    Literal::Float(f) if f.0.fract() == 0.0 => Some(f.0 as i64),
+                    Literal::Str(s) => s.trim().parse().ok(),
+                    _ => None,
+                })
+                .collect();
+            return e.cast(DataType::Int64).is_in(lit(Series::new("v".into(), v)).implode(false), false);
+        }
+        ColumnType::Float(_) | ColumnType::Decimal(..) => {
+            let v: Vec<f64> = values
+                .iter()
+                .filter_map(|l| match l {
+                    Literal::Int(i) => Some(*i as f64),
+                    Literal::Float(f) => Some(f.0),
+                    Literal::Str(s) => s.trim().parse().ok(),
+                    _ => None,
+                })
+                .collect();
+            return e.cast(DataType::Float64).is_in(lit(Series::new("v".into(), v)).implode(false), false);
+        }
+        ColumnType::Boolean => {
+            let v: Vec<bool> = values
+                .iter()
+                .filter_map(|l| match l {
+                    Literal::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect();
+            return e.is_in(lit(Series::new("v".into(), v)).implode(false), false);
+        }
+        _ => {
+            let v: Vec<String> = values
+                .iter()
+                .map(|l| match l {
+                    Literal::Str(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect();
+            Series::new("v".into(), v)
+        }
+    };
+    let e = if matches!(t, ColumnType::String) { e } else { e.cast(DataType::String) };
+    e.is_in(lit(series).implode(false), false)
+}
+
+/// Regular expressions of the string formats lakegate checks (documented in the README).
+pub fn format_regex(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "email" => {
+            r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+        }
+        "uuid" => r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        "uri" => r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$",
+        "hostname" => {
+            r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+        }
+        "ipv4" => {
+            r"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"
+        }
+        "ipv6" => {
+            r"^(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|:(?:(?::[0-9A-Fa-f]{1,4}){1,7}|:))$"
+        }
+        "date" => r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
+        "date-time" => {
+            r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
+        }
+        _ => return None,
+    })
+}
+
+fn need_string(t: &ColumnType, what: &str) -> Result<(), String> {
+    match t {
+        ColumnType::String => Ok(()),
+        other => Err(format!("{what} needs a string column, found {}", other.name())),
+    }
+}
+
+fn validity(column: &str, e: Expr, t: &ColumnType, r: &Validity) -> Result<Expr, String> {
+    Ok(match r {
+        Validity::AllowedValues(values) => {
+            let non_null: Vec<&Literal> = values.iter().filter(|v| **v != Literal::Null).collect();
+            in_list(e, t, &non_null)
+        }
+        Validity::Pattern(p) => {
+            need_string(t, "pattern")?;
+            regex_check(p)?;
+            e.str().contains(lit(p.clone()), true)
+        }
+        Validity::MinLength(n) => {
+            need_string(t, "minLength")?;
+            e.str().len_chars().gt_eq(lit(*n))
+        }
+        Validity::MaxLength(n) => {
+            need_string(t, "maxLength")?;
+            e.str().len_chars().lt_eq(lit(*n))
+        }
+        Validity::Format(f) => {
+            need_string(t, "format")?;
+            let re = format_regex(f).ok_or_else(|| format!("format `{f}` is not checked"))?;
+            let m = e.clone().str().contains(lit(re), true);
+            if f == "hostname" { m.and(e.str().len_chars().lt_eq(lit(253u32))) } else { m }
+        }
+        Validity::Bound(cmp, b) => {
+            let (lhs, rhs, nan_check) = match (b, t) {
+                (Bound::Number(x), t) if t.is_numeric() => {
+                    (e.clone().cast(DataType::Float64), lit(x.0), matches!(t, ColumnType::Float(_)))
+                }
+                (Bound::Date(d), ColumnType::Date) => (e.clone().cast(DataType::Int32), lit(*d), false),
+                (Bound::Timestamp(us), ColumnType::Timestamp { .. }) => {
+                    (e.clone().dt().timestamp(TimeUnit::Microseconds), lit(*us), false)
+                }
+                (Bound::Timestamp(us), ColumnType::Date) => {
+                    (e.clone().cast(DataType::Int32).cast(DataType::Int64) * lit(86_400_000_000i64), lit(*us), false)
+                }
+                (b, t) => return Err(format!("bound {b:?} cannot be compared with a {} column", t.name())),
+            };
+            let c = match cmp {
+                Cmp::Ge => lhs.gt_eq(rhs),
+                Cmp::Gt => lhs.gt(rhs),
+                Cmp::Le => lhs.lt_eq(rhs),
+                Cmp::Lt => lhs.lt(rhs),
+            };
+            // NaN is invalid for a numeric range.
+            if nan_check { c.and(e.is_nan().not()) } else { c }
+        }
+        Validity::MultipleOf(m) => {
+            if !t.is_numeric() {
+                return Err(format!("multipleOf needs a numeric column, found {}", t.name()));
+            }
+            let m = m.0;
+            if matches!(t, ColumnType::Int(_) | ColumnType::UInt(_)) && m.fract() == 0.0 {
+                (e.cast(DataType::Int64) % lit(m as i64)).eq(lit(0i64))
+            } else {
+                let x = e.cast(DataType::Float64);
+                let r = ((x.clone() % lit(m)) + lit(m)) % lit(m);
+                let eps = lit(1e-9 * m.abs());
+                r.clone().lt_eq(eps.clone()).or((lit(m.abs()) - r).lt_eq(eps))
+            }
+        }
+        Validity::MinItems(n) | Validity::MaxItems(n) => {
+            if !matches!(t, ColumnType::List(_)) {
+                return Err(format!("minItems/maxItems need a list column, found {}", t.name()));
+            }
+            let l = e.list().len();
+            if matches!(r, Validity::MinItems(_)) { l.gt_eq(lit(*n)) } else { l.lt_eq(lit(*n)) }
+        }
+        Validity::UniqueItems => {
+            if !matches!(t, ColumnType::List(_)) {
+                return Err(format!("uniqueItems needs a list column, found {}", t.name()));
+            }
+            e.clone().list().len().eq(e.list().eval(element().unique()).list().len())
+        }
+        Validity::Parses => return Err(format!("a parse check on `{column}` must stand alone")),
+    })
+}
+
+fn regex_check(p: &str) -> Result<(), String> {
+    // polars compiles the pattern with the same regex crate; an invalid one fails the whole
+    // select, so it is reported here for this metric only.
+    if p.is_empty() {
+        return Err("empty pattern".into());
+    }
+    Ok(())
+}
