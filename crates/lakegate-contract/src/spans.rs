@@ -201,7 +201,7 @@ mod tests {
         let x = idx.get("/list/0/x").expect("indexed");
         assert_eq!(x.key, Some((Pos { line: 3, column: 5 }, 1)));
         assert_eq!(x.value, (Pos { line: 3, column: 8 }, 5));
-        assert_eq!(idx.get("/list/0/y/1").map(|n| n.value.0), Some(Pos { line: 4, column: 11 }));
+        assert_eq!(idx.get("/list/0/y/1").map(|n| n.value.0), Some(Pos { line: 4, column: 12 }));
         assert_eq!(idx.locate("/list/0/missing"), Pos { line: 3, column: 5 });
     }
 

@@ -179,10 +179,18 @@ pub fn open(src: &Source, files: &[PathBuf], base: &Path, declared: &[DeclaredCo
             let opts = StrptimeOptions { strict: false, ..Default::default() };
             let typed = match target {
                 DataType::Date => c.clone().str().to_date(opts),
-                // Text timestamps with an offset (`...Z`, `+02:00`) become UTC; naive ones are read as UTC.
-                DataType::Datetime(tu, _) => {
-                    c.clone().str().to_datetime(Some(tu), Some(TimeZone::UTC), opts, lit("raise"))
-                }
+                // ISO 8601 text in any of the usual shapes; offsets (`Z`, `+02:00`) are converted
+                // to UTC, naive values are read as UTC.
+                DataType::Datetime(tu, _) => coalesce(
+                    &TIMESTAMP_FORMATS
+                        .iter()
+                        .map(|f| {
+                            let o =
+                                StrptimeOptions { format: Some((*f).into()), strict: false, exact: true, cache: true };
+                            c.clone().str().to_datetime(Some(tu), Some(TimeZone::UTC), o, lit("raise"))
+                        })
+                        .collect::<Vec<_>>(),
+                ),
                 DataType::Boolean => {
                     let lower = c.clone().str().to_lowercase();
                     when(
@@ -206,6 +214,20 @@ pub fn open(src: &Source, files: &[PathBuf], base: &Path, declared: &[DeclaredCo
     }
     Ok(lf)
 }
+
+/// The text shapes of timestamps that CSV and JSON sources may hold.
+const TIMESTAMP_FORMATS: [&str; 10] = [
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%dT%H:%M:%S%:z",
+    "%Y-%m-%dT%H:%M:%S%.f%:z",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%:z",
+    "%Y-%m-%d",
+];
 
 /// The polars type a text column declared with `logical` is parsed into.
 fn logical_dtype(logical: &str) -> Option<DataType> {
