@@ -36,6 +36,12 @@ fn main() -> ExitCode {
         }
     };
     logging::init(cli.verbose, cli.quiet);
+    // Ctrl-C stops at once with 130: reports are written through a temporary file and a
+    // rename, so an interrupted run leaves no partial report behind.
+    let _ = ctrlc::set_handler(|| {
+        eprintln!("interrupted");
+        std::process::exit(130);
+    });
     let result = match cli.command {
         cli::Command::Lint(args) => lint_cmd::run(&args),
         cli::Command::Check(args) => check_cmd::run(&args),

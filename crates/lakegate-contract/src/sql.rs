@@ -68,7 +68,9 @@ mod tests {
         assert!(check_read_only("WITH x AS (SELECT 1 AS v) SELECT v FROM x").is_ok());
         assert!(check_read_only("DROP TABLE ads").expect_err("rejected").contains("read-only"));
         assert!(check_read_only("SELECT 1; SELECT 2").expect_err("rejected").contains("2 statements"));
-        assert!(check_read_only("SELECT * FROM read_parquet('/etc/passwd')").expect_err("rejected").contains("reads files"));
+        assert!(
+            check_read_only("SELECT * FROM read_parquet('/etc/passwd')").expect_err("rejected").contains("reads files")
+        );
         assert!(check_read_only("SELEC 1").expect_err("rejected").contains("does not parse"));
     }
 }

@@ -218,3 +218,35 @@ pub struct CheckSpec {
 
 /// The schema of a dataset, as read from the data.
 pub type DataSchema = Vec<(String, ColumnType)>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operators_are_inclusive_and_reject_nan() {
+        assert!(Operator::MustBeBetween(1.0, 2.0).holds(1.0));
+        assert!(Operator::MustBeBetween(1.0, 2.0).holds(2.0));
+        assert!(!Operator::MustNotBeBetween(1.0, 2.0).holds(2.0));
+        assert!(Operator::MustNotBeBetween(1.0, 2.0).holds(2.5));
+        assert!(!Operator::MustBeLessThan(1.0).holds(f64::NAN));
+        assert!(!Operator::MustNotBe(1.0).holds(f64::NAN));
+        assert!(Operator::MustBeGreaterOrEqualTo(0.0).holds(0.0));
+    }
+
+    #[test]
+    fn numbers_read_as_written() {
+        assert_eq!(fmt_num(3.0), "3");
+        assert_eq!(fmt_num(0.25), "0.25");
+        assert_eq!(fmt_num(1.0 / 3.0), "0.3333333333");
+        assert_eq!(Operator::MustBeBetween(500.0, 1500.0).describe(), "between 500 and 1500");
+    }
+
+    #[test]
+    fn severity_words() {
+        assert_eq!(Severity::from_contract(Some("Warn")), Severity::Warning);
+        assert_eq!(Severity::from_contract(Some("minor")), Severity::Warning);
+        assert_eq!(Severity::from_contract(Some("critical")), Severity::Error);
+        assert_eq!(Severity::from_contract(None), Severity::Error);
+    }
+}
