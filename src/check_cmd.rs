@@ -71,10 +71,15 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     }
 
     // 2. Compile.
-    let opts = CompileOptions { server: args.server.clone(), data, root };
+    if let Some(f) = &args.filter
+        && let Err(why) = lakegate_contract::sql::check_expression(f)
+    {
+        bail!("`--where {f}` is not a SQL predicate: {why}");
+    }
+    let opts = CompileOptions { server: args.server.clone(), data, root, filter: args.filter.clone() };
     let mut plans = Vec::new();
     for c in &loaded {
-        match compile(c, &opts) {
+        match compile(c, &loaded, &opts) {
             Ok(p) => plans.push(p),
             Err(e) => {
                 writeln!(err, "error: {}", e.message)?;
@@ -104,7 +109,8 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
 
     // 3. Run and evaluate, contracts in parallel.
     let now_s = now.timestamp_micros() as f64 / 1e6;
-    let contracts: Vec<ContractResult> = plans.par_iter().map(|p| run_contract(p, now_s)).collect();
+    let sampling = Sampling { n: args.samples, out: args.samples_out.clone() };
+    let contracts: Vec<ContractResult> = plans.par_iter().map(|p| run_contract(p, now_s, &sampling)).collect();
     let summary = Summary::of(contracts.iter().flat_map(|c| &c.checks));
     let run = RunResult {
         lakegate_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -122,23 +128,41 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     Ok(exit_code(&run, args.fail_on))
 }
 
-fn run_contract(plan: &ContractPlan, now: f64) -> ContractResult {
+/// The sample pass: rows per failed check, and where to export every failing row.
+struct Sampling {
+    n: usize,
+    out: Option<PathBuf>,
+}
+
+fn run_contract(plan: &ContractPlan, now: f64, sampling: &Sampling) -> ContractResult {
     tracing::info!(contract = %plan.id, datasets = plan.datasets.len(), "running");
-    let outcomes = lakegate_engine::run_contract(plan);
+    let run = lakegate_engine::run_contract(plan);
     let by_name: BTreeMap<&str, &lakegate_engine::DatasetOutcome> =
-        plan.datasets.iter().zip(&outcomes).map(|(d, o)| (d.name.as_str(), o)).collect();
-    let checks = plan
-        .checks
-        .iter()
-        .map(|spec| {
-            let facts = spec
-                .dataset
-                .as_deref()
-                .and_then(|d| by_name.get(d))
-                .map(|o| DatasetFacts { schema: o.schema.as_ref().map_err(String::as_str), metrics: &o.metrics });
-            evaluate(spec, facts, now)
-        })
-        .collect();
+        plan.datasets.iter().zip(&run.outcomes).map(|(d, o)| (d.name.as_str(), o)).collect();
+    let lookup = |name: &str| {
+        by_name
+            .get(name)
+            .map(|o| DatasetFacts { schema: o.schema.as_ref().map_err(String::as_str), metrics: &o.metrics })
+    };
+    let mut checks: Vec<_> = plan.checks.iter().map(|spec| evaluate(spec, &lookup, now)).collect();
+    // Second pass, only for failed row-level checks: example rows, classified columns redacted.
+    if sampling.n > 0 || sampling.out.is_some() {
+        for (spec, result) in plan.checks.iter().zip(checks.iter_mut()) {
+            if !matches!(result.status, Status::Failed | Status::Warning) {
+                continue;
+            }
+            let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.dataset, &spec.plan) else {
+                continue;
+            };
+            let Some(d) = plan.datasets.iter().find(|d| &d.name == ds) else { continue };
+            let export = sampling.out.as_ref().map(|dir| dir.join(format!("{}.parquet", file_name(&spec.id))));
+            match run.samples(d, measure, sampling.n, export.as_deref()) {
+                Some(Ok(s)) if sampling.n > 0 => result.samples = Some(s),
+                Some(Ok(_)) | None => {}
+                Some(Err(e)) => tracing::warn!(check = %spec.id, "samples: {e}"),
+            }
+        }
+    }
     ContractResult {
         id: plan.id.clone(),
         name: plan.name.clone(),
@@ -146,9 +170,14 @@ fn run_contract(plan: &ContractPlan, now: f64) -> ContractResult {
         domain: plan.domain.clone(),
         file: plan.file.clone(),
         server: plan.server.clone(),
-        datasets: outcomes.into_iter().map(|o| o.result).collect(),
+        datasets: run.outcomes.into_iter().map(|o| o.result).collect(),
         checks,
     }
+}
+
+/// A check id as a file name: path separators and odd characters become `_`.
+fn file_name(id: &str) -> String {
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_') { c } else { '_' }).collect()
 }
 
 /// 3 when a check could not be evaluated (an incomplete run is no verdict), else 1 when a
@@ -216,6 +245,12 @@ fn print_console(out: &mut impl Write, run: &RunResult, secs: f64) -> std::io::R
             )?;
             if r.status != Status::Passed {
                 writeln!(out, "            {}", r.message)?;
+            }
+            if let Some(s) = &r.samples {
+                writeln!(out, "            sample rows: {}", s.columns.join(" | "))?;
+                for row in &s.rows {
+                    writeln!(out, "              {}", row.join(" | "))?;
+                }
             }
         }
     }

@@ -92,4 +92,14 @@ pub struct CheckArgs {
     /// Data paths must stay inside this folder (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
+    /// Check only the rows matching this polars SQL predicate, in every dataset
+    /// (e.g. `--where "dt = '2026-11-25'"` on a pull request that adds one partition).
+    #[arg(long = "where", value_name = "PREDICATE")]
+    pub filter: Option<String>,
+    /// Failing rows to show per failed row-level check (0 disables the sample pass).
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub samples: usize,
+    /// Write every failing row of each failed row-level check to DIR/<check>.parquet.
+    #[arg(long, value_name = "DIR")]
+    pub samples_out: Option<PathBuf>,
 }

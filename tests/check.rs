@@ -501,6 +501,18 @@ slaProperties:
     let files = run.json["contracts"][0]["datasets"][0]["files"].as_u64();
     assert_eq!(files, Some(2));
 
+    // --where: a pull request checks only the new partition.
+    let run = lakegate(
+        dir.path(),
+        &["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--where", "dt = DATE '2026-11-25'"],
+    );
+    assert_check(&run, "events/quality[0]", "failed", 3.0);
+    let run = lakegate(dir.path(), &["check", "c.odcs.yaml", "--where", "nope = 1"]);
+    assert_eq!(run.code, 3);
+    assert_errored(&run, "events/quality[0]", "column `nope`");
+    let run = lakegate(dir.path(), &["check", "c.odcs.yaml", "--where", "dt = = 1"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+
     // A folder of hive-partitioned parquet, via --data.
     let run = lakegate(
         dir.path(),

@@ -3,13 +3,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
+use lakegate_contract::lakegate::LakegateRule;
 use lakegate_contract::model::{LogicalType, Property, QualityRule, QualityType, SchemaObject, Server};
 use lakegate_contract::units::{parse_date_bound, parse_timestamp_bound, parse_unit};
 use lakegate_contract::{LoadedContract, sql};
 use lakegate_core::metric::{Bound, Cmp};
 use lakegate_core::plan::DeclaredColumn;
 use lakegate_core::{
-    CheckPlan, CheckSpec, ContractPlan, CsvOptions, DatasetPlan, F64, Format, Literal, Location, Measure, Metric,
+    Agg, CheckPlan, CheckSpec, ContractPlan, CsvOptions, DatasetPlan, F64, Format, Literal, Location, Measure, Metric,
     Operator, SchemaAssertion, Severity, Source, Validity,
 };
 use serde_json::Value as Json;
@@ -23,6 +24,8 @@ pub struct CompileOptions {
     pub data: BTreeMap<String, PathBuf>,
     /// Data paths must stay inside this folder (the project root).
     pub root: PathBuf,
+    /// `--where`: a polars SQL predicate applied to every dataset of the run.
+    pub filter: Option<String>,
 }
 
 /// A configuration error: the run stops before reading data (exit 2).
@@ -34,37 +37,90 @@ pub struct ConfigError {
 
 struct Compiler<'a> {
     c: &'a LoadedContract,
+    /// Every contract of the run (for comparisons with another contract's objects).
+    all: &'a [LoadedContract],
     checks: Vec<CheckSpec>,
     ids: BTreeSet<String>,
+    /// Objects of other contracts that comparisons read: dataset name -> (contract, object index).
+    externals: BTreeMap<String, (&'a LoadedContract, usize)>,
 }
 
-/// Compiles one loaded contract.
-pub fn compile(c: &LoadedContract, opts: &CompileOptions) -> Result<ContractPlan, ConfigError> {
+/// Classifications whose values never appear in samples.
+pub const REDACTED_CLASSES: [&str; 5] = ["pii", "restricted", "confidential", "sensitive", "secret"];
+
+fn dataset_plan(
+    c: &LoadedContract,
+    name: String,
+    obj: &SchemaObject,
+    source: Result<Source, String>,
+    opts: &CompileOptions,
+) -> DatasetPlan {
+    let props = obj.properties.as_deref().unwrap_or(&[]);
+    let declared = props
+        .iter()
+        .map(|p| DeclaredColumn { column: column_name(p), logical: p.logical_type.map(|t| t.as_str().to_owned()) })
+        .collect();
+    let redacted = props
+        .iter()
+        .filter(|p| {
+            p.classification.as_deref().is_some_and(|cl| REDACTED_CLASSES.contains(&cl.to_ascii_lowercase().as_str()))
+        })
+        .map(column_name)
+        .collect();
+    let mut key: Vec<(i64, String)> = props
+        .iter()
+        .filter(|p| p.primary_key == Some(true))
+        .map(|p| (p.primary_key_position.filter(|x| *x >= 1).unwrap_or(i64::MAX), column_name(p)))
+        .collect();
+    key.sort();
+    let _ = c;
+    DatasetPlan {
+        name,
+        source,
+        metrics: BTreeSet::new(),
+        declared,
+        filter: opts.filter.clone(),
+        redacted,
+        key: key.into_iter().map(|(_, k)| k).collect(),
+    }
+}
+
+/// Compiles one loaded contract; `all` holds every contract of the run.
+pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions) -> Result<ContractPlan, ConfigError> {
     let contract = &c.contract;
     let server = select_server(c, opts)?;
-    let mut comp = Compiler { c, checks: Vec::new(), ids: BTreeSet::new() };
+    let mut comp = Compiler { c, all, checks: Vec::new(), ids: BTreeSet::new(), externals: BTreeMap::new() };
     let mut datasets = Vec::new();
     for (i, obj) in contract.schema.iter().flatten().enumerate() {
         let source = source_for(c, obj, server.as_ref(), opts)?;
-        let declared = obj
-            .properties
-            .iter()
-            .flatten()
-            .map(|p| DeclaredColumn { column: column_name(p), logical: p.logical_type.map(|t| t.as_str().to_owned()) })
-            .collect();
         comp.object(obj, i);
         if let Ok(src) = &source
             && src.format != Format::Parquet
         {
             comp.parse_checks(obj, i);
         }
-        datasets.push(DatasetPlan { name: obj.name.clone(), source, metrics: BTreeSet::new(), declared });
+        datasets.push(dataset_plan(c, obj.name.clone(), obj, source, opts));
     }
     comp.slas();
+    for (name, (other, i)) in &comp.externals {
+        let Some(obj) = other.contract.schema.as_ref().and_then(|s| s.get(*i)) else { continue };
+        let other_opts = CompileOptions { server: None, ..opts.clone() };
+        let other_server = match &opts.server {
+            Some(s) if other.contract.servers.iter().flatten().any(|x| &x.server == s) => select_server(other, opts)?,
+            _ => select_server(other, &other_opts)?,
+        };
+        let source = source_for(other, obj, other_server.as_ref(), &other_opts)?;
+        datasets.push(dataset_plan(other, name.clone(), obj, source, opts));
+    }
     for check in &comp.checks {
         let (Some(ds), CheckPlan::Metric { measure, .. }) = (&check.dataset, &check.plan) else { continue };
         if let Some(d) = datasets.iter_mut().find(|d| &d.name == ds) {
             d.metrics.extend(measure.metrics());
+        }
+        if let Some((other, m)) = measure.other()
+            && let Some(d) = datasets.iter_mut().find(|d| d.name == other)
+        {
+            d.metrics.insert(m.clone());
         }
     }
     Ok(ContractPlan {
@@ -657,12 +713,13 @@ impl Compiler<'_> {
             ),
             QualityType::Custom => {
                 let engine = r.engine.clone().unwrap_or_default();
-                let why = if engine.eq_ignore_ascii_case("lakegate") {
-                    "`engine: lakegate` rules are not supported by this version of lakegate".to_owned()
+                if engine.eq_ignore_ascii_case("lakegate") {
+                    self.lakegate(obj, col.as_deref(), r)
                 } else {
-                    format!("custom rule for engine `{engine}`; lakegate runs library, sql and lakegate rules")
-                };
-                (format!("custom.{engine}"), CheckPlan::Skip(why), format!("{engine} rule"))
+                    let why =
+                        format!("custom rule for engine `{engine}`; lakegate runs library, sql and lakegate rules");
+                    (format!("custom.{engine}"), CheckPlan::Skip(why), format!("{engine} rule"))
+                }
             }
             QualityType::Sql => {
                 let q = sql::substitute(r.query.as_deref().unwrap_or(""), &ds, col.as_deref());
@@ -722,8 +779,10 @@ impl Compiler<'_> {
                 let unit = r.unit.clone();
                 let plan = match (metric, operator_of(r)) {
                     (Ok(metric), Some(op)) => {
+                        let filter = rule_filter(r);
+                        let metric = scoped(metric, filter.as_deref(), None);
                         let measure = if unit.as_deref() == Some("percent") && metric != Metric::RowCount {
-                            Measure::Percent(metric)
+                            Measure::Percent { metric, rows: scoped(Metric::RowCount, filter.as_deref(), None) }
                         } else {
                             Measure::Value(metric)
                         };
@@ -745,6 +804,193 @@ impl Compiler<'_> {
         s.tags = r.tags.clone().unwrap_or_default();
         s.business_impact = r.business_impact.clone();
         self.push(s);
+    }
+
+    /// Compiles an `engine: lakegate` rule.
+    fn lakegate(
+        &mut self,
+        obj: &SchemaObject,
+        enclosing: Option<&str>,
+        r: &QualityRule,
+    ) -> (String, CheckPlan, String) {
+        let rule: LakegateRule = match r.implementation.clone().map(serde_json::from_value) {
+            Some(Ok(rule)) => rule,
+            _ => {
+                return (
+                    "lakegate".into(),
+                    CheckPlan::Error("invalid lakegate implementation (see `lakegate lint`)".into()),
+                    "lakegate rule".into(),
+                );
+            }
+        };
+        let m = rule.metric.clone();
+        let kind = format!("lakegate.{m}");
+        let col = rule
+            .property
+            .as_deref()
+            .map(|p| {
+                obj.properties
+                    .iter()
+                    .flatten()
+                    .find(|q| q.name.as_deref() == Some(p))
+                    .map_or_else(|| p.to_owned(), column_name)
+            })
+            .or_else(|| enclosing.map(str::to_owned));
+        let title = match &col {
+            Some(c) => format!("{m} of `{c}`"),
+            None => m.clone(),
+        };
+        let Some(op) = lakegate_operator(&rule) else {
+            return (kind, CheckPlan::Error("the rule has no operator".into()), title);
+        };
+        let filter = rule.filter.as_deref();
+        let groups = rule.group_by.as_deref();
+        let need_col = || col.clone().ok_or_else(|| format!("`{m}` needs a property"));
+        let lits = |v: &Option<Vec<Json>>| v.iter().flatten().map(Literal::from_json).collect::<Vec<_>>();
+        let unit = r.unit.clone();
+        let agg = |a: Agg| need_col().map(|c| Metric::Aggregate { column: c, agg: a });
+        let time_unit = || {
+            unit.as_deref()
+                .and_then(parse_unit)
+                .ok_or_else(|| format!("`{m}` needs a time `unit` on the rule (s, m, h, d, ...)"))
+        };
+        let measure: Result<Measure, String> = (|| {
+            let base = match m.as_str() {
+                "rowCount" => Metric::RowCount,
+                "nullCount" => Metric::NullCount { column: need_col()? },
+                "min" => agg(Agg::Min)?,
+                "max" => agg(Agg::Max)?,
+                "avg" => agg(Agg::Avg)?,
+                "sum" => agg(Agg::Sum)?,
+                "stddev" => agg(Agg::Stddev)?,
+                "median" => agg(Agg::Median)?,
+                "quantile" => agg(Agg::Quantile(F64(rule.q.unwrap_or(0.5))))?,
+                "distinctCount" => agg(Agg::DistinctCount)?,
+                "distinctRatio" => agg(Agg::DistinctRatio)?,
+                "minLength" => agg(Agg::MinLength)?,
+                "maxLength" => agg(Agg::MaxLength)?,
+                "avgLength" => agg(Agg::AvgLength)?,
+                "forbiddenValues" => Metric::MissingCount { column: need_col()?, values: lits(&rule.values) },
+                "distinctValues" => {
+                    let c = need_col()?;
+                    if rule.subset_of.is_some() {
+                        Metric::DistinctOutside { column: c, values: lits(&rule.subset_of) }
+                    } else if rule.superset_of.is_some() {
+                        Metric::DistinctAbsent { column: c, values: lits(&rule.superset_of) }
+                    } else {
+                        let v = lits(&rule.equals);
+                        return Ok(Measure::Sum(vec![
+                            scoped(Metric::DistinctOutside { column: c.clone(), values: v.clone() }, filter, None),
+                            scoped(Metric::DistinctAbsent { column: c, values: v }, filter, None),
+                        ]));
+                    }
+                }
+                "rowCondition" => {
+                    Metric::RowConditionFailures { expression: rule.expression.clone().unwrap_or_default() }
+                }
+                "expression" => Metric::Expression { expression: rule.expression.clone().unwrap_or_default() },
+                "increasing" | "decreasing" => Metric::OrderBreaks {
+                    column: need_col()?,
+                    order_by: rule.order_by.clone().unwrap_or_default(),
+                    descending: m == "decreasing",
+                    strict: rule.strict.unwrap_or(false),
+                },
+                "freshness" => {
+                    return Ok(Measure::Age {
+                        metric: scoped(Metric::MaxEpoch { column: need_col()? }, filter, None),
+                        unit_seconds: time_unit()?,
+                    });
+                }
+                "partitionFreshness" => {
+                    let c = col.clone().or_else(|| {
+                        obj.properties.iter().flatten().find(|p| p.partitioned == Some(true)).map(column_name)
+                    });
+                    let c = c.ok_or("`partitionFreshness` needs a property or a property with `partitioned: true`")?;
+                    return Ok(Measure::Age {
+                        metric: scoped(Metric::MaxEpoch { column: c }, filter, None),
+                        unit_seconds: time_unit()?,
+                    });
+                }
+                "rowCountComparison" | "aggregateComparison" => {
+                    let to = rule.compare_to.clone().unwrap_or_default();
+                    let (dataset, other_obj) = self.other_dataset(&to)?;
+                    let ratio = rule.method.as_deref() != Some("difference");
+                    let (left, right) = if m == "rowCountComparison" {
+                        (Metric::RowCount, Metric::RowCount)
+                    } else {
+                        let a = match rule.aggregate.as_deref().unwrap_or("sum") {
+                            "avg" => Agg::Avg,
+                            "min" => Agg::Min,
+                            "max" => Agg::Max,
+                            "count" => Agg::Count,
+                            "distinctCount" => Agg::DistinctCount,
+                            _ => Agg::Sum,
+                        };
+                        let here = need_col()?;
+                        let there_name = to.property.clone().unwrap_or_else(|| {
+                            rule.property.clone().or_else(|| enclosing.map(str::to_owned)).unwrap_or_default()
+                        });
+                        let there = other_obj
+                            .properties
+                            .iter()
+                            .flatten()
+                            .find(|p| p.name.as_deref() == Some(there_name.as_str()))
+                            .map_or(there_name.clone(), column_name);
+                        (Metric::Aggregate { column: here, agg: a }, Metric::Aggregate { column: there, agg: a })
+                    };
+                    return Ok(Measure::Compare {
+                        left: scoped(left, filter, None),
+                        dataset,
+                        right: scoped(right, to.filter.as_deref(), None),
+                        ratio,
+                    });
+                }
+                other => return Err(format!("unknown lakegate metric `{other}`")),
+            };
+            let metric = scoped(base, filter, groups);
+            if unit.as_deref() == Some("percent") {
+                if groups.is_some() {
+                    return Err("`unit: percent` does not combine with `groupBy`".into());
+                }
+                return Ok(Measure::Percent { metric, rows: scoped(Metric::RowCount, filter, None) });
+            }
+            Ok(Measure::Value(metric))
+        })();
+        let plan = match measure {
+            Ok(measure) => CheckPlan::Metric { measure, operator: op, unit: unit.clone() },
+            Err(e) => CheckPlan::Error(e),
+        };
+        (kind, plan, title)
+    }
+
+    /// The dataset name of a comparison's other side, registering other contracts' objects.
+    fn other_dataset(&mut self, to: &lakegate_contract::lakegate::CompareTo) -> Result<(String, SchemaObject), String> {
+        let (contract, prefix) = match &to.contract {
+            None => (self.c, None),
+            Some(id) if *id == self.c.contract.id => (self.c, None),
+            Some(id) => {
+                let other = self.all.iter().find(|c| &c.contract.id == id).ok_or_else(|| {
+                    format!("contract `{id}` is not part of this run: pass its file to `lakegate check` too")
+                })?;
+                (other, Some(id.clone()))
+            }
+        };
+        let (i, obj) = contract
+            .contract
+            .schema
+            .iter()
+            .flatten()
+            .enumerate()
+            .find(|(_, o)| o.name == to.object)
+            .ok_or_else(|| format!("`{}` is no schema object of contract `{}`", to.object, contract.contract.id))?;
+        match prefix {
+            None => Ok((obj.name.clone(), obj.clone())),
+            Some(id) => {
+                let name = format!("{id}:{}", obj.name);
+                self.externals.insert(name.clone(), (contract, i));
+                Ok((name, obj.clone()))
+            }
+        }
     }
 
     fn slas(&mut self) {
@@ -811,6 +1057,40 @@ impl Compiler<'_> {
 
 fn fmt_value(x: f64) -> String {
     lakegate_core::check::fmt_num(x)
+}
+
+/// A library rule's row filter: its customProperties `where`.
+fn rule_filter(r: &QualityRule) -> Option<String> {
+    r.custom_properties
+        .iter()
+        .flatten()
+        .find(|cp| cp.property == "where")
+        .and_then(|cp| cp.value.as_str().map(str::to_owned))
+}
+
+/// Wraps a metric in its filter and groups: `Filtered { Grouped { metric } }`.
+fn scoped(m: Metric, filter: Option<&str>, groups: Option<&[String]>) -> Metric {
+    let m = match groups {
+        Some(keys) => Metric::Grouped { keys: keys.to_vec(), metric: Box::new(m) },
+        None => m,
+    };
+    match filter {
+        Some(f) => Metric::Filtered { filter: f.to_owned(), metric: Box::new(m) },
+        None => m,
+    }
+}
+
+fn lakegate_operator(r: &LakegateRule) -> Option<Operator> {
+    let pair = |v: &Option<Vec<f64>>| v.as_ref().filter(|v| v.len() == 2).map(|v| (v[0], v[1]));
+    r.must_be
+        .map(Operator::MustBe)
+        .or(r.must_not_be.map(Operator::MustNotBe))
+        .or(r.must_be_greater_than.map(Operator::MustBeGreaterThan))
+        .or(r.must_be_greater_or_equal_to.map(Operator::MustBeGreaterOrEqualTo))
+        .or(r.must_be_less_than.map(Operator::MustBeLessThan))
+        .or(r.must_be_less_or_equal_to.map(Operator::MustBeLessOrEqualTo))
+        .or(pair(&r.must_be_between).map(|(a, b)| Operator::MustBeBetween(a, b)))
+        .or(pair(&r.must_not_be_between).map(|(a, b)| Operator::MustNotBeBetween(a, b)))
 }
 
 fn operator_of(r: &QualityRule) -> Option<Operator> {

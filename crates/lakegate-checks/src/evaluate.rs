@@ -33,6 +33,8 @@ fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: Str
         observed,
         expected,
         message,
+        failing_groups: Vec::new(),
+        samples: None,
     }
 }
 
@@ -43,9 +45,10 @@ fn fail_status(spec: &CheckSpec) -> Status {
     }
 }
 
-/// Evaluates one check. `facts` is None when the check has no dataset; `now` is the run's
-/// clock in seconds since the Unix epoch.
-pub fn evaluate(spec: &CheckSpec, facts: Option<DatasetFacts<'_>>, now: f64) -> CheckResult {
+/// Evaluates one check. `lookup` gives the facts of a dataset by name (the check's own and,
+/// for comparisons, the other one); `now` is the run's clock in seconds since the Unix epoch.
+pub fn evaluate<'a>(spec: &CheckSpec, lookup: &dyn Fn(&str) -> Option<DatasetFacts<'a>>, now: f64) -> CheckResult {
+    let facts = spec.dataset.as_deref().and_then(lookup);
     match &spec.plan {
         CheckPlan::Skip(why) => result(spec, Status::Skipped, None, String::new(), why.clone()),
         CheckPlan::Error(why) => result(spec, Status::Errored, None, String::new(), why.clone()),
@@ -68,8 +71,44 @@ pub fn evaluate(spec: &CheckSpec, facts: Option<DatasetFacts<'_>>, now: f64) -> 
             let Some(facts) = facts else {
                 return result(spec, Status::Errored, None, expected, "no dataset to check".into());
             };
-            match observe(measure, facts.metrics, now) {
+            let other = match measure.other() {
+                Some((ds, _)) => match lookup(ds) {
+                    Some(f) => Some(f.metrics),
+                    None => {
+                        return result(
+                            spec,
+                            Status::Errored,
+                            None,
+                            expected,
+                            format!("dataset `{ds}` is not part of this run"),
+                        );
+                    }
+                },
+                None => None,
+            };
+            match observe(measure, facts.metrics, other, now) {
                 Err(why) => result(spec, Status::Errored, None, expected, why),
+                Ok(Observed { groups: Some(groups), .. }) => {
+                    let failing: Vec<(String, f64)> =
+                        groups.iter().filter(|(_, v)| !operator.holds(*v)).cloned().collect();
+                    let n = failing.len();
+                    let shown: Vec<String> =
+                        failing.iter().take(10).map(|(k, v)| format!("{k}: {}", fmt_num(*v))).collect();
+                    let message = if n == 0 {
+                        format!("all {} groups {expected}", groups.len())
+                    } else {
+                        format!(
+                            "{n} of {} groups break {expected}: {}{}",
+                            groups.len(),
+                            shown.join(", "),
+                            if n > 10 { ", ..." } else { "" }
+                        )
+                    };
+                    let status = if n == 0 { Status::Passed } else { fail_status(spec) };
+                    let mut r = result(spec, status, Some(n as f64), format!("{expected} in every group"), message);
+                    r.failing_groups = failing.into_iter().take(20).collect();
+                    r
+                }
                 Ok(obs) => {
                     let pass = operator.holds(obs.value);
                     let mut message = format!("observed {}{unit_sfx}, expected {expected}", fmt_num(obs.value));
@@ -93,14 +132,46 @@ fn metric<'a>(metrics: &'a MetricMap, m: &Metric) -> Result<&'a Observed, String
     }
 }
 
-fn observe(measure: &Measure, metrics: &MetricMap, now: f64) -> Result<Observed, String> {
+fn observe(measure: &Measure, metrics: &MetricMap, other: Option<&MetricMap>, now: f64) -> Result<Observed, String> {
     match measure {
-        Measure::Value(m) => metric(metrics, m).cloned(),
-        Measure::Percent(m) => {
+        Measure::Value(m) => {
+            let o = metric(metrics, m)?;
+            if o.value.is_nan() && o.groups.is_none() {
+                return Err(format!("{} is not a number: no rows, only nulls, or NaN in the data", m.describe()));
+            }
+            Ok(o.clone())
+        }
+        Measure::Compare { left, dataset, right, ratio } => {
+            let l = metric(metrics, left)?.value;
+            let r = metric(other.ok_or("the other dataset was not read")?, right)
+                .map_err(|e| format!("`{dataset}`: {e}"))?
+                .value;
+            if l.is_nan() || r.is_nan() {
+                return Err("a compared value is missing (no rows, or only nulls)".into());
+            }
+            let value = if *ratio {
+                if r == 0.0 {
+                    return Err(format!("cannot divide by {} of `{dataset}`, which is 0", right.describe()));
+                }
+                l / r
+            } else {
+                l - r
+            };
+            Ok(Observed {
+                value,
+                detail: Some(format!("{} here, {} in `{dataset}`", fmt_num(l), fmt_num(r))),
+                groups: None,
+            })
+        }
+        Measure::Percent { metric: m, rows } => {
             let count = metric(metrics, m)?;
-            let rows = metric(metrics, &Metric::RowCount)?.value;
+            let rows = metric(metrics, rows)?.value;
             let pct = if rows == 0.0 { 0.0 } else { 100.0 * count.value / rows };
-            Ok(Observed { value: pct, detail: Some(format!("{} of {} rows", fmt_num(count.value), fmt_num(rows))) })
+            Ok(Observed {
+                value: pct,
+                detail: Some(format!("{} of {} rows", fmt_num(count.value), fmt_num(rows))),
+                groups: None,
+            })
         }
         Measure::Sum(ms) => {
             let mut total = 0.0;
@@ -115,21 +186,21 @@ fn observe(measure: &Measure, metrics: &MetricMap, now: f64) -> Result<Observed,
                     parts.push(d.clone());
                 }
             }
-            Ok(Observed { value: total, detail: (!parts.is_empty()).then(|| parts.join("; ")) })
+            Ok(Observed { value: total, detail: (!parts.is_empty()).then(|| parts.join("; ")), groups: None })
         }
         Measure::Age { metric: m, unit_seconds } => {
             let o = metric(metrics, m)?;
             if o.value.is_nan() {
                 return Err(format!("{} has no value (empty or all null)", m.describe()));
             }
-            Ok(Observed { value: (now - o.value) / unit_seconds, detail: o.detail.clone() })
+            Ok(Observed { value: (now - o.value) / unit_seconds, detail: o.detail.clone(), groups: None })
         }
         Measure::Scaled { metric: m, unit_seconds } => {
             let o = metric(metrics, m)?;
             if o.value.is_nan() {
                 return Err(format!("{} has no value (fewer than two distinct values)", m.describe()));
             }
-            Ok(Observed { value: o.value / unit_seconds, detail: o.detail.clone() })
+            Ok(Observed { value: o.value / unit_seconds, detail: o.detail.clone(), groups: None })
         }
     }
 }

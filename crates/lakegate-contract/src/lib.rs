@@ -3,6 +3,7 @@
 
 pub mod diagnostic;
 pub mod either;
+pub mod lakegate;
 pub mod lint;
 pub mod load;
 pub mod model;

@@ -262,16 +262,29 @@ fn serde_error(
     spans: &SpanIndex,
     e: serde_path_to_error::Error<serde_yaml::Error>,
 ) -> Diagnostic {
-    let mut path: Vec<Seg> = e
-        .path()
-        .iter()
+    located_error(file, root, spans, path_segments(e.path()), e.inner().to_string())
+}
+
+/// The segments of a serde_path_to_error path.
+pub(crate) fn path_segments(p: &serde_path_to_error::Path) -> Vec<Seg> {
+    p.iter()
         .filter_map(|s| match s {
             Segment::Seq { index } => Some(Seg::Index(*index)),
             Segment::Map { key } => Some(Seg::Key(key.clone())),
             Segment::Enum { .. } | Segment::Unknown => None,
         })
-        .collect();
-    let msg = e.inner().to_string();
+        .collect()
+}
+
+/// A serde error message at `path` as a located diagnostic: unknown keys with a hint,
+/// missing keys, unknown values, wrong types.
+pub(crate) fn located_error(
+    file: &str,
+    root: &Value,
+    spans: &SpanIndex,
+    mut path: Vec<Seg>,
+    msg: String,
+) -> Diagnostic {
     let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
     let expected = backticked_after(&msg, "expected one of");
     if let Some(name) = msg.strip_prefix("unknown field `").and_then(|r| r.split('`').next()) {

@@ -49,6 +49,16 @@ pub fn check_read_only(query: &str) -> Result<(), String> {
     }
 }
 
+/// Checks that `expr` parses as one SQL expression.
+pub fn check_expression(expr: &str) -> Result<(), String> {
+    let mut parser = Parser::new(&GenericDialect {}).try_with_sql(expr).map_err(|e| e.to_string())?;
+    parser.parse_expr().map_err(|e| e.to_string())?;
+    if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
+        return Err("text after the expression".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -684,13 +684,13 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
             not_for(v, &["metric", "rule", "arguments", "query"], "custom");
             not_for(v, &OPERATORS, "custom");
             match &r.engine {
-                None => v.error("missing-key", ptr, format!("missing key `engine` in {label}"), "a custom rule names its `engine`"),
-                Some(e) if e.eq_ignore_ascii_case("lakegate") => v.warn(
-                    "skipped-rule",
-                    &format!("{ptr}/engine"),
-                    format!("{label} is a lakegate rule, which this version does not execute yet: `check` reports it as skipped"),
-                    "upgrade lakegate to run `engine: lakegate` rules",
+                None => v.error(
+                    "missing-key",
+                    ptr,
+                    format!("missing key `engine` in {label}"),
+                    "a custom rule names its `engine`",
                 ),
+                Some(e) if e.eq_ignore_ascii_case("lakegate") => lakegate_rule(v, r, ptr, &label, property),
                 Some(e) => v.warn(
                     "skipped-rule",
                     &format!("{ptr}/engine"),
@@ -740,6 +740,62 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
             not_for(v, &["query", "engine", "implementation"], "library");
             operators(v, r, ptr, &label, &ops);
             library(v, r, ptr, &label, property, object_props);
+        }
+    }
+}
+
+fn lakegate_rule(v: &mut V, r: &QualityRule, ptr: &str, label: &str, property: Option<&str>) {
+    let Some(imp) = &r.implementation else { return };
+    let iptr = format!("{ptr}/implementation");
+    if !imp.is_object() {
+        v.error(
+            "invalid-type",
+            &iptr,
+            format!("the implementation of lakegate {label} must be a mapping"),
+            "write `implementation:` with `metric:` and one operator",
+        );
+        return;
+    }
+    match serde_path_to_error::deserialize::<_, crate::lakegate::LakegateRule>(imp.clone()) {
+        Err(e) => {
+            let mut path = segments(&iptr);
+            path.extend(crate::load::path_segments(e.path()));
+            let d = crate::load::located_error(&v.c.file, v.root, &v.c.spans, path, e.inner().to_string());
+            v.diags.push(d);
+        }
+        Ok(rule) => {
+            let timed = matches!(rule.metric.as_str(), "freshness" | "partitionFreshness");
+            if timed && r.unit.as_deref().and_then(crate::units::parse_unit).is_none() {
+                v.error(
+                    "invalid-unit",
+                    &r.unit.as_ref().map_or_else(|| ptr.to_owned(), |_| format!("{ptr}/unit")),
+                    format!("lakegate `{}` in {label} needs a time `unit` on the rule", rule.metric),
+                    crate::units::UNIT_HELP,
+                );
+            }
+            if rule.group_by.is_some() && r.unit.as_deref() == Some("percent") {
+                v.error(
+                    "invalid-rule",
+                    &format!("{ptr}/unit"),
+                    format!("`unit: percent` does not combine with `groupBy` ({label})"),
+                    "drop one of them",
+                );
+            }
+            for (key, msg, help) in crate::lakegate::problems(&rule, property) {
+                let p = if key.is_empty() { iptr.clone() } else { format!("{iptr}/{key}") };
+                match v.c.spans.get(&p) {
+                    // A wrong value (the metric name, q, ...) is pointed at itself.
+                    Some(n) if !key.is_empty() && !key.starts_with("must") => {
+                        let (pos, len) = n.value;
+                        v.diags.push(
+                            Diagnostic::error("invalid-rule", &v.c.file, pos, format!("{msg} ({label})"))
+                                .with_len(len)
+                                .with_help(help),
+                        );
+                    }
+                    _ => v.error("invalid-rule", &p, format!("{msg} ({label})"), help),
+                }
+            }
         }
     }
 }

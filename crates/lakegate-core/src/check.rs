@@ -109,8 +109,13 @@ pub fn fmt_num(x: f64) -> String {
 pub enum Measure {
     /// The metric itself.
     Value(Metric),
-    /// 100 * metric / row count.
-    Percent(Metric),
+    /// 100 * metric / rows (the rows in the metric's scope).
+    Percent {
+        /// The count.
+        metric: Metric,
+        /// The row count of the same scope (filtered when the count is).
+        rows: Metric,
+    },
     /// The sum of several count metrics.
     Sum(Vec<Metric>),
     /// `now - metric` (an epoch in seconds), divided by `unit_seconds`.
@@ -119,6 +124,18 @@ pub enum Measure {
         metric: Metric,
         /// Seconds in the unit of the threshold.
         unit_seconds: f64,
+    },
+    /// This dataset's metric compared with another dataset's: `left / right` (ratio) or
+    /// `left - right` (difference).
+    Compare {
+        /// The metric of this dataset.
+        left: Metric,
+        /// The other dataset (a schema object, or `contract-id:object` of another contract).
+        dataset: String,
+        /// The metric of the other dataset.
+        right: Metric,
+        /// Ratio (true) or difference (false).
+        ratio: bool,
     },
     /// The metric (seconds) divided by `unit_seconds`.
     Scaled {
@@ -134,8 +151,17 @@ impl Measure {
     pub fn metrics(&self) -> Vec<Metric> {
         match self {
             Measure::Value(m) | Measure::Age { metric: m, .. } | Measure::Scaled { metric: m, .. } => vec![m.clone()],
-            Measure::Percent(m) => vec![m.clone(), Metric::RowCount],
+            Measure::Percent { metric, rows } => vec![metric.clone(), rows.clone()],
             Measure::Sum(ms) => ms.clone(),
+            Measure::Compare { left, .. } => vec![left.clone()],
+        }
+    }
+
+    /// The metric this measure needs from another dataset.
+    pub fn other(&self) -> Option<(&str, &Metric)> {
+        match self {
+            Measure::Compare { dataset, right, .. } => Some((dataset, right)),
+            _ => None,
         }
     }
 }

@@ -10,7 +10,7 @@ pub mod result;
 pub mod types;
 
 pub use check::{CheckPlan, CheckSpec, DataSchema, Location, Measure, Operator, SchemaAssertion, Severity};
-pub use metric::{F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
+pub use metric::{Agg, F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
 pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source};
-pub use result::{CheckResult, ContractResult, DatasetResult, RunResult, Status, Summary};
+pub use result::{CheckResult, ContractResult, DatasetResult, RunResult, Samples, Status, Summary};
 pub use types::ColumnType;

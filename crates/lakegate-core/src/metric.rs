@@ -183,6 +183,62 @@ pub enum Metric {
         /// The query, placeholders resolved.
         query: String,
     },
+    /// A column statistic (nulls skipped; see [`Agg`]).
+    Aggregate {
+        /// The column.
+        column: String,
+        /// The statistic.
+        agg: Agg,
+    },
+    /// Number of distinct non-null values of the column that are not in `values`.
+    DistinctOutside {
+        /// The column.
+        column: String,
+        /// The allowed set.
+        values: Vec<Literal>,
+    },
+    /// Number of `values` that never occur in the column.
+    DistinctAbsent {
+        /// The column.
+        column: String,
+        /// The expected set.
+        values: Vec<Literal>,
+    },
+    /// Rows where a boolean SQL expression over the row is false or null.
+    RowConditionFailures {
+        /// The expression (polars SQL).
+        expression: String,
+    },
+    /// One aggregate SQL expression over the dataset (e.g. `sum(refunds) / sum(amount)`).
+    Expression {
+        /// The expression (polars SQL).
+        expression: String,
+    },
+    /// Rows that break the order of `column` along `order_by`.
+    OrderBreaks {
+        /// The ordered column.
+        column: String,
+        /// The column giving the row order.
+        order_by: String,
+        /// Decreasing instead of increasing.
+        descending: bool,
+        /// Equal consecutive values break a strict order.
+        strict: bool,
+    },
+    /// A metric computed over the rows where a SQL predicate holds.
+    Filtered {
+        /// The predicate (polars SQL).
+        filter: String,
+        /// The metric.
+        metric: Box<Metric>,
+    },
+    /// A metric computed per group of `keys`: one value per group.
+    Grouped {
+        /// The grouping columns.
+        keys: Vec<String>,
+        /// The metric.
+        metric: Box<Metric>,
+    },
     /// Rows whose key (no column null) has no match in `target`'s `target_columns`.
     OrphanCount {
         /// The foreign key columns of this dataset.
@@ -208,6 +264,17 @@ impl Metric {
             Metric::NullAnyCount { columns }
             | Metric::DuplicateCount { columns }
             | Metric::OrphanCount { columns, .. } => columns.iter().map(String::as_str).collect(),
+            Metric::Aggregate { column, .. }
+            | Metric::DistinctOutside { column, .. }
+            | Metric::DistinctAbsent { column, .. } => vec![column],
+            Metric::OrderBreaks { column, order_by, .. } => vec![column, order_by],
+            Metric::RowConditionFailures { .. } | Metric::Expression { .. } => Vec::new(),
+            Metric::Filtered { metric, .. } => metric.columns(),
+            Metric::Grouped { keys, metric } => {
+                let mut v: Vec<&str> = keys.iter().map(String::as_str).collect();
+                v.extend(metric.columns());
+                v
+            }
         }
     }
 
@@ -230,6 +297,73 @@ impl Metric {
             Metric::OrphanCount { columns, target, target_columns } => {
                 format!("orphans of ({}) in {target}({})", columns.join(", "), target_columns.join(", "))
             }
+            Metric::Aggregate { column, agg } => format!("{} of `{column}`", agg.name()),
+            Metric::DistinctOutside { column, .. } => format!("distinct values of `{column}` outside the set"),
+            Metric::DistinctAbsent { column, .. } => format!("values of the set absent from `{column}`"),
+            Metric::RowConditionFailures { expression } => format!("rows where not ({expression})"),
+            Metric::Expression { expression } => format!("expression {expression}"),
+            Metric::OrderBreaks { column, order_by, descending, strict } => format!(
+                "rows where `{column}` is not {}{} along `{order_by}`",
+                if *strict { "strictly " } else { "" },
+                if *descending { "decreasing" } else { "increasing" }
+            ),
+            Metric::Filtered { filter, metric } => format!("{} where {filter}", metric.describe()),
+            Metric::Grouped { keys, metric } => format!("{} per ({})", metric.describe(), keys.join(", ")),
+        }
+    }
+}
+
+/// Column statistics (nulls are skipped; NaN propagates through avg/sum/stddev, as in polars).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Agg {
+    /// Smallest value (dates and timestamps as epoch seconds).
+    Min,
+    /// Largest value (dates and timestamps as epoch seconds).
+    Max,
+    /// Arithmetic mean.
+    Avg,
+    /// Sum.
+    Sum,
+    /// Sample standard deviation (ddof 1).
+    Stddev,
+    /// Median (linear interpolation).
+    Median,
+    /// Quantile `q` in [0, 1] (linear interpolation).
+    Quantile(F64),
+    /// Number of distinct non-null values.
+    DistinctCount,
+    /// Distinct non-null values / non-null values.
+    DistinctRatio,
+    /// Shortest string, in characters.
+    MinLength,
+    /// Longest string, in characters.
+    MaxLength,
+    /// Average string length, in characters.
+    AvgLength,
+    /// Number of rows (for groups).
+    Count,
+    /// Number of null values.
+    NullCount,
+}
+
+impl Agg {
+    /// The metric name as contracts write it.
+    pub fn name(&self) -> String {
+        match self {
+            Agg::Min => "min".into(),
+            Agg::Max => "max".into(),
+            Agg::Avg => "avg".into(),
+            Agg::Sum => "sum".into(),
+            Agg::Stddev => "stddev".into(),
+            Agg::Median => "median".into(),
+            Agg::Quantile(q) => format!("quantile({})", q.0),
+            Agg::DistinctCount => "distinctCount".into(),
+            Agg::DistinctRatio => "distinctRatio".into(),
+            Agg::MinLength => "minLength".into(),
+            Agg::MaxLength => "maxLength".into(),
+            Agg::AvgLength => "avgLength".into(),
+            Agg::Count => "rowCount".into(),
+            Agg::NullCount => "nullCount".into(),
         }
     }
 }
@@ -237,16 +371,18 @@ impl Metric {
 /// A computed metric.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Observed {
-    /// The number (counts are exact integers below 2^53).
+    /// The number (counts are exact integers below 2^53; NaN when there is no value).
     pub value: f64,
     /// Extra detail for messages (e.g. the first orphan keys).
     pub detail: Option<String>,
+    /// Per-group values of a grouped metric: (group key, value), sorted by key.
+    pub groups: Option<Vec<(String, f64)>>,
 }
 
 impl Observed {
     /// A plain number.
     pub fn num(value: f64) -> Observed {
-        Observed { value, detail: None }
+        Observed { value, detail: None, groups: None }
     }
 }
 

@@ -70,6 +70,12 @@ pub struct DatasetPlan {
     pub metrics: BTreeSet<Metric>,
     /// Declared top-level columns (CSV sources are typed by them).
     pub declared: Vec<DeclaredColumn>,
+    /// `--where`: a polars SQL predicate every metric of the dataset is computed under.
+    pub filter: Option<String>,
+    /// Columns classified pii/restricted/confidential/sensitive/secret: redacted in samples.
+    pub redacted: Vec<String>,
+    /// Primary key columns (by position), shown first in samples.
+    pub key: Vec<String>,
 }
 
 /// A compiled contract.

@@ -64,6 +64,25 @@ pub struct CheckResult {
     pub expected: String,
     /// What happened, in words.
     pub message: String,
+    /// For segmented checks (`groupBy`): the groups that broke the threshold, with their
+    /// values, capped at 20.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failing_groups: Vec<(String, f64)>,
+    /// Example failing rows (classified columns redacted).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub samples: Option<Samples>,
+}
+
+/// Example rows that broke a row-level check.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Samples {
+    /// Column names: the key columns first, then the offending ones.
+    pub columns: Vec<String>,
+    /// Values as text (`null` for nulls, `***` for redacted columns).
+    pub rows: Vec<Vec<String>>,
+    /// Columns whose values were redacted.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub redacted: Vec<String>,
 }
 
 /// What was read for one dataset.

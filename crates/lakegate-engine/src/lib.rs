@@ -3,6 +3,7 @@
 //! SQL rules through polars SQL over the contract's datasets.
 
 mod lower;
+mod samples;
 pub mod source;
 
 use std::collections::BTreeMap;
@@ -30,6 +31,18 @@ struct Opened {
 }
 
 fn open(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
+    let (mut opened, n) = open_source(d);
+    // `--where`: every metric of the dataset is computed over the matching rows only.
+    if let (Ok(o), Some(filter)) = (&mut opened, &d.filter) {
+        match lower::sql_expression(filter, &o.schema) {
+            Ok(pred) => o.lf = o.lf.clone().filter(pred.fill_null(lit(false))),
+            Err(e) => return (Err(format!("--where: {e}")), n),
+        }
+    }
+    (opened, n)
+}
+
+fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
     let src = match &d.source {
         Ok(s) => s,
         Err(e) => return (Err(e.clone()), 0),
@@ -52,8 +65,31 @@ fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or(s).trim().to_owned()
 }
 
+/// A contract's run: what each dataset gave, and the opened data for the sample pass.
+pub struct ContractRun {
+    /// One outcome per dataset of the plan, in plan order.
+    pub outcomes: Vec<DatasetOutcome>,
+    frames: BTreeMap<String, (LazyFrame, DataSchema)>,
+}
+
+impl ContractRun {
+    /// Up to `n` failing rows of a row-level check (None when the check is not row-level or
+    /// its dataset was not read); every failing row goes to `export` (Parquet) when given.
+    pub fn samples(
+        &self,
+        d: &DatasetPlan,
+        measure: &lakegate_core::Measure,
+        n: usize,
+        export: Option<&std::path::Path>,
+    ) -> Option<Result<lakegate_core::Samples, String>> {
+        let (lf, schema) = self.frames.get(&d.name)?;
+        let lazy: BTreeMap<String, LazyFrame> = self.frames.iter().map(|(k, (f, _))| (k.clone(), f.clone())).collect();
+        samples::sample(lf, schema, d, measure, &lazy, n, export)
+    }
+}
+
 /// Runs every dataset of a contract (in parallel) and its cross-dataset metrics.
-pub fn run_contract(plan: &ContractPlan) -> Vec<DatasetOutcome> {
+pub fn run_contract(plan: &ContractPlan) -> ContractRun {
     use rayon::prelude::*;
     let started: Vec<Instant> = plan.datasets.iter().map(|_| Instant::now()).collect();
     let opened: Vec<(Result<Opened, String>, usize)> = plan.datasets.par_iter().map(open).collect();
@@ -63,7 +99,14 @@ pub fn run_contract(plan: &ContractPlan) -> Vec<DatasetOutcome> {
         .zip(&opened)
         .filter_map(|(d, (o, _))| o.as_ref().ok().map(|o| (d.name.clone(), o.lf.clone())))
         .collect();
-    plan.datasets
+    let kept: BTreeMap<String, (LazyFrame, DataSchema)> = plan
+        .datasets
+        .iter()
+        .zip(&opened)
+        .filter_map(|(d, (o, _))| o.as_ref().ok().map(|o| (d.name.clone(), (o.lf.clone(), o.schema.clone()))))
+        .collect();
+    let outcomes = plan
+        .datasets
         .par_iter()
         .zip(opened.into_par_iter())
         .zip(started.into_par_iter())
@@ -106,7 +149,8 @@ pub fn run_contract(plan: &ContractPlan) -> Vec<DatasetOutcome> {
                 }
             }
         })
-        .collect()
+        .collect();
+    ContractRun { outcomes, frames: kept }
 }
 
 /// Computes the metrics of one dataset.
@@ -117,29 +161,69 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
     if !wanted.contains(&Metric::RowCount) {
         wanted.push(Metric::RowCount);
     }
+    let mut plain = Vec::new();
+    let mut filtered: BTreeMap<String, Vec<Metric>> = BTreeMap::new();
+    for m in wanted {
+        match m {
+            Metric::Sql { ref query } => {
+                let v = run_sql(query, frames);
+                out.insert(m, v);
+            }
+            Metric::OrphanCount { ref columns, ref target, ref target_columns } => {
+                let v = orphans(o, columns, frames.get(target), target, target_columns);
+                out.insert(m, v);
+            }
+            Metric::Filtered { filter, metric } => filtered.entry(filter).or_default().push(*metric),
+            other => plain.push(other),
+        }
+    }
+    out.extend(compute_on(&o.lf, &o.schema, plain, &d.name));
+    // One select per distinct filter, over the filtered rows.
+    for (filter, metrics) in filtered {
+        match lower::sql_expression(&filter, &o.schema) {
+            Ok(pred) => {
+                let lf = o.lf.clone().filter(pred.fill_null(lit(false)));
+                for (m, v) in compute_on(&lf, &o.schema, metrics, &d.name) {
+                    out.insert(Metric::Filtered { filter: filter.clone(), metric: Box::new(m) }, v);
+                }
+            }
+            Err(e) => {
+                for m in metrics {
+                    out.insert(
+                        Metric::Filtered { filter: filter.clone(), metric: Box::new(m) },
+                        Err(format!("where: {e}")),
+                    );
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Computes plain and grouped metrics over one frame: one select for every plain metric,
+/// one group-by per distinct key set.
+fn compute_on(lf: &LazyFrame, schema: &DataSchema, metrics: Vec<Metric>, name: &str) -> MetricMap {
+    let mut out = MetricMap::new();
     let mut exprs = Vec::new();
     let mut names = Vec::new();
-    for m in &wanted {
-        match m {
-            Metric::Sql { query } => {
-                out.insert(m.clone(), run_sql(query, frames));
+    let mut grouped: BTreeMap<Vec<String>, Vec<Metric>> = BTreeMap::new();
+    for m in metrics {
+        if let Metric::Grouped { keys, metric } = m {
+            grouped.entry(keys).or_default().push(*metric);
+            continue;
+        }
+        match lower::expr(&m, schema) {
+            Ok(e) => {
+                exprs.push(e.cast(DataType::Float64).alias(format!("m{}", exprs.len())));
+                names.push(m);
             }
-            Metric::OrphanCount { columns, target, target_columns } => {
-                out.insert(m.clone(), orphans(o, columns, frames.get(target), target, target_columns));
+            Err(why) => {
+                out.insert(m, Err(why));
             }
-            _ => match lower::expr(m, &o.schema) {
-                Ok(e) => {
-                    names.push(m.clone());
-                    exprs.push(e.cast(DataType::Float64).alias(format!("m{}", exprs.len())));
-                }
-                Err(why) => {
-                    out.insert(m.clone(), Err(why));
-                }
-            },
         }
     }
     if !exprs.is_empty() {
-        match o.lf.clone().select(exprs).collect() {
+        match lf.clone().select(exprs).collect() {
             Ok(df) => {
                 for (i, m) in names.into_iter().enumerate() {
                     let v = df
@@ -147,14 +231,148 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
                         .and_then(|c| c.f64().map(|ca| ca.get(0)))
                         .map(|v| Observed::num(v.unwrap_or(f64::NAN)))
                         .map_err(|e| first_line(&e.to_string()));
+                    let v = match v {
+                        Ok(o) if o.value > 0.0 => Ok(with_detail(lf, schema, &m, o)),
+                        other => other,
+                    };
                     out.insert(m, v);
                 }
             }
             Err(e) => {
-                let msg = format!("reading `{}` failed: {}", d.name, first_line(&e.to_string()));
+                let msg = format!("reading `{name}` failed: {}", first_line(&e.to_string()));
                 for m in names {
                     out.insert(m, Err(msg.clone()));
                 }
+            }
+        }
+    }
+    for (keys, metrics) in grouped {
+        out.extend(group_metrics(lf, schema, &keys, metrics));
+    }
+    out
+}
+
+/// The offending values of set metrics, listed in the message (capped at 10).
+fn with_detail(lf: &LazyFrame, schema: &DataSchema, m: &Metric, mut o: Observed) -> Observed {
+    let (column, values, outside) = match m {
+        Metric::DistinctOutside { column, values } => (column, values, true),
+        Metric::DistinctAbsent { column, values } => (column, values, false),
+        _ => return o,
+    };
+    if lower::find(schema, column).is_none() {
+        return o;
+    }
+    if outside {
+        let e = lower::column(column);
+        let allowed: Vec<String> = values.iter().map(lit_text).collect();
+        let q = lf
+            .clone()
+            .select([e.clone().cast(DataType::String).alias("v")])
+            .filter(
+                col("v")
+                    .is_not_null()
+                    .and(col("v").is_in(lit(Series::new("a".into(), allowed)).implode(false), false).not()),
+            )
+            .unique(None, UniqueKeepStrategy::Any)
+            .sort(["v"], SortMultipleOptions::default())
+            .limit(10)
+            .collect();
+        if let Ok(df) = q {
+            o.detail = Some(format!("outside the set: {}", values_of(&df)));
+        }
+    } else {
+        let e = lower::column(column);
+        let q =
+            lf.clone().select([e.cast(DataType::String).alias("v")]).unique(None, UniqueKeepStrategy::Any).collect();
+        if let Ok(df) = q {
+            let present: std::collections::BTreeSet<String> = df
+                .column("v")
+                .ok()
+                .and_then(|c| c.str().ok().map(|ca| ca.iter().flatten().map(str::to_owned).collect()))
+                .unwrap_or_default();
+            let absent: Vec<String> = values.iter().map(lit_text).filter(|v| !present.contains(v)).take(10).collect();
+            o.detail = Some(format!("absent: {}", absent.join(", ")));
+        }
+    }
+    o
+}
+
+fn lit_text(l: &lakegate_core::Literal) -> String {
+    match l {
+        lakegate_core::Literal::Str(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn values_of(df: &DataFrame) -> String {
+    df.column("v")
+        .ok()
+        .and_then(|c| {
+            c.str().ok().map(|ca| ca.iter().flatten().map(|s| format!("'{s}'")).collect::<Vec<_>>().join(", "))
+        })
+        .unwrap_or_default()
+}
+
+/// One group-by for every metric of a key set; each metric gets one value per group.
+fn group_metrics(lf: &LazyFrame, schema: &DataSchema, keys: &[String], metrics: Vec<Metric>) -> MetricMap {
+    let mut out = MetricMap::new();
+    let wrap = |m: &Metric| Metric::Grouped { keys: keys.to_vec(), metric: Box::new(m.clone()) };
+    for k in keys {
+        if lower::find(schema, k).is_none() {
+            for m in &metrics {
+                out.insert(wrap(m), Err(format!("groupBy column `{k}` not found in the data")));
+            }
+            return out;
+        }
+    }
+    let mut aggs = Vec::new();
+    let mut names = Vec::new();
+    for m in &metrics {
+        match lower::expr(m, schema) {
+            Ok(e) => {
+                aggs.push(e.cast(DataType::Float64).alias(format!("m{}", aggs.len())));
+                names.push(m.clone());
+            }
+            Err(why) => {
+                out.insert(wrap(m), Err(why));
+            }
+        }
+    }
+    if aggs.is_empty() {
+        return out;
+    }
+    let key_label = concat_str(
+        keys.iter().map(|k| lower::column(k).cast(DataType::String).fill_null(lit("null"))).collect::<Vec<_>>(),
+        "/",
+        false,
+    );
+    let q = lf
+        .clone()
+        .group_by(keys.iter().map(|k| lower::column(k)).collect::<Vec<_>>())
+        .agg(aggs)
+        .with_column(key_label.alias("__group"))
+        .sort(["__group"], SortMultipleOptions::default())
+        .collect();
+    match q {
+        Ok(df) => {
+            let labels: Vec<String> = df
+                .column("__group")
+                .ok()
+                .and_then(|c| c.str().ok().map(|ca| ca.iter().map(|v| v.unwrap_or("null").to_owned()).collect()))
+                .unwrap_or_default();
+            for (i, m) in names.into_iter().enumerate() {
+                let values: Vec<f64> = df
+                    .column(&format!("m{i}"))
+                    .ok()
+                    .and_then(|c| c.f64().ok().map(|ca| ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect()))
+                    .unwrap_or_default();
+                let groups: Vec<(String, f64)> = labels.iter().cloned().zip(values).collect();
+                out.insert(wrap(&m), Ok(Observed { value: groups.len() as f64, detail: None, groups: Some(groups) }));
+            }
+        }
+        Err(e) => {
+            for m in names {
+                out.insert(wrap(&m), Err(format!("group-by failed: {}", first_line(&e.to_string()))));
             }
         }
     }
@@ -282,7 +500,7 @@ fn orphans(
         }
         detail = Some(format!("orphan keys: {}", shown.join(", ")));
     }
-    Ok(Observed { value: n, detail })
+    Ok(Observed { value: n, detail, groups: None })
 }
 
 /// Converts a polars schema to lakegate's column types.

@@ -1,7 +1,7 @@
 //! Lowering metrics to polars expressions, with their preconditions checked on the schema.
 
 use lakegate_core::metric::{Bound, Cmp};
-use lakegate_core::{ColumnType, DataSchema, Literal, Metric, Validity};
+use lakegate_core::{Agg, ColumnType, DataSchema, Literal, Metric, Validity};
 use polars::prelude::*;
 
 use crate::source::RAW_SUFFIX;
@@ -129,8 +129,140 @@ pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
             let secs = epoch_seconds(e, t)?;
             Ok(secs.drop_nulls().unique().sort(SortOptions::default()).diff(lit(1), Default::default()).max())
         }
-        Metric::Sql { .. } | Metric::OrphanCount { .. } => Err("computed by its own query".into()),
+        Metric::Aggregate { column, agg } => aggregate(column, *agg, schema),
+        Metric::DistinctOutside { column, values } => {
+            let (e, t) = column_checked(schema, column)?;
+            let set: Vec<&Literal> = values.iter().filter(|v| **v != Literal::Null).collect();
+            let outside = in_list(e.clone(), t, &set).not().fill_null(lit(false));
+            Ok(e.filter(outside).drop_nulls().n_unique())
+        }
+        Metric::DistinctAbsent { column, values } => {
+            let (e, t) = column_checked(schema, column)?;
+            let mut set: Vec<&Literal> = values.iter().filter(|v| **v != Literal::Null).collect();
+            set.sort();
+            set.dedup();
+            let present = e.clone().filter(in_list(e, t, &set).fill_null(lit(false))).drop_nulls().n_unique();
+            Ok(lit(set.len() as i64) - present.cast(DataType::Int64))
+        }
+        Metric::RowConditionFailures { expression } => {
+            let cond = sql_expression(expression, schema)?;
+            Ok(count(cond.not().fill_null(lit(true))))
+        }
+        Metric::Expression { expression } => sql_expression(expression, schema),
+        Metric::OrderBreaks { column, order_by, descending, strict } => {
+            let (e, t) = column_checked(schema, column)?;
+            let (o, _) = column_checked(schema, order_by)?;
+            let x = if t.is_temporal() {
+                epoch_seconds(e, t)?
+            } else if t.is_numeric() {
+                e.cast(DataType::Float64)
+            } else {
+                return Err(format!("order needs a numeric, date or timestamp column, found {}", t.name()));
+            };
+            let d = x.sort_by([o], SortMultipleOptions::default()).diff(lit(1), Default::default());
+            let broken = match (descending, strict) {
+                (false, false) => d.lt(lit(0.0)),
+                (false, true) => d.lt_eq(lit(0.0)),
+                (true, false) => d.gt(lit(0.0)),
+                (true, true) => d.gt_eq(lit(0.0)),
+            };
+            Ok(count(broken.fill_null(lit(false))))
+        }
+        Metric::Sql { .. } | Metric::OrphanCount { .. } | Metric::Filtered { .. } | Metric::Grouped { .. } => {
+            Err("computed by its own query".into())
+        }
     }
+}
+
+/// Parses a polars SQL expression and checks that the columns it names exist.
+pub fn sql_expression(text: &str, schema: &DataSchema) -> Result<Expr, String> {
+    let e = polars::sql::sql_expr(text)
+        .map_err(|e| format!("cannot read `{text}`: {}", e.to_string().lines().next().unwrap_or("")))?;
+    for name in e.clone().meta().root_names() {
+        if find(schema, name.as_str()).is_none() {
+            return Err(format!("column `{name}` of `{text}` not found in the data"));
+        }
+    }
+    Ok(e)
+}
+
+fn aggregate(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String> {
+    let (e, t) = column_checked(schema, column)?;
+    let numeric = |what: &str| -> Result<Expr, String> {
+        if t.is_numeric() {
+            Ok(e.clone().cast(DataType::Float64))
+        } else {
+            Err(format!("{what} needs a numeric column, found {}", t.name()))
+        }
+    };
+    let lengths = |what: &str| -> Result<Expr, String> {
+        need_string(t, what)?;
+        Ok(e.clone().str().len_chars().cast(DataType::Float64))
+    };
+    Ok(match agg {
+        Agg::Min | Agg::Max => {
+            let x = if t.is_temporal() { epoch_seconds(e.clone(), t)? } else { numeric(&agg.name())? };
+            if agg == Agg::Min { x.min() } else { x.max() }
+        }
+        Agg::Avg => numeric("avg")?.mean(),
+        Agg::Sum => numeric("sum")?.sum(),
+        Agg::Stddev => numeric("stddev")?.std(1),
+        Agg::Median => numeric("median")?.median(),
+        Agg::Quantile(q) => numeric("quantile")?.quantile(lit(q.0), QuantileMethod::Linear),
+        Agg::DistinctCount => e.drop_nulls().n_unique(),
+        Agg::DistinctRatio => {
+            e.clone().drop_nulls().n_unique().cast(DataType::Float64) / e.drop_nulls().len().cast(DataType::Float64)
+        }
+        Agg::MinLength => lengths("minLength")?.min(),
+        Agg::MaxLength => lengths("maxLength")?.max(),
+        Agg::AvgLength => lengths("avgLength")?.mean(),
+        Agg::Count => len(),
+        Agg::NullCount => e.null_count(),
+    })
+}
+
+/// The rows a row-level metric counts as violations (for failing-row samples), when it has one.
+pub fn violation_mask(m: &Metric, schema: &DataSchema) -> Option<Result<Expr, String>> {
+    Some(match m {
+        Metric::NullCount { column } => column_checked(schema, column).map(|(e, _)| e.is_null()),
+        Metric::NullAnyCount { columns } => columns
+            .iter()
+            .map(|c| column_checked(schema, c).map(|(e, _)| e.is_null()))
+            .collect::<Result<Vec<_>, _>>()
+            .map(|v| v.into_iter().reduce(|a, b| a.or(b)).unwrap_or(lit(false))),
+        Metric::MissingCount { column, values } => column_checked(schema, column).map(|(e, t)| {
+            let mut mask = if values.contains(&Literal::Null) { e.clone().is_null() } else { lit(false) };
+            let non_null: Vec<&Literal> = values.iter().filter(|v| **v != Literal::Null).collect();
+            if !non_null.is_empty() {
+                mask = mask.or(in_list(e, t, &non_null).fill_null(lit(false)));
+            }
+            mask
+        }),
+        Metric::InvalidCount { column, rules } if matches!(rules.as_slice(), [Validity::Parses]) => {
+            column_checked(schema, column)
+                .map(|(typed, _)| col(format!("{column}{RAW_SUFFIX}")).is_not_null().and(typed.is_null()))
+        }
+        Metric::InvalidCount { column, rules } => column_checked(schema, column).and_then(|(e, t)| {
+            let mut valid = lit(true);
+            for r in rules {
+                valid = valid.and(validity(column, e.clone(), t, r)?);
+            }
+            Ok(e.is_not_null().and(valid.not().fill_null(lit(true))))
+        }),
+        Metric::DuplicateCount { columns } => {
+            columns.iter().map(|c| column_checked(schema, c).map(|(e, _)| e)).collect::<Result<Vec<_>, _>>().map(
+                |exprs| {
+                    let not_null =
+                        exprs.iter().cloned().map(|e| e.is_not_null()).reduce(|a, b| a.and(b)).unwrap_or(lit(true));
+                    not_null.and(as_struct(exprs).is_duplicated())
+                },
+            )
+        }
+        Metric::RowConditionFailures { expression } => {
+            sql_expression(expression, schema).map(|c| c.not().fill_null(lit(true)))
+        }
+        _ => return None,
+    })
 }
 
 fn in_list(e: Expr, t: &ColumnType, values: &[&Literal]) -> Expr {

@@ -1,0 +1,171 @@
+//! Failing-row samples: a second, targeted pass that runs only for failed row-level checks.
+
+use std::path::Path;
+
+use lakegate_core::{DataSchema, DatasetPlan, Measure, Metric, Samples};
+use polars::prelude::*;
+
+use crate::lower;
+
+/// The mask of the rows a measure counts as violations, when it is row-level.
+fn mask(m: &Metric, schema: &DataSchema) -> Option<Result<Expr, String>> {
+    match m {
+        Metric::Filtered { filter, metric } => {
+            let inner = mask(metric, schema)?;
+            Some(inner.and_then(|i| lower::sql_expression(filter, schema).map(|f| f.fill_null(lit(false)).and(i))))
+        }
+        other => lower::violation_mask(other, schema),
+    }
+}
+
+fn row_metrics(measure: &Measure) -> Vec<&Metric> {
+    match measure {
+        Measure::Value(m) | Measure::Percent { metric: m, .. } => vec![m],
+        Measure::Sum(ms) => ms.iter().collect(),
+        Measure::Age { .. } | Measure::Scaled { .. } | Measure::Compare { .. } => Vec::new(),
+    }
+}
+
+fn text(v: &AnyValue) -> String {
+    match v {
+        AnyValue::Null => "null".to_owned(),
+        AnyValue::String(s) => (*s).to_owned(),
+        AnyValue::StringOwned(s) => s.to_string(),
+        other => other.to_string(),
+    }
+}
+
+fn to_samples(df: &DataFrame, redacted: &[String]) -> Samples {
+    let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
+    let mut rows = Vec::with_capacity(df.height());
+    for i in 0..df.height() {
+        let row = df
+            .columns()
+            .iter()
+            .map(|c| {
+                if redacted.iter().any(|r| r == c.name().as_str()) {
+                    "***".to_owned()
+                } else {
+                    c.get(i).map(|v| text(&v)).unwrap_or_default()
+                }
+            })
+            .collect();
+        rows.push(row);
+    }
+    let redacted = columns.iter().filter(|c| redacted.contains(c)).cloned().collect();
+    Samples { columns, rows, redacted }
+}
+
+/// Samples up to `n` failing rows of a row-level check (None when the check is not row-level),
+/// and writes every failing row to `export` (Parquet) when given.
+#[allow(clippy::too_many_arguments)]
+pub fn sample(
+    lf: &LazyFrame,
+    schema: &DataSchema,
+    d: &DatasetPlan,
+    measure: &Measure,
+    frames: &std::collections::BTreeMap<String, LazyFrame>,
+    n: usize,
+    export: Option<&Path>,
+) -> Option<Result<Samples, String>> {
+    let metrics = row_metrics(measure);
+    if metrics.is_empty() {
+        return None;
+    }
+    tracing::debug!(dataset = %d.name, "sample pass");
+    // Duplicates: the duplicated keys with their counts.
+    if let [Metric::DuplicateCount { columns }] = metrics.as_slice() {
+        let keys: Vec<Expr> = columns.iter().map(|c| lower::column(c).alias(c.as_str())).collect();
+        let not_null = columns.iter().map(|c| lower::column(c).is_not_null()).reduce(|a, b| a.and(b))?;
+        let q = lf
+            .clone()
+            .filter(not_null)
+            .group_by(keys)
+            .agg([len().alias("count")])
+            .filter(col("count").gt(lit(1)))
+            .sort(columns.iter().map(|c| c.as_str()).collect::<Vec<_>>(), SortMultipleOptions::default())
+            .limit(n as u32)
+            .collect();
+        return Some(q.map(|df| to_samples(&df, &d.redacted)).map_err(|e| e.to_string()));
+    }
+    // Orphans: the rows whose key has no match.
+    if let [Metric::OrphanCount { columns, target, target_columns }] = metrics.as_slice() {
+        let target = frames.get(target)?;
+        let keys: Vec<String> = (0..columns.len()).map(|i| format!("__k{i}")).collect();
+        let not_null = columns.iter().map(|c| lower::column(c).is_not_null()).reduce(|a, b| a.and(b))?;
+        let left = lf.clone().filter(not_null).with_columns(
+            columns.iter().zip(&keys).map(|(c, k)| lower::column(c).alias(k.as_str())).collect::<Vec<_>>(),
+        );
+        let right = target
+            .clone()
+            .select(
+                target_columns.iter().zip(&keys).map(|(c, k)| lower::column(c).alias(k.as_str())).collect::<Vec<_>>(),
+            )
+            .unique(None, UniqueKeepStrategy::Any);
+        let on: Vec<Expr> = keys.iter().map(|k| col(k.as_str())).collect();
+        let shown = shown_columns(schema, d, columns.iter().map(String::as_str).collect());
+        let q = left.join(right, on.clone(), on, JoinArgs::new(JoinType::Anti)).select(shown);
+        return Some(finish(q, d, n, export));
+    }
+    let mut masks = Vec::new();
+    let mut offending: Vec<&str> = Vec::new();
+    for m in &metrics {
+        match mask(m, schema)? {
+            Ok(e) => {
+                for name in e.clone().meta().root_names() {
+                    let name: &str = name.as_str();
+                    if let Some((c, _)) = schema.iter().find(|(c, _)| c == name)
+                        && !offending.contains(&name)
+                    {
+                        offending.push(c.as_str());
+                    }
+                }
+                masks.push(e);
+            }
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    let pred = masks.into_iter().reduce(|a, b| a.or(b))?;
+    let q = lf.clone().filter(pred.fill_null(lit(false))).select(shown_columns(schema, d, offending));
+    Some(finish(q, d, n, export))
+}
+
+/// Key columns (or the first columns when there is no key) then the offending ones.
+fn shown_columns(schema: &DataSchema, d: &DatasetPlan, offending: Vec<&str>) -> Vec<Expr> {
+    let mut cols: Vec<String> = d.key.iter().filter(|k| lower::find(schema, k).is_some()).cloned().collect();
+    if cols.is_empty() {
+        cols.extend(schema.iter().take(2).map(|(n, _)| n.clone()));
+    }
+    let mut exprs: Vec<Expr> = cols.iter().map(|c| col(c.as_str())).collect();
+    for o in offending {
+        if let Some(base) = o.strip_suffix(crate::source::RAW_SUFFIX) {
+            // A value that does not parse: show it as written.
+            exprs.push(col(o).alias(format!("{base} (as written)")));
+        } else if !cols.iter().any(|c| c == o) {
+            cols.push(o.to_owned());
+            exprs.push(col(o));
+        }
+    }
+    exprs
+}
+
+fn finish(q: LazyFrame, d: &DatasetPlan, n: usize, export: Option<&Path>) -> Result<Samples, String> {
+    if let Some(path) = export {
+        // Quarantine files are redacted like samples: classified values never leave the lake.
+        let names = q.clone().collect_schema().map_err(|e| e.to_string())?;
+        let hide: Vec<Expr> = d
+            .redacted
+            .iter()
+            .filter(|c| names.get(c.as_str()).is_some())
+            .map(|c| lit("***").alias(c.as_str()))
+            .collect();
+        let mut all = q.clone().with_columns(hide).collect().map_err(|e| e.to_string())?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+        }
+        let f = std::fs::File::create(path).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+        ParquetWriter::new(f).finish(&mut all).map_err(|e| e.to_string())?;
+    }
+    let df = q.limit(n as u32).collect().map_err(|e| e.to_string())?;
+    Ok(to_samples(&df, &d.redacted))
+}
