@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -10,7 +10,6 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use lakegate_checks::evaluate::DatasetFacts;
 use lakegate_checks::{CompileOptions, compile, evaluate};
 use lakegate_contract::{Severity as LintSeverity, lint};
-use lakegate_core::check::fmt_num;
 use lakegate_core::{ContractPlan, ContractResult, RunResult, Status, Summary};
 use rayon::prelude::*;
 
@@ -19,6 +18,7 @@ use crate::cli::{CheckArgs, FailOn};
 /// Runs `lakegate check`.
 pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let started = Instant::now();
+    let started_at = Utc::now();
     let now = match &args.now {
         Some(s) => DateTime::parse_from_rfc3339(s)
             .with_context(|| format!("`--now {s}` is not an RFC 3339 timestamp (e.g. 2026-11-26T06:00:00Z)"))?
@@ -32,9 +32,7 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
         };
         data.insert(obj.to_owned(), PathBuf::from(path));
     }
-    if let Some(p) = &args.json {
-        check_writable(p)?;
-    }
+    crate::output::check_writable(&args.files)?;
     let root = match &args.root {
         Some(r) => r.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,
@@ -112,19 +110,23 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     let sampling = Sampling { n: args.samples, out: args.samples_out.clone() };
     let contracts: Vec<ContractResult> = plans.par_iter().map(|p| run_contract(p, now_s, &sampling)).collect();
     let summary = Summary::of(contracts.iter().flat_map(|c| &c.checks));
+    let command: Vec<String> = std::env::args().skip(1).collect();
+    let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
     let run = RunResult {
+        report_version: lakegate_core::REPORT_VERSION,
         lakegate_version: env!("CARGO_PKG_VERSION").to_owned(),
-        now: now.to_rfc3339_opts(SecondsFormat::Secs, true),
+        run_id: run_id(&now_text, &command),
+        started_at: started_at.to_rfc3339_opts(SecondsFormat::Millis, true),
+        finished_at: Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
+        now: now_text,
+        server: args.server.clone(),
+        command,
         contracts,
         summary,
     };
 
     // 4. Report.
-    let mut out = std::io::stdout().lock();
-    print_console(&mut out, &run, started.elapsed().as_secs_f64())?;
-    if let Some(p) = &args.json {
-        write_atomic(p, &serde_json::to_vec_pretty(&run)?)?;
-    }
+    crate::output::emit(&run, args.format, &args.files, Some(started.elapsed().as_secs_f64()))?;
     Ok(exit_code(&run, args.fail_on))
 }
 
@@ -170,9 +172,24 @@ fn run_contract(plan: &ContractPlan, now: f64, sampling: &Sampling) -> ContractR
         domain: plan.domain.clone(),
         file: plan.file.clone(),
         server: plan.server.clone(),
+        owner: plan.owner.clone(),
+        description: plan.description.clone(),
+        slas: plan.slas.clone(),
+        summary: Summary::of(&checks),
         datasets: run.outcomes.into_iter().map(|o| o.result).collect(),
         checks,
     }
+}
+
+/// A run id derived from the run's clock and command line (FNV-1a): the same inputs give
+/// the same id, so reports are reproducible.
+fn run_id(now: &str, command: &[String]) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in now.bytes().chain(command.join("\u{0}").bytes()) {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    format!("{}-{:08x}", now.get(..10).unwrap_or(now).replace('-', ""), h as u32)
 }
 
 /// A check id as a file name: path separators and odd characters become `_`.
@@ -193,91 +210,4 @@ pub fn exit_code(run: &RunResult, fail_on: FailOn) -> u8 {
         FailOn::Never => false,
     };
     if failed { crate::EXIT_FAILED } else { crate::EXIT_OK }
-}
-
-fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Failed => "FAILED ",
-        Status::Errored => "ERRORED",
-        Status::Warning => "WARNING",
-        Status::Passed => "passed ",
-        Status::Skipped => "skipped",
-    }
-}
-
-fn print_console(out: &mut impl Write, run: &RunResult, secs: f64) -> std::io::Result<()> {
-    for c in &run.contracts {
-        let name = c.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
-        writeln!(
-            out,
-            "contract {}{name} v{} ({}){}",
-            c.id,
-            c.version,
-            c.file,
-            c.server.as_ref().map(|s| format!(", server {s}")).unwrap_or_default()
-        )?;
-        for d in &c.datasets {
-            match &d.error {
-                Some(e) => writeln!(out, "  dataset {}: ERROR {e}", d.name)?,
-                None => writeln!(
-                    out,
-                    "  dataset {}: {} rows in {} file(s), {} ms",
-                    d.name,
-                    d.rows.map_or("?".into(), |r| r.to_string()),
-                    d.files,
-                    d.duration_ms
-                )?,
-            }
-        }
-        let mut checks: Vec<_> = c.checks.iter().collect();
-        checks.sort_by_key(|r| r.status);
-        let width = checks.iter().map(|r| r.title.chars().count().min(60)).max().unwrap_or(0);
-        for r in checks {
-            let title: String = r.title.chars().take(60).collect();
-            let observed = r.observed.map_or_else(|| "-".to_owned(), fmt_num);
-            let expected = if r.expected.is_empty() { "-" } else { &r.expected };
-            writeln!(
-                out,
-                "    {} {title:<width$}  observed {observed:<10} expected {expected:<16} {}:{}",
-                status_word(r.status),
-                r.location.file,
-                r.location.line,
-            )?;
-            if r.status != Status::Passed {
-                writeln!(out, "            {}", r.message)?;
-            }
-            if let Some(s) = &r.samples {
-                writeln!(out, "            sample rows: {}", s.columns.join(" | "))?;
-                for row in &s.rows {
-                    writeln!(out, "              {}", row.join(" | "))?;
-                }
-            }
-        }
-    }
-    let s = run.summary;
-    writeln!(
-        out,
-        "{} checks: {} passed, {} warnings, {} failed, {} errored, {} skipped in {:.2}s",
-        s.total, s.passed, s.warnings, s.failed, s.errored, s.skipped, secs
-    )
-}
-
-/// Fails early (exit 2, before reading data) when a report path cannot be written.
-fn check_writable(p: &Path) -> anyhow::Result<()> {
-    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        bail!("cannot write `{}`: folder `{}` does not exist", p.display(), dir.display());
-    }
-    tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write `{}`", p.display()))?;
-    Ok(())
-}
-
-/// Writes `bytes` to `p` through a temporary file and a rename: never a half-written report.
-fn write_atomic(p: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write `{}`", p.display()))?;
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
-    tmp.persist(p).with_context(|| format!("cannot write `{}`", p.display()))?;
-    Ok(())
 }

@@ -26,7 +26,9 @@ pub enum Command {
     Lint(LintArgs),
     /// Check contracts against their data; the exit code gates CI.
     Check(CheckArgs),
-    /// Print the JSON Schema of the contract format lakegate accepts.
+    /// Re-render reports from a saved JSON result, without touching the data.
+    Report(ReportArgs),
+    /// Print the JSON Schema of the contract format lakegate accepts (or of the JSON report).
     Schema(SchemaArgs),
 }
 
@@ -52,7 +54,52 @@ pub struct LintArgs {
 
 /// `lakegate schema`.
 #[derive(Debug, Args)]
-pub struct SchemaArgs {}
+pub struct SchemaArgs {
+    /// The schema of the JSON report instead of the contract's.
+    #[arg(long)]
+    pub report: bool,
+}
+
+/// What `check` and `report` print on stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A table per dataset, failures first, and a summary line.
+    Text,
+    /// The JSON report.
+    Json,
+    /// GitHub Actions annotations (`::error file=...,line=...::`).
+    Github,
+}
+
+/// Report files to write (shared by `check` and `report`).
+#[derive(Debug, Args, Clone)]
+pub struct ReportFiles {
+    /// Write the full result as JSON to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub json: Option<PathBuf>,
+    /// Write the self-contained HTML report (default path: reports/lakegate-report.html).
+    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "reports/lakegate-report.html")]
+    pub html: Option<PathBuf>,
+    /// Write JUnit XML to PATH.
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write a Markdown summary to PATH (e.g. "$GITHUB_STEP_SUMMARY").
+    #[arg(long, value_name = "PATH")]
+    pub markdown: Option<PathBuf>,
+}
+
+/// `lakegate report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A JSON result written by `lakegate check --json`.
+    pub run: PathBuf,
+    /// What to print on stdout (default: the text summary).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Report files to write.
+    #[command(flatten)]
+    pub files: ReportFiles,
+}
 
 /// When the run fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,9 +130,12 @@ pub struct CheckArgs {
     /// Which failures make the exit code 1.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
-    /// Write the full result as JSON to PATH.
-    #[arg(long, value_name = "PATH")]
-    pub json: Option<PathBuf>,
+    /// What to print on stdout (default: text; GitHub annotations are added when GITHUB_ACTIONS=true).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub format: OutputFormat,
+    /// Report files to write.
+    #[command(flatten)]
+    pub files: ReportFiles,
     /// Print, per dataset, the metrics and the polars plan, without running the checks.
     #[arg(long)]
     pub explain: bool,

@@ -8,6 +8,8 @@ mod check_cmd;
 mod cli;
 mod lint_cmd;
 mod logging;
+mod output;
+mod report_cmd;
 mod schema_cmd;
 
 use std::io::Write;
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         cli::Command::Lint(args) => lint_cmd::run(&args),
         cli::Command::Check(args) => check_cmd::run(&args),
+        cli::Command::Report(args) => report_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
     };
     match result {

@@ -123,11 +123,32 @@ pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions
             d.metrics.insert(m.clone());
         }
     }
+    let owner = match &contract.team {
+        Some(lakegate_contract::either::TeamField::Team(t)) => t.name.clone(),
+        Some(lakegate_contract::either::TeamField::Members(m)) => {
+            m.iter().find(|x| x.role.as_deref() == Some("owner")).or(m.first()).map(|x| x.username.clone())
+        }
+        None => None,
+    };
+    let slas = contract
+        .sla_properties
+        .iter()
+        .flatten()
+        .map(|s| lakegate_core::SlaSummary {
+            property: s.property.clone(),
+            value: s.value.as_str().map_or_else(|| s.value.to_string(), str::to_owned),
+            unit: s.unit.clone(),
+            element: s.element.clone(),
+        })
+        .collect();
     Ok(ContractPlan {
         id: contract.id.clone(),
         name: contract.name.clone(),
         version: contract.version.clone(),
         domain: contract.domain.clone(),
+        owner,
+        description: contract.description.as_ref().and_then(|d| d.purpose.clone()),
+        slas,
         file: c.file.clone(),
         server: server.map(|(s, _)| s.server.clone()),
         datasets,

@@ -31,6 +31,13 @@ fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: Str
         business_impact: spec.business_impact.clone(),
         status,
         observed,
+        threshold: match &spec.plan {
+            CheckPlan::Metric { operator, unit, .. } => {
+                let (op, value) = operator.parts();
+                Some(lakegate_core::Threshold { operator: op.to_owned(), value, unit: unit.clone() })
+            }
+            _ => None,
+        },
         expected,
         message,
         failing_groups: Vec::new(),

@@ -1,12 +1,13 @@
 //! Checks: what a contract asks, compiled to assertions over metrics or over the schema.
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::metric::Metric;
 use crate::types::ColumnType;
 
 /// Where a rule is written.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Location {
     /// The contract file, as given on the command line.
     pub file: String,
@@ -17,7 +18,7 @@ pub struct Location {
 }
 
 /// How bad a failure of a check is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// A failure is reported as a Warning.
@@ -73,6 +74,20 @@ impl Operator {
             Operator::MustBeLessOrEqualTo(v) => x <= v,
             Operator::MustBeBetween(a, b) => a <= x && x <= b,
             Operator::MustNotBeBetween(a, b) => x < a || x > b,
+        }
+    }
+
+    /// The ODCS name and the threshold numbers.
+    pub fn parts(&self) -> (&'static str, Vec<f64>) {
+        match *self {
+            Operator::MustBe(v) => ("mustBe", vec![v]),
+            Operator::MustNotBe(v) => ("mustNotBe", vec![v]),
+            Operator::MustBeGreaterThan(v) => ("mustBeGreaterThan", vec![v]),
+            Operator::MustBeGreaterOrEqualTo(v) => ("mustBeGreaterOrEqualTo", vec![v]),
+            Operator::MustBeLessThan(v) => ("mustBeLessThan", vec![v]),
+            Operator::MustBeLessOrEqualTo(v) => ("mustBeLessOrEqualTo", vec![v]),
+            Operator::MustBeBetween(a, b) => ("mustBeBetween", vec![a, b]),
+            Operator::MustNotBeBetween(a, b) => ("mustNotBeBetween", vec![a, b]),
         }
     }
 

@@ -89,6 +89,12 @@ pub struct ContractPlan {
     pub version: String,
     /// Domain.
     pub domain: Option<String>,
+    /// The owning team.
+    pub owner: Option<String>,
+    /// The purpose of the data product.
+    pub description: Option<String>,
+    /// SLAs of the product (for the reports).
+    pub slas: Vec<crate::result::SlaSummary>,
     /// The contract file.
     pub file: String,
     /// The server used.

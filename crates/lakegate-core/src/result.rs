@@ -1,11 +1,19 @@
 //! Results of a run: per check, per dataset, per contract, and the summary.
+//!
+//! These types ARE the JSON report (`--json`, `--format json`): every field is documented
+//! here, `lakegate schema --report` prints their JSON Schema, and `lakegate report RUN.json`
+//! reads them back. Changing a field's meaning bumps [`REPORT_VERSION`].
 
-use serde::Serialize;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::check::{Location, Severity};
 
+/// The version of the JSON report format.
+pub const REPORT_VERSION: u32 = 1;
+
 /// The outcome of one check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// An error-severity check failed.
@@ -33,77 +41,109 @@ impl Status {
     }
 }
 
+/// What a check expects, as data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Threshold {
+    /// The ODCS operator: mustBe, mustNotBe, mustBeGreaterThan, mustBeGreaterOrEqualTo,
+    /// mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween, mustNotBeBetween.
+    pub operator: String,
+    /// The threshold: one number, or two for the between operators.
+    pub value: Vec<f64>,
+    /// `rows`, `percent`, or a time unit (`h`, `d`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+}
+
 /// The result of one check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
-    /// Stable id.
+    /// Stable id: `<contract id>/<object>/<property>/<rule id or kind>`.
     pub id: String,
-    /// Kind of check.
+    /// Kind of check: `schema.present`, `required`, `library.nullValues`, `sql`, `lakegate.avg`, `sla.freshness`, ...
     pub kind: String,
-    /// Schema object.
+    /// Schema object the check runs on.
     pub dataset: Option<String>,
-    /// Property.
+    /// Property (column) the check is about.
     pub property: Option<String>,
-    /// Title.
+    /// A human title (the rule's description when it has one).
     pub title: String,
-    /// Where the rule is written.
+    /// Where the rule is written (file:line:col).
     pub location: Location,
-    /// Severity.
+    /// Severity of a failure: `error` (status failed) or `warning` (status warning).
     pub severity: Severity,
-    /// Dimension.
+    /// ODCS dimension (completeness, conformity, uniqueness, ...).
     pub dimension: Option<String>,
-    /// Tags.
+    /// Tags of the rule.
     pub tags: Vec<String>,
-    /// Business impact.
+    /// Business impact of the rule.
     pub business_impact: Option<String>,
     /// Outcome.
     pub status: Status,
-    /// The observed value (absent only when it could not be computed or the check was skipped).
+    /// The observed value; null only when it could not be computed (errored) or the check was skipped.
     pub observed: Option<f64>,
-    /// The threshold, as text (`= 0`, `<= 24 h`, `column present` ...).
+    /// The expectation as text (`= 0`, `<= 24 h`, `present`, ...).
     pub expected: String,
-    /// What happened, in words.
+    /// The expectation as data, for metric checks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Threshold>,
+    /// What happened, in words (the reason for errored and skipped checks).
     pub message: String,
     /// For segmented checks (`groupBy`): the groups that broke the threshold, with their
     /// values, capped at 20.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub failing_groups: Vec<(String, f64)>,
     /// Example failing rows (classified columns redacted).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Samples>,
 }
 
 /// Example rows that broke a row-level check.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Samples {
     /// Column names: the key columns first, then the offending ones.
     pub columns: Vec<String>,
     /// Values as text (`null` for nulls, `***` for redacted columns).
     pub rows: Vec<Vec<String>>,
     /// Columns whose values were redacted.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub redacted: Vec<String>,
 }
 
 /// What was read for one dataset.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct DatasetResult {
     /// Schema object name.
     pub name: String,
-    /// The location pattern that was read.
+    /// The location pattern that was read, as written.
     pub source: String,
     /// Files read.
     pub files: usize,
+    /// Bytes of the files read.
+    #[serde(default)]
+    pub bytes: u64,
     /// Rows, when counted.
     pub rows: Option<u64>,
     /// Why the dataset could not be read.
     pub error: Option<String>,
-    /// Milliseconds spent.
+    /// Milliseconds spent reading and computing its metrics.
     pub duration_ms: u64,
 }
 
-/// The results of one contract.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+/// An SLA of a data product, for the report's product cards.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
+pub struct SlaSummary {
+    /// freshness, latency, retention, availability, ...
+    pub property: String,
+    /// The agreed value, as text.
+    pub value: String,
+    /// Unit.
+    pub unit: Option<String>,
+    /// `object.property` it applies to.
+    pub element: Option<String>,
+}
+
+/// The results of one contract (one data product).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct ContractResult {
     /// Contract id.
     pub id: String,
@@ -113,18 +153,30 @@ pub struct ContractResult {
     pub version: String,
     /// Domain.
     pub domain: Option<String>,
+    /// The owning team.
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// The purpose of the data product.
+    #[serde(default)]
+    pub description: Option<String>,
     /// The contract file.
     pub file: String,
     /// The server whose data was read.
     pub server: Option<String>,
+    /// SLAs of the product.
+    #[serde(default)]
+    pub slas: Vec<SlaSummary>,
     /// Datasets read.
     pub datasets: Vec<DatasetResult>,
     /// Every check, in contract order.
     pub checks: Vec<CheckResult>,
+    /// Counts of this contract's checks.
+    #[serde(default)]
+    pub summary: Summary,
 }
 
 /// Counts per status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
 pub struct Summary {
     /// Checks run.
     pub total: usize,
@@ -156,15 +208,42 @@ impl Summary {
         }
         s
     }
+
+    /// The worst status present: failed, errored, warning, then passed.
+    pub fn status(&self) -> Status {
+        if self.failed > 0 {
+            Status::Failed
+        } else if self.errored > 0 {
+            Status::Errored
+        } else if self.warnings > 0 {
+            Status::Warning
+        } else if self.passed > 0 {
+            Status::Passed
+        } else {
+            Status::Skipped
+        }
+    }
 }
 
-/// The whole run.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The whole run: the JSON report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct RunResult {
+    /// The report format version ([`REPORT_VERSION`]).
+    pub report_version: u32,
     /// lakegate version.
     pub lakegate_version: String,
-    /// The run's clock, RFC 3339.
+    /// Identifier of the run, derived from its clock and command line.
+    pub run_id: String,
+    /// Wall-clock start, RFC 3339.
+    pub started_at: String,
+    /// Wall-clock end, RFC 3339.
+    pub finished_at: String,
+    /// The run's clock (`--now`, or the start), RFC 3339: freshness is measured against it.
     pub now: String,
+    /// `--server`, when given.
+    pub server: Option<String>,
+    /// The command line, without the program path.
+    pub command: Vec<String>,
     /// Contracts, in path order.
     pub contracts: Vec<ContractResult>,
     /// Totals.

@@ -28,6 +28,7 @@ pub struct DatasetOutcome {
 struct Opened {
     lf: LazyFrame,
     schema: DataSchema,
+    bytes: u64,
 }
 
 fn open(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
@@ -52,10 +53,11 @@ fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
         Err(e) => return (Err(e), 0),
     };
     let n = files.len();
+    let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
     let opened = source::open(src, &files, &base, &d.declared)
         .and_then(|mut lf| {
             let schema = lf.collect_schema()?;
-            Ok(Opened { schema: convert_schema(&schema), lf })
+            Ok(Opened { schema: convert_schema(&schema), lf, bytes })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)
@@ -122,6 +124,7 @@ pub fn run_contract(plan: &ContractPlan) -> ContractRun {
                             name: d.name.clone(),
                             source: display,
                             files,
+                            bytes: 0,
                             rows: None,
                             error: Some(e),
                             duration_ms: t0.elapsed().as_millis() as u64,
@@ -130,6 +133,7 @@ pub fn run_contract(plan: &ContractPlan) -> ContractRun {
                 }
                 Ok(o) => {
                     let metrics = compute(d, &o, &frames);
+                    let bytes = o.bytes;
                     let rows = match metrics.get(&Metric::RowCount) {
                         Some(Ok(v)) => Some(v.value as u64),
                         _ => None,
@@ -141,6 +145,7 @@ pub fn run_contract(plan: &ContractPlan) -> ContractRun {
                             name: d.name.clone(),
                             source: display,
                             files,
+                            bytes,
                             rows,
                             error: None,
                             duration_ms: t0.elapsed().as_millis() as u64,

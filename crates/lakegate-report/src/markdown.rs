@@ -1,0 +1,66 @@
+//! A Markdown summary for a pull-request comment or `$GITHUB_STEP_SUMMARY`.
+
+use std::fmt::Write as _;
+
+use lakegate_core::{RunResult, Status};
+
+/// At most this many problems are listed.
+pub const MAX_ROWS: usize = 50;
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
+}
+
+/// Renders the summary: counts, then failed/errored/warning checks first, capped, with links
+/// to the rule lines (`link_base` is prepended to the contract paths).
+pub fn markdown(run: &RunResult, link_base: &str) -> String {
+    let s = run.summary;
+    let icon = match s.status() {
+        Status::Failed => "❌",
+        Status::Errored => "⚠️",
+        Status::Warning => "🟡",
+        _ => "✅",
+    };
+    let mut out = format!(
+        "## {icon} lakegate: {} checks, {} failed, {} errored, {} warnings, {} passed, {} skipped\n\n",
+        s.total, s.failed, s.errored, s.warnings, s.passed, s.skipped
+    );
+    let _ = writeln!(out, "| product | status | checks | failed | errored | warnings |\n|---|---|---|---|---|---|");
+    for c in &run.contracts {
+        let name = c.name.clone().unwrap_or_else(|| c.id.clone());
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            cell(&name),
+            c.summary.status().as_str(),
+            c.summary.total,
+            c.summary.failed,
+            c.summary.errored,
+            c.summary.warnings
+        );
+    }
+    let problems: Vec<_> = crate::ordered(run)
+        .into_iter()
+        .filter(|(_, r)| matches!(r.status, Status::Failed | Status::Errored | Status::Warning))
+        .collect();
+    if !problems.is_empty() {
+        let _ = writeln!(out, "\n| status | check | observed | expected | rule |\n|---|---|---|---|---|");
+        for (_, r) in problems.iter().take(MAX_ROWS) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | [{}:{}]({}) |",
+                r.status.as_str(),
+                cell(&r.title),
+                crate::view::observed(r),
+                cell(&r.expected),
+                r.location.file,
+                r.location.line,
+                crate::view::href(&r.location.file, r.location.line, link_base)
+            );
+        }
+        if problems.len() > MAX_ROWS {
+            let _ = writeln!(out, "\n… and {} more (see the HTML or JSON report).", problems.len() - MAX_ROWS);
+        }
+    }
+    out
+}

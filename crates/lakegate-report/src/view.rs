@@ -1,0 +1,139 @@
+//! The view model of the HTML and Markdown reports: numbers formatted, checks ordered.
+
+use lakegate_core::check::fmt_num;
+use lakegate_core::{CheckResult, ContractResult, RunResult, Status};
+use serde::Serialize;
+
+#[derive(Serialize)]
+pub struct CheckView<'a> {
+    pub id: &'a str,
+    pub status: &'static str,
+    pub title: &'a str,
+    pub kind: &'a str,
+    pub dataset: &'a str,
+    pub property: &'a str,
+    pub dimension: &'a str,
+    pub severity: &'static str,
+    pub observed: String,
+    pub expected: &'a str,
+    pub message: &'a str,
+    pub location: String,
+    pub href: String,
+    pub search: String,
+    pub samples: Option<&'a lakegate_core::Samples>,
+    pub groups: Vec<(String, String)>,
+    pub product: String,
+    pub domain: &'a str,
+}
+
+#[derive(Serialize)]
+pub struct ContractView<'a> {
+    pub id: &'a str,
+    pub name: String,
+    pub version: &'a str,
+    pub domain: &'a str,
+    pub owner: &'a str,
+    pub description: &'a str,
+    pub file: &'a str,
+    pub href: String,
+    pub status: &'static str,
+    pub summary: lakegate_core::Summary,
+    pub slas: Vec<String>,
+    pub datasets: Vec<String>,
+    pub checks: Vec<CheckView<'a>>,
+}
+
+pub fn observed(r: &CheckResult) -> String {
+    r.observed.map_or_else(|| "–".to_owned(), fmt_num)
+}
+
+/// A link to the rule's line, relative to the report (`link_base` leads from the report's
+/// folder to the working directory the contract paths are relative to).
+pub fn href(file: &str, line: usize, link_base: &str) -> String {
+    if file.starts_with('/') { format!("file://{file}#L{line}") } else { format!("{link_base}{file}#L{line}") }
+}
+
+pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> CheckView<'a> {
+    let product = c.name.clone().unwrap_or_else(|| c.id.clone());
+    CheckView {
+        id: &r.id,
+        status: r.status.as_str(),
+        title: &r.title,
+        kind: &r.kind,
+        dataset: r.dataset.as_deref().unwrap_or(""),
+        property: r.property.as_deref().unwrap_or(""),
+        dimension: r.dimension.as_deref().unwrap_or(""),
+        severity: match r.severity {
+            lakegate_core::Severity::Error => "error",
+            lakegate_core::Severity::Warning => "warning",
+        },
+        observed: observed(r),
+        expected: &r.expected,
+        message: &r.message,
+        location: format!("{}:{}", r.location.file, r.location.line),
+        href: href(&r.location.file, r.location.line, link_base),
+        search: format!(
+            "{} {} {} {} {} {}",
+            r.title,
+            r.id,
+            r.kind,
+            r.message,
+            product,
+            r.property.as_deref().unwrap_or("")
+        )
+        .to_lowercase(),
+        samples: r.samples.as_ref(),
+        groups: r.failing_groups.iter().map(|(k, v)| (k.clone(), fmt_num(*v))).collect(),
+        product,
+        domain: c.domain.as_deref().unwrap_or(""),
+    }
+}
+
+pub fn contract<'a>(c: &'a ContractResult, link_base: &str) -> ContractView<'a> {
+    let mut checks: Vec<&CheckResult> = c.checks.iter().collect();
+    checks.sort_by_key(|r| r.status);
+    ContractView {
+        id: &c.id,
+        name: c.name.clone().unwrap_or_else(|| c.id.clone()),
+        version: &c.version,
+        domain: c.domain.as_deref().unwrap_or(""),
+        owner: c.owner.as_deref().unwrap_or(""),
+        description: c.description.as_deref().unwrap_or(""),
+        file: &c.file,
+        href: href(&c.file, 1, link_base),
+        status: c.summary.status().as_str(),
+        summary: c.summary,
+        slas: c
+            .slas
+            .iter()
+            .map(|s| {
+                let mut t = format!("{} {}", s.property, s.value);
+                if let Some(u) = &s.unit {
+                    t.push_str(&format!(" {u}"));
+                }
+                if let Some(e) = &s.element {
+                    t.push_str(&format!(" ({e})"));
+                }
+                t
+            })
+            .collect(),
+        datasets: c
+            .datasets
+            .iter()
+            .map(|d| match (&d.error, d.rows) {
+                (Some(e), _) => format!("{}: {e}", d.name),
+                (None, Some(rows)) => format!("{}: {rows} rows, {} file(s)", d.name, d.files),
+                (None, None) => d.name.clone(),
+            })
+            .collect(),
+        checks: checks.into_iter().map(|r| check(c, r, link_base)).collect(),
+    }
+}
+
+pub fn problems<'a>(run: &'a RunResult, link_base: &str) -> Vec<CheckView<'a>> {
+    crate::ordered(run)
+        .into_iter()
+        .filter(|(_, r)| matches!(r.status, Status::Failed | Status::Errored))
+        .map(|(c, r)| check(c, r, link_base))
+        .collect()
+}
