@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use crate::cli::{CheckArgs, FailOn};
 
 /// Runs `lakegate check`.
-pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
+pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     let started = Instant::now();
     let started_at = Utc::now();
     let now = match &args.now {
@@ -108,7 +108,17 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     // 3. Run and evaluate, contracts in parallel.
     let now_s = now.timestamp_micros() as f64 / 1e6;
     let sampling = Sampling { n: args.samples, out: args.samples_out.clone() };
-    let contracts: Vec<ContractResult> = plans.par_iter().map(|p| run_contract(p, now_s, &sampling)).collect();
+    let bar = progress_bar(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
+    let contracts: Vec<ContractResult> = plans
+        .par_iter()
+        .map(|p| {
+            bar.set_message(p.id.clone());
+            let r = run_contract(p, now_s, &sampling);
+            bar.inc(p.datasets.len() as u64);
+            r
+        })
+        .collect();
+    bar.finish_and_clear();
     let summary = Summary::of(contracts.iter().flat_map(|c| &c.checks));
     let command: Vec<String> = std::env::args().skip(1).collect();
     let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -128,6 +138,30 @@ pub fn run(args: &CheckArgs) -> anyhow::Result<u8> {
     // 4. Report.
     crate::output::emit(&run, args.format, &args.files, Some(started.elapsed().as_secs_f64()))?;
     Ok(exit_code(&run, args.fail_on))
+}
+
+/// A bar of datasets done, on stderr; drawn only when stderr is a terminal, and only after
+/// a second (short runs stay quiet).
+fn progress_bar(enabled: bool, datasets: u64) -> indicatif::ProgressBar {
+    if !enabled {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(Some(datasets), indicatif::ProgressDrawTarget::hidden());
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} datasets  {msg}")
+    {
+        bar.set_style(style);
+    }
+    let shown = bar.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if !shown.is_finished() {
+            // stderr() draws nothing when stderr is not a terminal.
+            shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            shown.enable_steady_tick(std::time::Duration::from_millis(120));
+        }
+    });
+    bar
 }
 
 /// The sample pass: rows per failed check, and where to export every failing row.

@@ -14,6 +14,12 @@ pub struct Cli {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, global = true, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress bars (they are also hidden when stderr is not a terminal, and with -q).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
     /// The subcommand.
     #[command(subcommand)]
     pub command: Command,

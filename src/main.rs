@@ -37,6 +37,16 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Some(n) = cli.threads.filter(|n| *n > 0) {
+        // polars sizes its pool from POLARS_MAX_THREADS when first used, rayon its global pool
+        // on first use: set both before any work starts.
+        #[allow(unsafe_code)]
+        // SAFETY: still single-threaded here: no other thread can read the environment.
+        unsafe {
+            std::env::set_var("POLARS_MAX_THREADS", n.to_string());
+        }
+        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
+    }
     logging::init(cli.verbose, cli.quiet);
     // Ctrl-C stops at once with 130: reports are written through a temporary file and a
     // rename, so an interrupted run leaves no partial report behind.
@@ -46,7 +56,7 @@ fn main() -> ExitCode {
     });
     let result = match cli.command {
         cli::Command::Lint(args) => lint_cmd::run(&args),
-        cli::Command::Check(args) => check_cmd::run(&args),
+        cli::Command::Check(args) => check_cmd::run(&args, !(cli.quiet || cli.no_progress)),
         cli::Command::Report(args) => report_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
     };
