@@ -38,15 +38,20 @@ fn main() -> ExitCode {
         }
     };
     if let Some(n) = cli.threads.filter(|n| *n > 0) {
-        // polars sizes its pool from POLARS_MAX_THREADS when first used, rayon its global pool
-        // on first use: set both before any work starts.
+        // polars sizes its pool from POLARS_MAX_THREADS when first used: set it before any work.
         #[allow(unsafe_code)]
         // SAFETY: still single-threaded here: no other thread can read the environment.
         unsafe {
             std::env::set_var("POLARS_MAX_THREADS", n.to_string());
         }
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(n).build_global();
     }
+    // Contracts run on rayon's pool and polars plans recurse deeply: give its threads the
+    // stack of a main thread (the 2 MiB default overflowed on hundreds of contracts).
+    let mut pool = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
+    if let Some(n) = cli.threads.filter(|n| *n > 0) {
+        pool = pool.num_threads(n);
+    }
+    let _ = pool.build_global();
     logging::init(cli.verbose, cli.quiet);
     // Ctrl-C stops at once with 130: reports are written through a temporary file and a
     // rename, so an interrupted run leaves no partial report behind.

@@ -92,9 +92,11 @@ impl ContractRun {
 
 /// Runs every dataset of a contract (in parallel) and its cross-dataset metrics.
 pub fn run_contract(plan: &ContractPlan) -> ContractRun {
-    use rayon::prelude::*;
+    // Datasets of one contract run one after the other: contracts already run in parallel
+    // on rayon's pool, each polars query is parallel itself, and nested rayon loops let a
+    // blocked worker steal another contract onto its stack (a stack overflow at 500 contracts).
     let started: Vec<Instant> = plan.datasets.iter().map(|_| Instant::now()).collect();
-    let opened: Vec<(Result<Opened, String>, usize)> = plan.datasets.par_iter().map(open).collect();
+    let opened: Vec<(Result<Opened, String>, usize)> = plan.datasets.iter().map(open).collect();
     let frames: BTreeMap<String, LazyFrame> = plan
         .datasets
         .iter()
@@ -109,9 +111,9 @@ pub fn run_contract(plan: &ContractPlan) -> ContractRun {
         .collect();
     let outcomes = plan
         .datasets
-        .par_iter()
-        .zip(opened.into_par_iter())
-        .zip(started.into_par_iter())
+        .iter()
+        .zip(opened)
+        .zip(started)
         .map(|((d, (o, files)), t0)| {
             let display = d.source.as_ref().map(|s| s.display.clone()).unwrap_or_default();
             match o {
