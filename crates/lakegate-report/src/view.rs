@@ -19,7 +19,6 @@ pub struct CheckView<'a> {
     pub message: &'a str,
     pub location: String,
     pub href: String,
-    pub search: String,
     pub samples: Option<&'a lakegate_core::Samples>,
     pub groups: Vec<(String, String)>,
     pub product: String,
@@ -72,16 +71,6 @@ pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> 
         message: &r.message,
         location: format!("{}:{}", r.location.file, r.location.line),
         href: href(&r.location.file, r.location.line, link_base),
-        search: format!(
-            "{} {} {} {} {} {}",
-            r.title,
-            r.id,
-            r.kind,
-            r.message,
-            product,
-            r.property.as_deref().unwrap_or("")
-        )
-        .to_lowercase(),
         samples: r.samples.as_ref(),
         groups: r.failing_groups.iter().map(|(k, v)| (k.clone(), fmt_num(*v))).collect(),
         product,
