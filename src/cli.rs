@@ -92,6 +92,9 @@ pub struct ReportFiles {
     /// Write a Markdown summary to PATH (e.g. "$GITHUB_STEP_SUMMARY").
     #[arg(long, value_name = "PATH")]
     pub markdown: Option<PathBuf>,
+    /// Write OpenMetrics text to PATH (Prometheus textfile collector, Datadog OpenMetrics check).
+    #[arg(long, value_name = "PATH")]
+    pub metrics: Option<PathBuf>,
 }
 
 /// `lakegate report`.

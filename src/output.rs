@@ -12,7 +12,7 @@ use crate::cli::{OutputFormat, ReportFiles};
 
 /// Fails early (exit 2, before any data is read) when a report path cannot be written.
 pub fn check_writable(files: &ReportFiles) -> anyhow::Result<()> {
-    for p in [&files.json, &files.html, &files.junit, &files.markdown].into_iter().flatten() {
+    for p in [&files.json, &files.html, &files.junit, &files.markdown, &files.metrics].into_iter().flatten() {
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !dir.is_dir() {
             if Some(p) == files.html.as_ref() && p == Path::new("reports/lakegate-report.html") {
@@ -85,6 +85,9 @@ pub fn emit(run: &RunResult, format: OutputFormat, files: &ReportFiles, secs: Op
     }
     if let Some(p) = &files.markdown {
         write_atomic(p, lakegate_report::markdown(run, &link_base(p)).as_bytes())?;
+    }
+    if let Some(p) = &files.metrics {
+        write_atomic(p, lakegate_report::openmetrics(run).as_bytes())?;
     }
     Ok(())
 }

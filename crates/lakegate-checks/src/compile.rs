@@ -628,12 +628,24 @@ impl Compiler<'_> {
     }
 
     /// Resolves `object.property` to (dataset, column).
+    /// `object.property` (names or physical names), or a bare property name when exactly one
+    /// schema object has it.
     fn resolve(&self, element: &str) -> Option<(String, String)> {
-        let (o, p) = element.split_once('.')?;
-        let obj =
-            self.c.contract.schema.iter().flatten().find(|s| s.name == o || s.physical_name.as_deref() == Some(o))?;
-        let prop = obj.properties.iter().flatten().find(|q| q.name.as_deref() == Some(p))?;
-        Some((obj.name.clone(), column_name(prop)))
+        let objects = || self.c.contract.schema.iter().flatten();
+        let is_prop = |q: &Property, p: &str| q.name.as_deref() == Some(p) || q.physical_name.as_deref() == Some(p);
+        match element.split_once('.') {
+            Some((o, p)) => {
+                let obj = objects().find(|s| s.name == o || s.physical_name.as_deref() == Some(o))?;
+                let prop = obj.properties.iter().flatten().find(|q| is_prop(q, p))?;
+                Some((obj.name.clone(), column_name(prop)))
+            }
+            None => {
+                let mut found = objects()
+                    .filter_map(|obj| obj.properties.iter().flatten().find(|q| is_prop(q, element)).map(|q| (obj, q)));
+                let (obj, prop) = found.next()?;
+                found.next().is_none().then(|| (obj.name.clone(), column_name(prop)))
+            }
+        }
     }
 
     /// Text sources (CSV, JSON) are typed by the contract: values that do not parse as the

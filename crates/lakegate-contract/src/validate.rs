@@ -142,7 +142,13 @@ impl References {
     fn of(c: &Contract) -> References {
         let mut objects = BTreeMap::new();
         for obj in c.schema.iter().flatten() {
-            let props: BTreeSet<String> = obj.properties.iter().flatten().filter_map(|p| p.name.clone()).collect();
+            let props: BTreeSet<String> = obj
+                .properties
+                .iter()
+                .flatten()
+                .flat_map(|p| [p.name.clone(), p.physical_name.clone()])
+                .flatten()
+                .collect();
             objects.insert(obj.name.clone(), props.clone());
             if let Some(pn) = &obj.physical_name {
                 objects.entry(pn.clone()).or_insert(props);
@@ -155,7 +161,11 @@ impl References {
     fn resolves(&self, element: &str, allow_object: bool) -> bool {
         match element.split_once('.') {
             Some((o, p)) => self.objects.get(o).is_some_and(|props| props.contains(p)),
-            None => allow_object && self.objects.contains_key(element),
+            // A bare property name resolves when exactly one object has it.
+            None => {
+                (allow_object && self.objects.contains_key(element))
+                    || self.objects.values().filter(|props| props.contains(element)).count() == 1
+            }
         }
     }
 }

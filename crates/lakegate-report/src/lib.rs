@@ -6,12 +6,14 @@ mod github;
 mod html;
 mod junit;
 mod markdown;
+mod metrics;
 mod view;
 
 pub use github::github_annotations;
 pub use html::html;
 pub use junit::junit;
 pub use markdown::markdown;
+pub use metrics::openmetrics;
 
 use lakegate_core::RunResult;
 
@@ -107,6 +109,13 @@ mod tests {
     #[test]
     fn junit_snapshot() {
         insta::assert_snapshot!(crate::junit(&run()).expect("junit"));
+    }
+
+    #[test]
+    fn openmetrics_snapshot() {
+        let text = crate::openmetrics(&run());
+        assert!(text.ends_with("# EOF\n"));
+        insta::assert_snapshot!(text);
     }
 
     #[test]
