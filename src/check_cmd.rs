@@ -107,13 +107,25 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
 
     // 3. Run and evaluate, contracts in parallel.
     let now_s = now.timestamp_micros() as f64 / 1e6;
+    // History: the past points of change rules, read before the run, the run appended after.
+    let retention = match &args.history_retention {
+        Some(r) => match lakegate_contract::lakegate::window(&serde_json::Value::String(r.clone())) {
+            Some(Err(seconds)) => Some(seconds),
+            _ => bail!("`--history-retention {r}` is not a duration such as 400d"),
+        },
+        None => None,
+    };
+    let history = match &args.history {
+        Some(dir) => load_history(dir, &plans, now_s)?,
+        None => BTreeMap::new(),
+    };
     let sampling = Sampling { n: args.samples, out: args.samples_out.clone() };
     let bar = progress_bar(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
     let contracts: Vec<ContractResult> = plans
         .par_iter()
         .map(|p| {
             bar.set_message(p.id.clone());
-            let r = run_contract(p, now_s, &sampling);
+            let r = run_contract(p, now_s, &sampling, &history);
             bar.inc(p.datasets.len() as u64);
             r
         })
@@ -137,6 +149,14 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
 
     // 4. Report.
     crate::output::emit(&run, args.format, &args.files, Some(started.elapsed().as_secs_f64()))?;
+    if let Some(dir) = &args.history {
+        let file = lakegate_history::append(dir, &run).map_err(|e| anyhow::anyhow!("history: {e}"))?;
+        tracing::info!("history: appended {}", file.display());
+        if let Some(seconds) = retention {
+            let removed = lakegate_history::prune(dir, now_s - seconds).map_err(|e| anyhow::anyhow!("history: {e}"))?;
+            tracing::info!("history: pruned {removed} day(s)");
+        }
+    }
     Ok(exit_code(&run, args.fail_on))
 }
 
@@ -170,7 +190,42 @@ struct Sampling {
     out: Option<PathBuf>,
 }
 
-fn run_contract(plan: &ContractPlan, now: f64, sampling: &Sampling) -> ContractResult {
+/// Past points of the run's change rules, by check id.
+type HistoryMap = BTreeMap<String, Vec<lakegate_core::HistoryPoint>>;
+
+fn load_history(dir: &std::path::Path, plans: &[ContractPlan], now: f64) -> anyhow::Result<HistoryMap> {
+    let mut ids = std::collections::BTreeSet::new();
+    let mut since: Option<f64> = Some(now);
+    for spec in plans.iter().flat_map(|p| &p.checks) {
+        if let lakegate_core::CheckPlan::Metric { measure: lakegate_core::Measure::Change { change, .. }, .. } =
+            &spec.plan
+        {
+            ids.insert(spec.id.clone());
+            since = match (since, change.window) {
+                (Some(s), Err(seconds)) => Some(s.min(now - seconds)),
+                _ => None,
+            };
+        }
+    }
+    if ids.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    if dir.exists() && !dir.is_dir() {
+        bail!("history: `{}` is not a folder", dir.display());
+    }
+    // A day of margin: the day folders are by UTC date.
+    let (rows, warnings) = lakegate_history::load(dir, Some(&ids), since.map(|s| s - 86_400.0));
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    let mut map: HistoryMap = BTreeMap::new();
+    for r in rows {
+        map.entry(r.check.clone()).or_default().push(r.point());
+    }
+    Ok(map)
+}
+
+fn run_contract(plan: &ContractPlan, now: f64, sampling: &Sampling, history: &HistoryMap) -> ContractResult {
     tracing::info!(contract = %plan.id, datasets = plan.datasets.len(), "running");
     let run = lakegate_engine::run_contract(plan);
     let by_name: BTreeMap<&str, &lakegate_engine::DatasetOutcome> =
@@ -180,7 +235,8 @@ fn run_contract(plan: &ContractPlan, now: f64, sampling: &Sampling) -> ContractR
             .get(name)
             .map(|o| DatasetFacts { schema: o.schema.as_ref().map_err(String::as_str), metrics: &o.metrics })
     };
-    let mut checks: Vec<_> = plan.checks.iter().map(|spec| evaluate(spec, &lookup, now)).collect();
+    let past = |id: &str| history.get(id).cloned().unwrap_or_default();
+    let mut checks: Vec<_> = plan.checks.iter().map(|spec| evaluate(spec, &lookup, now, &past)).collect();
     // Second pass, only for failed row-level checks: example rows, classified columns redacted.
     if sampling.n > 0 || sampling.out.is_some() {
         for (spec, result) in plan.checks.iter().zip(checks.iter_mut()) {

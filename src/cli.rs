@@ -34,6 +34,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Re-render reports from a saved JSON result, without touching the data.
     Report(ReportArgs),
+    /// Trends of past runs from the history folder.
+    History(HistoryArgs),
     /// Print the JSON Schema of the contract format lakegate accepts (or of the JSON report).
     Schema(SchemaArgs),
 }
@@ -161,4 +163,31 @@ pub struct CheckArgs {
     /// Write every failing row of each failed row-level check to DIR/<check>.parquet.
     #[arg(long, value_name = "DIR")]
     pub samples_out: Option<PathBuf>,
+    /// Append this run to the history folder and read change rules' baselines from it
+    /// (default folder: reports/history).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "reports/history")]
+    pub history: Option<PathBuf>,
+    /// Delete history older than this (e.g. 400d) after appending the run.
+    #[arg(long, value_name = "DURATION", requires = "history")]
+    pub history_retention: Option<String>,
+}
+
+/// `lakegate history`.
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// The history folder.
+    #[arg(long, value_name = "DIR", default_value = "reports/history")]
+    pub history: PathBuf,
+    /// Only this contract id.
+    #[arg(long)]
+    pub contract: Option<String>,
+    /// Only checks whose id contains this text.
+    #[arg(long)]
+    pub check: Option<String>,
+    /// Only runs since this RFC 3339 time or duration ago (e.g. 30d).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
 }

@@ -6,6 +6,7 @@
 
 mod check_cmd;
 mod cli;
+mod history_cmd;
 mod lint_cmd;
 mod logging;
 mod output;
@@ -63,6 +64,7 @@ fn main() -> ExitCode {
         cli::Command::Lint(args) => lint_cmd::run(&args),
         cli::Command::Check(args) => check_cmd::run(&args, !(cli.quiet || cli.no_progress)),
         cli::Command::Report(args) => report_cmd::run(&args),
+        cli::Command::History(args) => history_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
     };
     match result {

@@ -989,9 +989,28 @@ impl Compiler<'_> {
             }
             Ok(Measure::Value(metric))
         })();
+        let measure = match (measure, &rule.change) {
+            (Ok(m), Some(c)) => lakegate_contract::lakegate::window(&c.window)
+                .map(|window| Measure::Change {
+                    inner: Box::new(m),
+                    change: lakegate_core::ChangeSpec {
+                        method: c.method.clone(),
+                        window,
+                        min_history: c.min_history.unwrap_or(3),
+                        same_weekday: c.seasonality.as_deref() == Some("dayOfWeek") || c.method == "seasonal",
+                        include_failed: c.include_failed.unwrap_or(false),
+                    },
+                })
+                .ok_or_else(|| "invalid change window".to_owned()),
+            (m, _) => m,
+        };
         let plan = match measure {
             Ok(measure) => CheckPlan::Metric { measure, operator: op, unit: unit.clone() },
             Err(e) => CheckPlan::Error(e),
+        };
+        let (kind, title) = match &rule.change {
+            Some(c) => (format!("{kind}.change"), format!("{title}: change ({})", c.method)),
+            None => (kind, title),
         };
         (kind, plan, title)
     }

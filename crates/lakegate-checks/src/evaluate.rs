@@ -40,6 +40,8 @@ fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: Str
         },
         expected,
         message,
+        value: None,
+        baseline: None,
         failing_groups: Vec::new(),
         samples: None,
     }
@@ -52,9 +54,18 @@ fn fail_status(spec: &CheckSpec) -> Status {
     }
 }
 
+/// The past runs of checks, by check id (empty without a history).
+pub type History<'h> = &'h dyn Fn(&str) -> Vec<lakegate_core::HistoryPoint>;
+
 /// Evaluates one check. `lookup` gives the facts of a dataset by name (the check's own and,
-/// for comparisons, the other one); `now` is the run's clock in seconds since the Unix epoch.
-pub fn evaluate<'a>(spec: &CheckSpec, lookup: &dyn Fn(&str) -> Option<DatasetFacts<'a>>, now: f64) -> CheckResult {
+/// for comparisons, the other one); `now` is the run's clock in seconds since the Unix epoch;
+/// `history` gives the check's past runs (for change rules).
+pub fn evaluate<'a>(
+    spec: &CheckSpec,
+    lookup: &dyn Fn(&str) -> Option<DatasetFacts<'a>>,
+    now: f64,
+    history: History<'_>,
+) -> CheckResult {
     let facts = spec.dataset.as_deref().and_then(lookup);
     match &spec.plan {
         CheckPlan::Skip(why) => result(spec, Status::Skipped, None, String::new(), why.clone()),
@@ -93,6 +104,9 @@ pub fn evaluate<'a>(spec: &CheckSpec, lookup: &dyn Fn(&str) -> Option<DatasetFac
                 },
                 None => None,
             };
+            if let Measure::Change { inner, change } = measure {
+                return evaluate_change(spec, inner, change, *operator, facts.metrics, other, now, history, expected);
+            }
             match observe(measure, facts.metrics, other, now) {
                 Err(why) => result(spec, Status::Errored, None, expected, why),
                 Ok(Observed { groups: Some(groups), .. }) => {
@@ -123,9 +137,72 @@ pub fn evaluate<'a>(spec: &CheckSpec, lookup: &dyn Fn(&str) -> Option<DatasetFac
                         message.push_str(&format!(" ({d})"));
                     }
                     let status = if pass { Status::Passed } else { fail_status(spec) };
-                    result(spec, status, Some(obs.value), expected, message)
+                    let mut r = result(spec, status, Some(obs.value), expected, message);
+                    r.value = Some(obs.value);
+                    r
                 }
             }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn evaluate_change(
+    spec: &CheckSpec,
+    inner: &Measure,
+    change: &lakegate_core::ChangeSpec,
+    operator: lakegate_core::Operator,
+    metrics: &MetricMap,
+    other: Option<&MetricMap>,
+    now: f64,
+    history: History<'_>,
+    expected: String,
+) -> CheckResult {
+    let expected = format!("change {expected} ({})", change.method);
+    let x = match observe(inner, metrics, other, now) {
+        Ok(o) => o.value,
+        Err(why) => return result(spec, Status::Errored, None, expected, why),
+    };
+    let past = history(&spec.id);
+    let points = crate::change::baseline_points(change, &past, now);
+    if (points.len() as u64) < change.min_history {
+        let mut r = result(
+            spec,
+            Status::Skipped,
+            None,
+            expected,
+            format!(
+                "history too short: {} baseline run(s), minHistory {} (value {})",
+                points.len(),
+                change.min_history,
+                fmt_num(x)
+            ),
+        );
+        r.value = Some(x);
+        return r;
+    }
+    match crate::change::statistic(&change.method, x, &points) {
+        Err(why) => {
+            let mut r = result(spec, Status::Errored, None, expected, why);
+            r.value = Some(x);
+            r
+        }
+        Ok((stat, baseline)) => {
+            let pass = operator.holds(stat);
+            let band = baseline.spread.map(|s| format!(" ± {}", fmt_num(s))).unwrap_or_default();
+            let message = format!(
+                "{} {}: value {} against a baseline of {}{band} over {} run(s)",
+                change.method,
+                fmt_num(stat),
+                fmt_num(x),
+                fmt_num(baseline.center),
+                baseline.points
+            );
+            let mut r =
+                result(spec, if pass { Status::Passed } else { fail_status(spec) }, Some(stat), expected, message);
+            r.value = Some(x);
+            r.baseline = Some(baseline);
+            r
         }
     }
 }
@@ -202,6 +279,7 @@ fn observe(measure: &Measure, metrics: &MetricMap, other: Option<&MetricMap>, no
             }
             Ok(Observed { value: (now - o.value) / unit_seconds, detail: o.detail.clone(), groups: None })
         }
+        Measure::Change { inner, .. } => observe(inner, metrics, other, now),
         Measure::Scaled { metric: m, unit_seconds } => {
             let o = metric(metrics, m)?;
             if o.value.is_nan() {

@@ -93,6 +93,9 @@ pub struct LakegateRule {
     /// Segments: evaluate the operator per group of these columns.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub group_by: Option<Vec<String>>,
+    /// Compare the metric with its history: the operator applies to the change statistic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Change>,
     /// Operator: equal to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub must_be: Option<f64>,
@@ -117,6 +120,45 @@ pub struct LakegateRule {
     /// Operator: outside the inclusive range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub must_not_be_between: Option<Vec<f64>>,
+}
+
+/// A change rule: the metric of this run against the same check's past runs.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Change {
+    /// relative (percent from the baseline mean), absolute, zscore (sigmas), mad (robust
+    /// sigmas from the median), seasonal (zscore against the same weekday).
+    pub method: String,
+    /// The baseline: the last N runs (a number) or the runs of the last period (`14d`, `12h`).
+    pub window: Value,
+    /// Fewer baseline points than this: the check is skipped, never passed (default 3).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_history: Option<u64>,
+    /// `dayOfWeek`: the baseline holds only runs of the same weekday.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seasonality: Option<String>,
+    /// Keep failed and errored past runs in the baseline (default false).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include_failed: Option<bool>,
+}
+
+/// The change methods.
+pub const CHANGE_METHODS: [&str; 5] = ["relative", "absolute", "zscore", "mad", "seasonal"];
+
+/// A window as the number of runs, or as seconds.
+pub fn window(v: &Value) -> Option<Result<u64, f64>> {
+    match v {
+        Value::Number(n) => n.as_u64().filter(|n| *n > 0).map(Ok),
+        Value::String(s) => {
+            let s = s.trim();
+            let split = s.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+            let (num, unit) = s.split_at(split);
+            let n: f64 = num.parse().ok()?;
+            (n > 0.0).then_some(())?;
+            crate::units::parse_unit(unit).map(|u| Err(n * u))
+        }
+        _ => None,
+    }
 }
 
 /// The other side of a comparison.
@@ -332,6 +374,32 @@ pub fn problems(r: &LakegateRule, enclosing_property: Option<&str>) -> Vec<(Stri
         && !["ratio", "difference"].contains(&method.as_str())
     {
         out.push(("method".into(), format!("unknown comparison method `{method}`"), "`ratio` or `difference`".into()));
+    }
+    if let Some(c) = &r.change {
+        if !CHANGE_METHODS.contains(&c.method.as_str()) {
+            let help = crate::diagnostic::did_you_mean(&c.method, CHANGE_METHODS)
+                .map_or_else(|| format!("methods: {}", CHANGE_METHODS.join(", ")), |s| format!("did you mean `{s}`?"));
+            out.push(("change/method".into(), format!("unknown change method `{}`", c.method), help));
+        }
+        if window(&c.window).is_none() {
+            out.push((
+                "change/window".into(),
+                "`window` must be a number of runs or a period such as `14d`".into(),
+                "e.g. `window: 14` or `window: 14d`".into(),
+            ));
+        }
+        if let Some(s) = &c.seasonality
+            && s != "dayOfWeek"
+        {
+            out.push(("change/seasonality".into(), format!("unknown seasonality `{s}`"), "`dayOfWeek`".into()));
+        }
+        if r.group_by.is_some() || m == "rowCountComparison" || m == "aggregateComparison" {
+            out.push((
+                "change".into(),
+                format!("`change` does not combine with `{m}`/groupBy"),
+                "compare one number per run".into(),
+            ));
+        }
     }
     if r.group_by.is_some() && !AGGREGATES.contains(&m) {
         out.push((

@@ -152,6 +152,14 @@ pub enum Measure {
         /// Ratio (true) or difference (false).
         ratio: bool,
     },
+    /// A measure of this run against the same check's past runs; the operator applies to the
+    /// change statistic.
+    Change {
+        /// The measure whose value is tracked.
+        inner: Box<Measure>,
+        /// How the value is compared with its history.
+        change: ChangeSpec,
+    },
     /// The metric (seconds) divided by `unit_seconds`.
     Scaled {
         /// The metric.
@@ -169,6 +177,7 @@ impl Measure {
             Measure::Percent { metric, rows } => vec![metric.clone(), rows.clone()],
             Measure::Sum(ms) => ms.clone(),
             Measure::Compare { left, .. } => vec![left.clone()],
+            Measure::Change { inner, .. } => inner.metrics(),
         }
     }
 
@@ -176,9 +185,36 @@ impl Measure {
     pub fn other(&self) -> Option<(&str, &Metric)> {
         match self {
             Measure::Compare { dataset, right, .. } => Some((dataset, right)),
+            Measure::Change { inner, .. } => inner.other(),
             _ => None,
         }
     }
+}
+
+/// How a change rule compares a value with its history.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeSpec {
+    /// relative, absolute, zscore, mad or seasonal.
+    pub method: String,
+    /// The last N runs (`Ok(N)`) or the runs of the last `Err(seconds)`.
+    pub window: Result<u64, f64>,
+    /// Fewer baseline points: skipped.
+    pub min_history: u64,
+    /// Only runs of the same weekday (UTC) in the baseline.
+    pub same_weekday: bool,
+    /// Keep failed and errored past runs in the baseline.
+    pub include_failed: bool,
+}
+
+/// One past run of a check, from the history.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HistoryPoint {
+    /// The run's clock, seconds since the Unix epoch.
+    pub at: f64,
+    /// The tracked value (the metric of change rules, else the observed value).
+    pub value: Option<f64>,
+    /// The check's status in that run.
+    pub status: crate::result::Status,
 }
 
 /// An assertion on a dataset's schema (no data read).

@@ -9,11 +9,13 @@ pub mod plan;
 pub mod result;
 pub mod types;
 
-pub use check::{CheckPlan, CheckSpec, DataSchema, Location, Measure, Operator, SchemaAssertion, Severity};
+pub use check::{
+    ChangeSpec, CheckPlan, CheckSpec, DataSchema, HistoryPoint, Location, Measure, Operator, SchemaAssertion, Severity,
+};
 pub use metric::{Agg, F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
 pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source};
 pub use result::{
-    CheckResult, ContractResult, DatasetResult, REPORT_VERSION, RunResult, Samples, SlaSummary, Status, Summary,
-    Threshold,
+    Baseline, CheckResult, ContractResult, DatasetResult, REPORT_VERSION, RunResult, Samples, SlaSummary, Status,
+    Summary, Threshold,
 };
 pub use types::ColumnType;

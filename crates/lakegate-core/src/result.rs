@@ -80,7 +80,15 @@ pub struct CheckResult {
     /// Outcome.
     pub status: Status,
     /// The observed value; null only when it could not be computed (errored) or the check was skipped.
+    /// For change rules: the change statistic.
     pub observed: Option<f64>,
+    /// The value tracked in the history: the metric of a change rule (its `observed` is the
+    /// statistic); for other checks the observed value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// For change rules: the baseline the value was compared with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Baseline>,
     /// The expectation as text (`= 0`, `<= 24 h`, `present`, ...).
     pub expected: String,
     /// The expectation as data, for metric checks.
@@ -95,6 +103,21 @@ pub struct CheckResult {
     /// Example failing rows (classified columns redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Samples>,
+}
+
+/// The baseline of a change rule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default, JsonSchema)]
+pub struct Baseline {
+    /// The method: relative, absolute, zscore, mad, seasonal.
+    pub method: String,
+    /// Past runs in the baseline.
+    pub points: usize,
+    /// The center: mean (median for mad).
+    pub center: f64,
+    /// The spread: standard deviation (scaled MAD for mad), when defined.
+    pub spread: Option<f64>,
+    /// The past values used, oldest first, with their run clocks (RFC 3339).
+    pub trend: Vec<(String, f64)>,
 }
 
 /// Example rows that broke a row-level check.

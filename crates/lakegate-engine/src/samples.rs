@@ -22,7 +22,7 @@ fn row_metrics(measure: &Measure) -> Vec<&Metric> {
     match measure {
         Measure::Value(m) | Measure::Percent { metric: m, .. } => vec![m],
         Measure::Sum(ms) => ms.iter().collect(),
-        Measure::Age { .. } | Measure::Scaled { .. } | Measure::Compare { .. } => Vec::new(),
+        Measure::Age { .. } | Measure::Scaled { .. } | Measure::Compare { .. } | Measure::Change { .. } => Vec::new(),
     }
 }
 

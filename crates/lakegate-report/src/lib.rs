@@ -44,6 +44,8 @@ mod tests {
             business_impact: None,
             status,
             observed,
+            value: observed,
+            baseline: None,
             expected: "= 0".into(),
             threshold: None,
             message: message.into(),
@@ -61,8 +63,23 @@ mod tests {
         });
         let mut grouped = check("avg", Status::Warning, Some(1.0), "1 of 3 groups break < 50: NL: 80");
         grouped.failing_groups = vec![("NL".into(), 80.0)];
+        let mut change =
+            check("rowCount.change", Status::Failed, Some(9.5), "zscore 9.5: value 3000 against 1000 ± 210");
+        change.value = Some(3000.0);
+        change.baseline = Some(lakegate_core::Baseline {
+            method: "zscore".into(),
+            points: 3,
+            center: 1000.0,
+            spread: Some(210.0),
+            trend: vec![
+                ("2026-11-23T06:00:00Z".into(), 800.0),
+                ("2026-11-24T06:00:00Z".into(), 1000.0),
+                ("2026-11-25T06:00:00Z".into(), 1200.0),
+            ],
+        });
         let checks = vec![
             check("required", Status::Passed, Some(0.0), "observed 0, expected = 0"),
+            change,
             failed,
             grouped,
             check("sql", Status::Errored, None, "the query failed: column `x` not found"),
@@ -132,6 +149,10 @@ mod tests {
         );
         assert!(!html.contains("<b>-3</b>"));
         assert!(html.contains("href=\"..&#x2f;contracts&#x2f;shop.odcs.yaml#L12\""), "links to the rule line");
+        assert!(
+            html.contains("<polyline points=\"2.0,18.0 27.3,16.5 52.7,15.1 78.0,2.0\""),
+            "the change rule's sparkline"
+        );
         insta::assert_snapshot!(html);
     }
 }

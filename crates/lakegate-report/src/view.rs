@@ -21,6 +21,7 @@ pub struct CheckView<'a> {
     pub href: String,
     pub samples: Option<&'a lakegate_core::Samples>,
     pub groups: Vec<(String, String)>,
+    pub spark: Option<Spark>,
     pub product: String,
     pub domain: &'a str,
 }
@@ -40,6 +41,48 @@ pub struct ContractView<'a> {
     pub slas: Vec<String>,
     pub datasets: Vec<String>,
     pub checks: Vec<CheckView<'a>>,
+}
+
+/// A sparkline of a change rule: the baseline runs and this run's value, in an 80x20 box.
+#[derive(Serialize)]
+pub struct Spark {
+    pub points: String,
+    pub x: String,
+    pub y: String,
+    pub band: Option<(String, String)>,
+    pub title: String,
+}
+
+fn spark(r: &CheckResult) -> Option<Spark> {
+    let b = r.baseline.as_ref()?;
+    let current = r.value?;
+    let mut values: Vec<f64> = b.trend.iter().map(|(_, v)| *v).collect();
+    values.push(current);
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), v| (l.min(*v), h.max(*v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let n = values.len().max(2) - 1;
+    let xy = |i: usize, v: f64| (2.0 + 76.0 * i as f64 / n as f64, 18.0 - 16.0 * (v - lo) / span);
+    let pts: Vec<String> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let (x, y) = xy(i, *v);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let (x, y) = xy(values.len() - 1, current);
+    let band = b.spread.map(|s| {
+        let top = 18.0 - 16.0 * ((b.center + s).min(hi) - lo) / span;
+        let bottom = 18.0 - 16.0 * ((b.center - s).max(lo) - lo) / span;
+        (format!("{:.1}", top.min(bottom)), format!("{:.1}", (bottom - top).abs().max(0.5)))
+    });
+    Some(Spark {
+        points: pts.join(" "),
+        x: format!("{x:.1}"),
+        y: format!("{y:.1}"),
+        band,
+        title: format!("{} past runs around {}; this run {}", b.points, fmt_num(b.center), fmt_num(current)),
+    })
 }
 
 pub fn observed(r: &CheckResult) -> String {
@@ -73,6 +116,7 @@ pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> 
         href: href(&r.location.file, r.location.line, link_base),
         samples: r.samples.as_ref(),
         groups: r.failing_groups.iter().map(|(k, v)| (k.clone(), fmt_num(*v))).collect(),
+        spark: spark(r),
         product,
         domain: c.domain.as_deref().unwrap_or(""),
     }

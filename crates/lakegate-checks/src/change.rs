@@ -1,0 +1,174 @@
+//! Change and anomaly statistics of a value against its history.
+//!
+//! The tested value never enters its own baseline (only runs strictly before this run's
+//! clock), and failed or errored past runs are left out unless asked for.
+
+use chrono::{DateTime, Datelike, SecondsFormat};
+use lakegate_core::{Baseline, ChangeSpec, HistoryPoint, Status};
+
+/// The baseline points of `spec` at `now` (seconds since the epoch), oldest first.
+pub fn baseline_points(spec: &ChangeSpec, history: &[HistoryPoint], now: f64) -> Vec<HistoryPoint> {
+    let weekday = |t: f64| DateTime::from_timestamp(t as i64, 0).map(|d| d.weekday());
+    let mut points: Vec<HistoryPoint> = history
+        .iter()
+        .filter(|p| p.at < now && p.value.is_some_and(f64::is_finite))
+        .filter(|p| spec.include_failed || !matches!(p.status, Status::Failed | Status::Errored))
+        .filter(|p| !spec.same_weekday || weekday(p.at) == weekday(now))
+        .copied()
+        .collect();
+    points.sort_by(|a, b| a.at.total_cmp(&b.at));
+    match spec.window {
+        Ok(n) => {
+            let skip = points.len().saturating_sub(n as usize);
+            points.drain(..skip);
+        }
+        Err(seconds) => points.retain(|p| p.at >= now - seconds),
+    }
+    points
+}
+
+fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+fn stddev(v: &[f64]) -> Option<f64> {
+    (v.len() >= 2).then(|| {
+        let m = mean(v);
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (v.len() - 1) as f64).sqrt()
+    })
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    let n = s.len();
+    if n % 2 == 1 { s[n / 2] } else { (s[n / 2 - 1] + s[n / 2]) / 2.0 }
+}
+
+/// The change statistic of `x` against `points`, and the baseline it used; `Err` explains
+/// why it is undefined (a zero spread or a zero mean).
+pub fn statistic(method: &str, x: f64, points: &[HistoryPoint]) -> Result<(f64, Baseline), String> {
+    let values: Vec<f64> = points.iter().filter_map(|p| p.value).collect();
+    let trend = points
+        .iter()
+        .filter_map(|p| {
+            let at = DateTime::from_timestamp(p.at as i64, 0)?.to_rfc3339_opts(SecondsFormat::Secs, true);
+            Some((at, p.value?))
+        })
+        .collect();
+    let mut b = Baseline {
+        method: method.to_owned(),
+        points: values.len(),
+        center: mean(&values),
+        spread: stddev(&values),
+        trend,
+    };
+    let stat = match method {
+        "relative" => {
+            if b.center == 0.0 {
+                return Err("the baseline mean is 0: a relative change is undefined".into());
+            }
+            100.0 * (x - b.center).abs() / b.center.abs()
+        }
+        "absolute" => (x - b.center).abs(),
+        "zscore" | "seasonal" => match b.spread {
+            Some(s) if s > 0.0 => (x - b.center).abs() / s,
+            _ if x == b.center => 0.0,
+            _ => f64::INFINITY,
+        },
+        "mad" => {
+            let med = median(&values);
+            let deviations: Vec<f64> = values.iter().map(|v| (v - med).abs()).collect();
+            let mad = 1.4826 * median(&deviations);
+            b.center = med;
+            b.spread = Some(mad);
+            if mad > 0.0 {
+                (x - med).abs() / mad
+            } else if x == med {
+                0.0
+            } else {
+                f64::INFINITY
+            }
+        }
+        other => return Err(format!("unknown change method `{other}`")),
+    };
+    Ok((stat, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: f64 = 86_400.0;
+
+    fn series(values: &[f64]) -> Vec<HistoryPoint> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| HistoryPoint { at: i as f64 * DAY, value: Some(*v), status: Status::Passed })
+            .collect()
+    }
+
+    fn spec(method: &str, window: Result<u64, f64>) -> ChangeSpec {
+        ChangeSpec { method: method.into(), window, min_history: 3, same_weekday: false, include_failed: false }
+    }
+
+    #[test]
+    fn spikes_and_drops_stand_out_normal_days_do_not() {
+        let days = [1000.0, 1010.0, 990.0, 1005.0, 995.0, 1002.0, 998.0, 1001.0, 999.0, 1003.0];
+        let h = series(&days);
+        let now = days.len() as f64 * DAY;
+        let s = spec("zscore", Ok(7));
+        let pts = baseline_points(&s, &h, now);
+        assert_eq!(pts.len(), 7);
+        let (normal, _) = statistic("zscore", 1004.0, &pts).expect("stat");
+        let (spike, _) = statistic("zscore", 1500.0, &pts).expect("stat");
+        let (drop, _) = statistic("zscore", 300.0, &pts).expect("stat");
+        assert!(normal < 3.0, "{normal}");
+        assert!(spike > 50.0 && drop > 50.0, "{spike} {drop}");
+        let (rel, b) = statistic("relative", 1500.0, &pts).expect("stat");
+        assert!((rel - 100.0 * (1500.0 - b.center) / b.center).abs() < 1e-9);
+        let (mad, _) = statistic("mad", 1500.0, &pts).expect("stat");
+        assert!(mad > 50.0);
+    }
+
+    #[test]
+    fn the_tested_value_and_failed_runs_stay_out_of_the_baseline() {
+        let mut h = series(&[10.0, 10.0, 10.0, 999.0]);
+        h[3].status = Status::Failed;
+        h.push(HistoryPoint { at: 10.0 * DAY, value: Some(5.0), status: Status::Passed }); // this run
+        let pts = baseline_points(&spec("absolute", Ok(10)), &h, 10.0 * DAY);
+        assert_eq!(pts.iter().map(|p| p.value.unwrap_or(0.0)).collect::<Vec<_>>(), vec![10.0, 10.0, 10.0]);
+        let with_failed = ChangeSpec { include_failed: true, ..spec("absolute", Ok(10)) };
+        assert_eq!(baseline_points(&with_failed, &h, 10.0 * DAY).len(), 4);
+    }
+
+    #[test]
+    fn windows_by_period_and_weekly_seasonality() {
+        // Weekly pattern: weekends (days 5, 6 of each week) are low.
+        let values: Vec<f64> = (0..28).map(|d| if d % 7 >= 5 { 100.0 } else { 1000.0 }).collect();
+        let h = series(&values);
+        let now = 28.0 * DAY; // day 28 = weekday of day 0
+        let weekly = ChangeSpec { same_weekday: true, ..spec("seasonal", Ok(4)) };
+        let pts = baseline_points(&weekly, &h, now);
+        assert_eq!(pts.len(), 4);
+        assert!(pts.iter().all(|p| p.value == Some(1000.0)));
+        // A weekday value of 1000 is normal against weekdays, not against all days.
+        let (s, _) = statistic("seasonal", 1000.0, &pts).expect("stat");
+        assert_eq!(s, 0.0);
+        let all = baseline_points(&spec("zscore", Err(14.0 * DAY)), &h, now);
+        assert_eq!(all.len(), 14);
+        // A holiday gap: fewer points than minHistory.
+        let gap: Vec<HistoryPoint> = h.iter().filter(|p| p.at < 2.0 * DAY).copied().collect();
+        assert!(baseline_points(&spec("zscore", Err(7.0 * DAY)), &gap, now).is_empty());
+    }
+
+    #[test]
+    fn slow_drift_is_caught_by_a_long_window_relative_rule() {
+        let values: Vec<f64> = (0..30).map(|d| 1000.0 * (1.0 + 0.01 * d as f64)).collect();
+        let h = series(&values);
+        let pts = baseline_points(&spec("relative", Ok(30)), &h, 30.0 * DAY);
+        let (rel, _) = statistic("relative", 1300.0, &pts).expect("stat");
+        assert!(rel > 10.0, "{rel}");
+    }
+}
