@@ -115,9 +115,9 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
         },
         None => None,
     };
-    let history = match &args.history {
-        Some(dir) => load_history(dir, &plans, now_s)?,
-        None => BTreeMap::new(),
+    let (history, trends) = match &args.history {
+        Some(dir) => (load_history(dir, &plans, now_s)?, load_trends(dir, &plans, now_s)),
+        None => (BTreeMap::new(), BTreeMap::new()),
     };
     let sampling = Sampling { n: args.samples, out: args.samples_out.clone() };
     let bar = progress_bar(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
@@ -131,6 +131,13 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
         })
         .collect();
     bar.finish_and_clear();
+    let mut contracts = contracts;
+    if args.history.is_some() {
+        let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        for r in contracts.iter_mut().flat_map(|c| c.checks.iter_mut()) {
+            attach_trend(r, trends.get(&r.id).map(Vec::as_slice).unwrap_or(&[]), &now_text);
+        }
+    }
     let summary = Summary::of(contracts.iter().flat_map(|c| &c.checks));
     let command: Vec<String> = std::env::args().skip(1).collect();
     let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
@@ -223,6 +230,48 @@ fn load_history(dir: &std::path::Path, plans: &[ContractPlan], now: f64) -> anyh
         map.entry(r.check.clone()).or_default().push(r.point());
     }
     Ok(map)
+}
+
+/// Every check's past runs of the last 90 days (trends and "failing since" in the reports).
+fn load_trends(
+    dir: &std::path::Path,
+    plans: &[ContractPlan],
+    now: f64,
+) -> BTreeMap<String, Vec<lakegate_history::Row>> {
+    let ids: std::collections::BTreeSet<String> =
+        plans.iter().flat_map(|p| p.checks.iter().map(|c| c.id.clone())).collect();
+    let (rows, _) = lakegate_history::load(dir, Some(&ids), Some(now - 90.0 * 86_400.0));
+    let mut map: BTreeMap<String, Vec<lakegate_history::Row>> = BTreeMap::new();
+    for r in rows.into_iter().filter(|r| r.at < now) {
+        map.entry(r.check.clone()).or_default().push(r);
+    }
+    map
+}
+
+/// The last 19 past runs and this one, and since when the check fails.
+fn attach_trend(r: &mut lakegate_core::CheckResult, past: &[lakegate_history::Row], now: &str) {
+    let tail = &past[past.len().saturating_sub(19)..];
+    r.trend = tail
+        .iter()
+        .map(|p| lakegate_core::TrendPoint { now: p.now.clone(), value: p.value.or(p.observed), status: p.status })
+        .chain(std::iter::once(lakegate_core::TrendPoint {
+            now: now.to_owned(),
+            value: r.value.or(r.observed),
+            status: r.status,
+        }))
+        .collect();
+    let failing = |s: Status| matches!(s, Status::Failed | Status::Errored);
+    if failing(r.status) {
+        let mut since = now.to_owned();
+        for p in past.iter().rev() {
+            if failing(p.status) {
+                since = p.now.clone();
+            } else {
+                break;
+            }
+        }
+        r.failing_since = Some(since);
+    }
 }
 
 fn run_contract(plan: &ContractPlan, now: f64, sampling: &Sampling, history: &HistoryMap) -> ContractResult {

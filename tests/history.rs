@@ -98,6 +98,19 @@ fn a_month_of_daily_runs_flags_the_anomalies_on_the_right_days() {
         if z == "failed" {
             flagged.push(day);
         }
+        if day == 20 {
+            let c = json["contracts"][0]["checks"]
+                .as_array()
+                .expect("checks")
+                .iter()
+                .find(|c| c["id"] == "daily/t/volume_z")
+                .expect("check")
+                .clone();
+            assert_eq!(c["failing_since"], "2026-11-20T06:00:00Z");
+            let trend = c["trend"].as_array().expect("trend");
+            assert_eq!(trend.len(), 20, "19 past runs of the check and this one");
+            assert_eq!(trend.last().map(|p| p["value"].clone()), Some(serde_json::json!(3000.0)));
+        }
         let (rel, _) = status(&json, "volume_rel");
         if day == 20 || day == 25 {
             assert_eq!(rel, "warning", "day {day}");

@@ -42,6 +42,8 @@ fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: Str
         message,
         value: None,
         baseline: None,
+        trend: Vec::new(),
+        failing_since: None,
         failing_groups: Vec::new(),
         samples: None,
     }

@@ -16,6 +16,6 @@ pub use metric::{Agg, F64, Literal, Metric, MetricMap, MetricValue, Observed, Va
 pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source};
 pub use result::{
     Baseline, CheckResult, ContractResult, DatasetResult, REPORT_VERSION, RunResult, Samples, SlaSummary, Status,
-    Summary, Threshold,
+    Summary, Threshold, TrendPoint,
 };
 pub use types::ColumnType;

@@ -89,6 +89,13 @@ pub struct CheckResult {
     /// For change rules: the baseline the value was compared with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Baseline>,
+    /// With `--history`: the check's last runs (up to 20, oldest first, this run last).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trend: Vec<TrendPoint>,
+    /// With `--history`: the clock of the first run of the current streak of failed or
+    /// errored runs, when the check fails now.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failing_since: Option<String>,
     /// The expectation as text (`= 0`, `<= 24 h`, `present`, ...).
     pub expected: String,
     /// The expectation as data, for metric checks.
@@ -103,6 +110,17 @@ pub struct CheckResult {
     /// Example failing rows (classified columns redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub samples: Option<Samples>,
+}
+
+/// One run of a check in its trend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct TrendPoint {
+    /// The run's clock, RFC 3339.
+    pub now: String,
+    /// The tracked value.
+    pub value: Option<f64>,
+    /// The status.
+    pub status: Status,
 }
 
 /// The baseline of a change rule.

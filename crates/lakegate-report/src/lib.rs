@@ -46,6 +46,8 @@ mod tests {
             observed,
             value: observed,
             baseline: None,
+            trend: vec![],
+            failing_since: None,
             expected: "= 0".into(),
             threshold: None,
             message: message.into(),

@@ -17,6 +17,7 @@ pub struct CheckView<'a> {
     pub observed: String,
     pub expected: &'a str,
     pub message: &'a str,
+    pub failing_since: Option<&'a str>,
     pub location: String,
     pub href: String,
     pub samples: Option<&'a lakegate_core::Samples>,
@@ -50,11 +51,58 @@ pub struct Spark {
     pub x: String,
     pub y: String,
     pub band: Option<(String, String)>,
+    pub fails: Vec<(String, String)>,
     pub title: String,
 }
 
+/// The trend of any check over its last runs (with `--history`), failed runs marked.
+fn trend_spark(r: &CheckResult) -> Option<Spark> {
+    let pts: Vec<(f64, bool)> = r
+        .trend
+        .iter()
+        .filter_map(|p| {
+            p.value
+                .filter(|v| v.is_finite())
+                .map(|v| (v, matches!(p.status, Status::Failed | Status::Errored | Status::Warning)))
+        })
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let (lo, hi) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), (v, _)| (l.min(*v), h.max(*v)));
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let n = pts.len() - 1;
+    let xy = |i: usize, v: f64| (2.0 + 76.0 * i as f64 / n as f64, 18.0 - 16.0 * (v - lo) / span);
+    let points: Vec<String> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, (v, _))| {
+            let (x, y) = xy(i, *v);
+            format!("{x:.1},{y:.1}")
+        })
+        .collect();
+    let fails = pts
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, f))| *f)
+        .map(|(i, (v, _))| {
+            let (x, y) = xy(i, *v);
+            (format!("{x:.1}"), format!("{y:.1}"))
+        })
+        .collect();
+    let (x, y) = xy(n, pts[n].0);
+    Some(Spark {
+        points: points.join(" "),
+        x: format!("{x:.1}"),
+        y: format!("{y:.1}"),
+        band: None,
+        fails,
+        title: format!("last {} runs, from {} to {}", pts.len(), fmt_num(lo), fmt_num(hi)),
+    })
+}
+
 fn spark(r: &CheckResult) -> Option<Spark> {
-    let b = r.baseline.as_ref()?;
+    let Some(b) = r.baseline.as_ref() else { return trend_spark(r) };
     let current = r.value?;
     let mut values: Vec<f64> = b.trend.iter().map(|(_, v)| *v).collect();
     values.push(current);
@@ -81,6 +129,7 @@ fn spark(r: &CheckResult) -> Option<Spark> {
         x: format!("{x:.1}"),
         y: format!("{y:.1}"),
         band,
+        fails: Vec::new(),
         title: format!("{} past runs around {}; this run {}", b.points, fmt_num(b.center), fmt_num(current)),
     })
 }
@@ -112,6 +161,7 @@ pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> 
         observed: observed(r),
         expected: &r.expected,
         message: &r.message,
+        failing_since: r.failing_since.as_deref(),
         location: format!("{}:{}", r.location.file, r.location.line),
         href: href(&r.location.file, r.location.line, link_base),
         samples: r.samples.as_ref(),
