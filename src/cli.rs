@@ -36,6 +36,8 @@ pub enum Command {
     Report(ReportArgs),
     /// Trends of past runs from the history folder.
     History(HistoryArgs),
+    /// Write the data-product catalog: a static site of every product from its contract.
+    Catalog(CatalogArgs),
     /// Print the JSON Schema of the contract format lakegate accepts (or of the JSON report).
     Schema(SchemaArgs),
 }
@@ -190,4 +192,21 @@ pub struct HistoryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = LintFormat::Text)]
     pub format: LintFormat,
+}
+
+/// `lakegate catalog`.
+#[derive(Debug, Args)]
+pub struct CatalogArgs {
+    /// Contract files or folders.
+    #[arg(default_value = "contracts")]
+    pub paths: Vec<PathBuf>,
+    /// The history folder the health of each product comes from.
+    #[arg(long, value_name = "DIR")]
+    pub history: Option<PathBuf>,
+    /// The folder to write the site to.
+    #[arg(long, value_name = "DIR", default_value = "reports/catalog")]
+    pub out: PathBuf,
+    /// The latest report to link from each product page (a path relative to the site, or a URL).
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub report: Option<String>,
 }

@@ -4,6 +4,7 @@
 //! 0 success; 1 a contract is broken; 2 invalid contract, configuration or usage;
 //! 3 a check could not be evaluated; 101 internal error; 130 interrupted.
 
+mod catalog_cmd;
 mod check_cmd;
 mod cli;
 mod history_cmd;
@@ -65,6 +66,7 @@ fn main() -> ExitCode {
         cli::Command::Check(args) => check_cmd::run(&args, !(cli.quiet || cli.no_progress)),
         cli::Command::Report(args) => report_cmd::run(&args),
         cli::Command::History(args) => history_cmd::run(&args),
+        cli::Command::Catalog(args) => catalog_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
     };
     match result {

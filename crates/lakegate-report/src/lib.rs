@@ -2,6 +2,7 @@
 //! they know nothing of polars or YAML, so `lakegate report RUN.json` re-renders any format
 //! from a saved run.
 
+mod catalog;
 mod github;
 mod html;
 mod junit;
@@ -9,6 +10,7 @@ mod markdown;
 mod metrics;
 mod view;
 
+pub use catalog::{catalog_index, catalog_product};
 pub use github::github_annotations;
 pub use html::html;
 pub use junit::junit;
