@@ -1,5 +1,7 @@
 //! `lakegate catalog`: the static site of data products, with health from the history.
 
+mod common;
+
 use std::process::Command;
 
 fn lakegate(dir: &std::path::Path, args: &[&str]) -> (i32, String) {
@@ -39,6 +41,17 @@ fn catalog_lists_every_product_with_its_schema_and_health() {
     let users = std::fs::read_to_string(site.join("marketplace-users.html")).expect("page");
     assert!(users.contains(r#"<td class="pii">pii</td>"#), "classification shown");
     assert!(!index.contains("<script>alert") && index.contains("<script>"), "only our own script");
+
+    // Rendered in Chromium: the filter form shows with scripts on, every product card is there.
+    if let Some(browser) = common::chromium_or_skip() {
+        let url = format!("file://{}", site.join("index.html").display());
+        let dom = common::dump_dom(&browser, &url, &dir.path().join("profile"));
+        assert!(
+            dom.contains(r#"<form id="filters" aria-label="Filter products">"#),
+            "filters shown (no hidden attribute)"
+        );
+        assert_eq!(dom.matches(r#"<article class="card product"#).count(), 4);
+    }
 }
 
 #[test]

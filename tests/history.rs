@@ -173,3 +173,31 @@ fn change_rules_lint_strictly_and_skip_without_history() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(status(&json, "volume_z").0, "skipped", "no history: skipped, never passed");
 }
+
+#[test]
+fn two_runs_at_the_same_time_write_two_readable_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("c.odcs.yaml"), CONTRACT).expect("contract");
+    write_rows(dir.path(), 100);
+    let spawn = || {
+        Command::new(env!("CARGO_BIN_EXE_lakegate"))
+            .current_dir(dir.path())
+            .args(["check", "c.odcs.yaml", "--now", "2026-11-20T06:00:00Z", "--history", "hist", "-q"])
+            .spawn()
+            .expect("spawn")
+    };
+    let (mut a, mut b) = (spawn(), spawn());
+    assert_eq!(a.wait().expect("a").code(), Some(0));
+    assert_eq!(b.wait().expect("b").code(), Some(0));
+    let files: Vec<_> =
+        std::fs::read_dir(dir.path().join("hist/date=2026-11-20")).expect("day").filter_map(Result::ok).collect();
+    assert_eq!(files.len(), 2, "one file per run, none left half-written");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["history", "--history", "hist", "--format", "json"])
+        .output()
+        .expect("run");
+    let h: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(h["skipped_files"].as_array().is_some_and(Vec::is_empty), "{h}");
+    assert!(h["checks"].as_array().expect("checks").iter().all(|c| c["runs"].as_array().map(Vec::len) == Some(2)));
+}

@@ -1,8 +1,12 @@
 //! Reports: JSON (versioned, schema-described, re-renderable), HTML (self-contained,
 //! escaped, checked in headless Chromium), JUnit, Markdown, GitHub annotations, atomic writes.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
+
+use common::dump_dom;
 
 use polars::prelude::*;
 use serde_json::Value;
@@ -70,53 +74,9 @@ schema:
     std::fs::write(dir.join("c.odcs.yaml"), contract).expect("contract");
 }
 
-fn chromium() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("LAKEGATE_CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    for name in ["chromium", "chromium-browser", "google-chrome"] {
-        for dir in std::env::var("PATH").unwrap_or_default().split(':') {
-            let p = Path::new(dir).join(name);
-            if p.is_file() {
-                return Some(p);
-            }
-        }
-    }
-    None
-}
-
-fn dump_dom(browser: &Path, url: &str, profile: &Path) -> String {
-    let out = Command::new(browser)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--virtual-time-budget=2000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(url)
-        .output()
-        .expect("run chromium");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn html_report_renders_in_chromium_escaped_and_filterable() {
-    let Some(browser) = chromium() else {
-        // CI installs Chromium (.ci/run) and sets LAKEGATE_BROWSER_TESTS=1: there this test runs.
-        assert!(
-            std::env::var("LAKEGATE_BROWSER_TESTS").is_err(),
-            "LAKEGATE_BROWSER_TESTS is set but no Chromium was found"
-        );
-        eprintln!("SKIPPED: no Chromium on PATH (apt-get install chromium); the browser test runs in CI");
-        return;
-    };
+    let Some(browser) = common::chromium_or_skip() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
     hostile_run(dir.path());
     let (code, _, err) =

@@ -3,8 +3,9 @@
 
     python3 examples/bench/run.py --rows 10000000 [--runs 3] [--python-peer VENV_PYTHON]
 
-Generates the data once with ../shared/bench/orders/gen_orders.py (needs polars and numpy in the
-Python given by --gen-python), builds the release binaries, times each program as a whole
+Generates the data once with the Rust generator (crates/lakegate-bench, `gen-orders`; `--generator
+python` uses ../shared/bench/orders/gen_orders.py with the Python given by --gen-python), builds the
+release binaries, times each program as a whole
 process (wall, CPU, peak RSS; median and spread of --runs runs), prints them side by side with
 the ratios, and checks every observed value of lakegate against the generator's truth: a fast
 wrong answer fails the benchmark (exit 1).
@@ -49,19 +50,23 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--gen-python", default=sys.executable, help="a Python with polars and numpy")
+    ap.add_argument("--generator", default="rust", choices=["rust", "python"])
+    ap.add_argument("--gen-python", default=sys.executable, help="a Python with polars and numpy (--generator python)")
     ap.add_argument("--python-peer", help="also time ../shared/bench/orders/peer_polars.py with this Python")
     ap.add_argument("--threads", type=int, help="POLARS_MAX_THREADS for every program")
     a = ap.parse_args()
 
     data = os.path.join(ROOT, "examples", "bench", "data", f"orders_{a.rows}.parquet")
     truth_file = data[: -len(".parquet")] + ".expected.json"
-    if not os.path.exists(truth_file):
-        subprocess.run([a.gen_python, os.path.join(SHARED, "gen_orders.py"), "--rows", str(a.rows),
-                        "--now", "2025-06-30T00:00:00", "--seed", "42", "--out", data],
-                       check=True, stdout=subprocess.DEVNULL)
-    truth = json.load(open(truth_file))["truth"]
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "lakegate", "-p", "lakegate-bench"], check=True, cwd=ROOT)
+    if not os.path.exists(truth_file):
+        if a.generator == "rust":
+            cmd = [os.path.join(ROOT, "target/release/gen-orders"), "--rows", str(a.rows), "--out", data]
+        else:
+            cmd = [a.gen_python, os.path.join(SHARED, "gen_orders.py"), "--rows", str(a.rows),
+                   "--now", "2025-06-30T00:00:00", "--seed", "42", "--out", data]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    truth = json.load(open(truth_file))["truth"]
     env = dict(os.environ)
     if a.threads:
         env["POLARS_MAX_THREADS"] = str(a.threads)
@@ -106,7 +111,7 @@ def main():
         "bench-orders/orders/order_id/required": truth["order_id_nulls"],
         "bench-orders/orders/customer_id/required": truth["customer_id_nulls"],
         "bench-orders/orders/amount/required": truth["amount_nulls"],
-        "bench-orders/orders/order_id/unique": truth["order_id_dup_values"],
+        "bench-orders/orders/order_id/unique": truth["order_id_dup_values"],  # 5 extra rows (= 5 values twice)
         "bench-orders/orders/amount/minimum": truth["amount_negative"],
         "bench-orders/orders/status/C09": truth["status_invalid"],
         "bench-orders/orders/country/C10": truth["country_invalid"],

@@ -1,0 +1,56 @@
+//! Helpers shared by the end-to-end tests: headless Chromium.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Chromium, from LAKEGATE_CHROMIUM or the PATH.
+pub fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("LAKEGATE_CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    for name in ["chromium", "chromium-browser", "google-chrome"] {
+        for dir in std::env::var("PATH").unwrap_or_default().split(':') {
+            let p = Path::new(dir).join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    None
+}
+
+/// Chromium when present; without it the browser tests are skipped locally and fail in CI
+/// (LAKEGATE_BROWSER_TESTS=1, set by .ci/run, which installs Chromium).
+pub fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var("LAKEGATE_BROWSER_TESTS").is_err(),
+            "LAKEGATE_BROWSER_TESTS is set but no Chromium was found"
+        );
+        eprintln!("SKIPPED: no Chromium on PATH (apt-get install chromium); the browser tests run in CI");
+    }
+    found
+}
+
+/// The DOM after scripts ran, as Chromium serialises it.
+pub fn dump_dom(browser: &Path, url: &str, profile: &Path) -> String {
+    let out = Command::new(browser)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--virtual-time-budget=2000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .arg("--dump-dom")
+        .arg(url)
+        .output()
+        .expect("run chromium");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
