@@ -14,6 +14,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use lakegate_bench::Rng;
 use polars::prelude::*;
 
 /// The snapshot's clock: the lake holds the 29 days before it.
@@ -23,24 +24,6 @@ const USERS: i64 = 4_000;
 const ADS_PER_DAY: i64 = 2_000;
 const MESSAGES_PER_DAY: i64 = 300;
 const TRANSACTIONS: i64 = 6_000;
-
-/// splitmix64: a tiny deterministic generator (no dependency, same stream everywhere).
-struct Rng(u64);
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-}
 
 const COUNTRIES: [&str; 10] = ["DE", "FR", "NL", "ES", "IT", "PL", "SE", "AT", "BE", "PT"];
 const WORDS: [&str; 16] = [
@@ -198,11 +181,11 @@ fn messages(dir: &Path, rng: &mut Rng, ads: &[(i64, f64)]) -> std::io::Result<()
             let (ad, _) = ads[rng.below(ads.len() as u64) as usize];
             let uuid = format!(
                 "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
-                rng.next() as u32,
+                rng.next_u64() as u32,
                 rng.below(0x10000),
                 rng.below(0x1000),
                 rng.below(0x1000),
-                rng.next() & 0xFFFF_FFFF_FFFF
+                rng.next_u64() & 0xFFFF_FFFF_FFFF
             );
             let sent = day * 86_400_000_000 + (i * 86_400_000_000 / MESSAGES_PER_DAY) + rng.below(60_000_000) as i64;
             let _ = writeln!(

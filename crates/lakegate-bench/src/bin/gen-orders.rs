@@ -6,6 +6,7 @@
 //!
 //!     gen-orders --rows 10000000 --out examples/bench/data/orders_10000000.parquet
 
+use lakegate_bench::Rng;
 use polars::prelude::*;
 use serde_json::json;
 
@@ -32,22 +33,13 @@ const EMAIL_MALFORMED: usize = 23;
 const UPDATED_BEFORE_CREATED: usize = 29;
 const CUST_CREATED_DUP: usize = 31;
 
-/// splitmix64.
-struct Rng(u64);
-impl Rng {
-    fn u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.u64() % n
-    }
-    fn unit(&mut self) -> f64 {
-        (self.u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
+/// Normal and weighted draws on top of the shared splitmix64.
+trait Draws {
+    fn normal(&mut self, mean: f64, sd: f64) -> f64;
+    fn weighted(&mut self, w: &[f64]) -> usize;
+}
+
+impl Draws for Rng {
     fn normal(&mut self, mean: f64, sd: f64) -> f64 {
         let (u1, u2) = (self.unit().max(1e-300), self.unit());
         mean + sd * (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
