@@ -107,12 +107,15 @@ impl Operator {
     }
 }
 
-/// Formats a number without a useless `.0`, and floats with up to 10 significant decimals.
+/// Formats a number for people: integers without `.0`, others with 12 significant digits
+/// at most (at least 2 decimals), trailing zeros trimmed. JSON reports keep the exact value.
 pub fn fmt_num(x: f64) -> String {
     if x.fract() == 0.0 && x.abs() < 1e15 {
         format!("{}", x as i64)
     } else if x.is_finite() {
-        let s = format!("{x:.10}");
+        let int_digits = if x.abs() >= 1.0 { x.abs().log10().floor() as usize + 1 } else { 0 };
+        let prec = 12usize.saturating_sub(int_digits).clamp(2, 12);
+        let s = format!("{x:.prec$}");
         s.trim_end_matches('0').trim_end_matches('.').to_owned()
     } else {
         x.to_string()
@@ -315,7 +318,9 @@ mod tests {
     fn numbers_read_as_written() {
         assert_eq!(fmt_num(3.0), "3");
         assert_eq!(fmt_num(0.25), "0.25");
-        assert_eq!(fmt_num(1.0 / 3.0), "0.3333333333");
+        assert_eq!(fmt_num(1.0 / 3.0), "0.333333333333");
+        assert_eq!(fmt_num(2_305_016_112.58), "2305016112.58");
+        assert_eq!(fmt_num(46.100_332_393_673), "46.1003323937");
         assert_eq!(Operator::MustBeBetween(500.0, 1500.0).describe(), "between 500 and 1500");
     }
 
