@@ -4,7 +4,6 @@ use std::collections::BTreeMap;
 
 use anyhow::{Context, bail};
 use lakegate_contract::model::{Contract, Property};
-use lakegate_contract::{Severity as LintSeverity, lint};
 use lakegate_core::Status;
 use serde_json::{Value, json};
 
@@ -152,28 +151,7 @@ fn product(c: &Contract, file: &str, runs: Option<&Vec<(String, Vec<Status>)>>) 
 
 /// Writes the site: `index.html` and one page per product.
 pub fn run(args: &CatalogArgs) -> anyhow::Result<u8> {
-    let (results, discovery) = lint::lint_paths(&args.paths);
-    let mut err = std::io::stderr().lock();
-    let mut invalid = !discovery.is_empty();
-    for d in &discovery {
-        use std::io::Write;
-        write!(err, "{}", d.render(None))?;
-    }
-    let mut contracts = Vec::new();
-    for (_, r) in results {
-        if r.diagnostics.iter().any(|d| d.severity == LintSeverity::Error) {
-            invalid = true;
-            for d in r.diagnostics.iter().filter(|d| d.severity == LintSeverity::Error) {
-                use std::io::Write;
-                writeln!(err, "{}", d.render(r.source.as_deref()))?;
-            }
-        } else if let Some(c) = r.contract {
-            contracts.push(c);
-        }
-    }
-    if invalid {
-        return Ok(crate::EXIT_INVALID);
-    }
+    let Some(contracts) = crate::contracts::load(&args.paths)? else { return Ok(crate::EXIT_INVALID) };
     // Health: per contract, the statuses of each run, oldest first.
     let mut runs: BTreeMap<String, Vec<(String, Vec<Status>)>> = BTreeMap::new();
     if let Some(dir) = &args.history {

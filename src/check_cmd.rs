@@ -9,7 +9,6 @@ use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use lakegate_checks::evaluate::DatasetFacts;
 use lakegate_checks::{CompileOptions, compile, evaluate};
-use lakegate_contract::{Severity as LintSeverity, lint};
 use lakegate_core::{ContractPlan, ContractResult, RunResult, Status, Summary};
 use rayon::prelude::*;
 
@@ -39,36 +38,11 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     };
 
     // 1. Load and lint: any error stops the run before data is read.
-    let (results, discovery) = lint::lint_paths(&args.paths);
-    let mut err = std::io::stderr().lock();
-    let mut invalid = !discovery.is_empty();
-    for d in &discovery {
-        write!(err, "{}", d.render(None))?;
-    }
-    let mut loaded = Vec::new();
-    for (_, r) in results {
-        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == LintSeverity::Error).collect();
-        if !errors.is_empty() {
-            invalid = true;
-            for d in errors {
-                writeln!(err, "{}", d.render(r.source.as_deref()))?;
-            }
-        } else if let Some(c) = r.contract {
-            loaded.push(c);
-        }
-    }
-    if invalid {
-        writeln!(err, "error: invalid contracts: no data was read (run `lakegate lint` for warnings too)")?;
-        return Ok(crate::EXIT_INVALID);
-    }
-    if loaded.is_empty() {
-        bail!(
-            "no contract found in {}",
-            args.paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
-        );
-    }
+    let Some(loaded) = crate::contracts::load(&args.paths)? else { return Ok(crate::EXIT_INVALID) };
 
     // 2. Compile.
+    let mut err = std::io::stderr().lock();
+    let mut invalid = false;
     if let Some(f) = &args.filter
         && let Err(why) = lakegate_contract::sql::check_expression(f)
     {

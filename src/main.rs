@@ -7,6 +7,7 @@
 mod catalog_cmd;
 mod check_cmd;
 mod cli;
+mod contracts;
 mod history_cmd;
 mod lint_cmd;
 mod logging;
