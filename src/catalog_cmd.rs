@@ -58,14 +58,7 @@ fn product(c: &Contract, file: &str, runs: Option<&Vec<(String, Vec<Status>)>>) 
         None => None,
     };
     let worst = |statuses: &[Status]| {
-        let s = lakegate_core::Summary {
-            total: statuses.len(),
-            passed: statuses.iter().filter(|s| **s == Status::Passed).count(),
-            warnings: statuses.iter().filter(|s| **s == Status::Warning).count(),
-            failed: statuses.iter().filter(|s| **s == Status::Failed).count(),
-            errored: statuses.iter().filter(|s| **s == Status::Errored).count(),
-            skipped: statuses.iter().filter(|s| **s == Status::Skipped).count(),
-        };
+        let s = lakegate_core::Summary::of_statuses(statuses.iter().copied());
         (s.status().as_str(), s)
     };
     let health: Vec<&str> =

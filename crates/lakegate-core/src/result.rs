@@ -29,6 +29,13 @@ pub enum Status {
 }
 
 impl Status {
+    /// The status named `s` (its lower-case name), if any.
+    pub fn parse(s: &str) -> Option<Status> {
+        [Status::Failed, Status::Errored, Status::Warning, Status::Passed, Status::Skipped]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+
     /// Lower-case name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -236,10 +243,15 @@ pub struct Summary {
 impl Summary {
     /// Counts the statuses of `checks`.
     pub fn of<'a>(checks: impl IntoIterator<Item = &'a CheckResult>) -> Summary {
+        Summary::of_statuses(checks.into_iter().map(|c| c.status))
+    }
+
+    /// Counts `statuses`.
+    pub fn of_statuses(statuses: impl IntoIterator<Item = Status>) -> Summary {
         let mut s = Summary::default();
-        for c in checks {
+        for status in statuses {
             s.total += 1;
-            match c.status {
+            match status {
                 Status::Passed => s.passed += 1,
                 Status::Warning => s.warnings += 1,
                 Status::Failed => s.failed += 1,

@@ -40,17 +40,6 @@ impl Row {
     }
 }
 
-fn status_of(s: &str) -> Option<Status> {
-    Some(match s {
-        "passed" => Status::Passed,
-        "warning" => Status::Warning,
-        "failed" => Status::Failed,
-        "errored" => Status::Errored,
-        "skipped" => Status::Skipped,
-        _ => return None,
-    })
-}
-
 fn epoch(rfc3339: &str) -> Option<f64> {
     DateTime::parse_from_rfc3339(rfc3339).ok().map(|t| t.timestamp_micros() as f64 / 1e6)
 }
@@ -188,7 +177,7 @@ fn read_file(file: &Path, checks: Option<&BTreeSet<String>>, since: Option<f64>)
     let (at, observed, value, rows) = (f("at")?, f("observed")?, f("value")?, f("rows")?);
     let mut out = Vec::with_capacity(df.height());
     for i in 0..df.height() {
-        let (Some(st), Some(at)) = (status[i].as_deref().and_then(status_of), at[i]) else {
+        let (Some(st), Some(at)) = (status[i].as_deref().and_then(Status::parse), at[i]) else {
             return Err(format!("row {i} has no status or clock"));
         };
         out.push(Row {
