@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use lakegate_core::{RunResult, Status};
+use lakegate_core::{ContractResult, RunResult, Status};
 
 fn label(v: &str) -> String {
     v.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
@@ -20,6 +20,20 @@ fn number(x: f64) -> String {
     }
 }
 
+/// The labels that place a sample: contract, domain, dataset (and check when given).
+fn place(c: &ContractResult, dataset: &str, check: Option<&str>) -> String {
+    let mut l = format!(
+        "contract=\"{}\",domain=\"{}\",dataset=\"{}\"",
+        label(&c.id),
+        label(c.domain.as_deref().unwrap_or("")),
+        label(dataset)
+    );
+    if let Some(check) = check {
+        l.push_str(&format!(",check=\"{}\"", label(check)));
+    }
+    l
+}
+
 /// Renders the run as OpenMetrics text (ending with `# EOF`).
 pub fn openmetrics(run: &RunResult) -> String {
     let mut out = String::new();
@@ -27,17 +41,14 @@ pub fn openmetrics(run: &RunResult) -> String {
     let _ = writeln!(out, "# HELP lakegate_check_status 1 for the check's status of the last run (labels: status).");
     for c in &run.contracts {
         for r in &c.checks {
+            let severity = match r.severity {
+                lakegate_core::Severity::Error => "error",
+                lakegate_core::Severity::Warning => "warning",
+            };
+            let at = place(c, r.dataset.as_deref().unwrap_or(""), Some(&r.id));
             let _ = writeln!(
                 out,
-                "lakegate_check_status{{contract=\"{}\",domain=\"{}\",dataset=\"{}\",check=\"{}\",severity=\"{}\",status=\"{}\"}} 1",
-                label(&c.id),
-                label(c.domain.as_deref().unwrap_or("")),
-                label(r.dataset.as_deref().unwrap_or("")),
-                label(&r.id),
-                match r.severity {
-                    lakegate_core::Severity::Error => "error",
-                    lakegate_core::Severity::Warning => "warning",
-                },
+                "lakegate_check_status{{{at},severity=\"{severity}\",status=\"{}\"}} 1",
                 r.status.as_str()
             );
         }
@@ -47,30 +58,18 @@ pub fn openmetrics(run: &RunResult) -> String {
     for c in &run.contracts {
         for r in &c.checks {
             if let Some(v) = r.observed {
-                let _ = writeln!(
-                    out,
-                    "lakegate_check_observed{{contract=\"{}\",domain=\"{}\",dataset=\"{}\",check=\"{}\"}} {}",
-                    label(&c.id),
-                    label(c.domain.as_deref().unwrap_or("")),
-                    label(r.dataset.as_deref().unwrap_or("")),
-                    label(&r.id),
-                    number(v)
-                );
+                let at = place(c, r.dataset.as_deref().unwrap_or(""), Some(&r.id));
+                let _ = writeln!(out, "lakegate_check_observed{{{at}}} {}", number(v));
             }
         }
     }
     let _ = writeln!(out, "# TYPE lakegate_dataset_rows gauge");
     let _ = writeln!(out, "# HELP lakegate_dataset_rows Rows read in the dataset.");
     for c in &run.contracts {
-        for d in c.datasets.iter().filter(|d| d.rows.is_some()) {
-            let _ = writeln!(
-                out,
-                "lakegate_dataset_rows{{contract=\"{}\",domain=\"{}\",dataset=\"{}\"}} {}",
-                label(&c.id),
-                label(c.domain.as_deref().unwrap_or("")),
-                label(&d.name),
-                d.rows.unwrap_or(0)
-            );
+        for d in &c.datasets {
+            if let Some(rows) = d.rows {
+                let _ = writeln!(out, "lakegate_dataset_rows{{{}}} {rows}", place(c, &d.name, None));
+            }
         }
     }
     let _ = writeln!(out, "# TYPE lakegate_dataset_duration_seconds gauge");
@@ -81,14 +80,8 @@ pub fn openmetrics(run: &RunResult) -> String {
     );
     for c in &run.contracts {
         for d in &c.datasets {
-            let _ = writeln!(
-                out,
-                "lakegate_dataset_duration_seconds{{contract=\"{}\",domain=\"{}\",dataset=\"{}\"}} {}",
-                label(&c.id),
-                label(c.domain.as_deref().unwrap_or("")),
-                label(&d.name),
-                number(d.duration_ms as f64 / 1000.0)
-            );
+            let secs = number(d.duration_ms as f64 / 1000.0);
+            let _ = writeln!(out, "lakegate_dataset_duration_seconds{{{}}} {secs}", place(c, &d.name, None));
         }
     }
     let _ = writeln!(out, "# TYPE lakegate_run_checks gauge");
