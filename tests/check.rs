@@ -2,9 +2,12 @@
 //! Parquet, CSV and NDJSON, hive partitions and globs, empty and all-null data, broken inputs,
 //! and the exit codes. Fixtures are written by polars into a temporary folder per test.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
+use common::write_parquet;
 use polars::prelude::*;
 use serde_json::Value;
 
@@ -69,11 +72,6 @@ fn assert_check(run: &Run, id: &str, status: &str, observed: f64) {
     assert_eq!(s, status, "{id}: {m}");
     let o = o.as_f64().unwrap_or(f64::NAN);
     assert!((o - observed).abs() <= 1e-9 * observed.abs().max(1.0), "{id}: observed {o}, want {observed} ({m})");
-}
-
-fn write_parquet(path: &Path, df: &mut DataFrame) {
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    ParquetWriter::new(std::fs::File::create(path).expect("create")).finish(df).expect("write parquet");
 }
 
 fn ts(us: Vec<Option<i64>>, tz: Option<TimeZone>) -> Column {

@@ -1,9 +1,12 @@
 //! Scheduled runs: a simulated month of daily runs with a spike, a drop and a broken day;
 //! change rules against the history; the history surviving corrupt and half-written files.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
+use common::write_parquet;
 use polars::prelude::*;
 use serde_json::Value;
 
@@ -36,10 +39,7 @@ schema:
 
 fn write_rows(dir: &Path, n: usize) {
     let mut df = DataFrame::new(n, vec![Column::new("id".into(), (0..n as i64).collect::<Vec<_>>())]).expect("df");
-    std::fs::create_dir_all(dir.join("data")).expect("mkdir");
-    ParquetWriter::new(std::fs::File::create(dir.join("data/t.parquet")).expect("create"))
-        .finish(&mut df)
-        .expect("write");
+    write_parquet(&dir.join("data/t.parquet"), &mut df);
 }
 
 fn run(dir: &Path, args: &[&str]) -> (i32, Value, String) {

@@ -2,16 +2,14 @@
 //! answers: statistics, sets, row conditions, aggregate expressions, order, freshness,
 //! segments, comparisons within and across contracts, filters, and failing-row samples.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
+use common::write_parquet;
 use polars::prelude::*;
 use serde_json::Value;
-
-fn write_parquet(path: &Path, df: &mut DataFrame) {
-    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-    ParquetWriter::new(std::fs::File::create(path).expect("create")).finish(df).expect("write");
-}
 
 const H: i64 = 3_600_000_000;
 const NOV25: i64 = 20_782 * 24 * H;

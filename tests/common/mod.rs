@@ -1,7 +1,16 @@
-//! Helpers shared by the end-to-end tests: headless Chromium.
+//! Helpers shared by the end-to-end tests: fixture files and headless Chromium.
+// Each test binary uses a subset of the helpers.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// Writes `df` as Parquet at `path`, creating the folders.
+pub fn write_parquet(path: &Path, df: &mut polars::prelude::DataFrame) {
+    use polars::prelude::ParquetWriter;
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    ParquetWriter::new(std::fs::File::create(path).expect("create")).finish(df).expect("write parquet");
+}
 
 /// Chromium, from LAKEGATE_CHROMIUM or the PATH.
 pub fn chromium() -> Option<PathBuf> {
