@@ -25,7 +25,6 @@ const HOSTILE: &str = "<script>document.title='pwned'</script>";
 /// A small product whose data holds hostile strings, with failed, warning, errored and
 /// skipped checks.
 fn hostile_run(dir: &Path) {
-    std::fs::create_dir_all(dir.join("data")).expect("mkdir");
     let mut df = DataFrame::new(
         3,
         vec![
@@ -34,9 +33,7 @@ fn hostile_run(dir: &Path) {
         ],
     )
     .expect("df");
-    ParquetWriter::new(std::fs::File::create(dir.join("data/t.parquet")).expect("create"))
-        .finish(&mut df)
-        .expect("write");
+    common::write_parquet(&dir.join("data/t.parquet"), &mut df);
     let contract = format!(
         r#"apiVersion: v3.1.0
 kind: DataContract
