@@ -756,7 +756,7 @@ impl Compiler<'_> {
             }
             QualityType::Sql => {
                 let q = sql::substitute(r.query.as_deref().unwrap_or(""), &ds, col.as_deref());
-                let plan = match operator_of(r) {
+                let plan = match to_operator(r.operators()) {
                     Some(op) => CheckPlan::Metric {
                         measure: Measure::Value(Metric::Sql { query: q.clone() }),
                         operator: op,
@@ -810,7 +810,7 @@ impl Compiler<'_> {
                     (other, _) => Err(format!("metric `{other}` cannot run here")),
                 };
                 let unit = r.unit.clone();
-                let plan = match (metric, operator_of(r)) {
+                let plan = match (metric, to_operator(r.operators())) {
                     (Ok(metric), Some(op)) => {
                         let filter = rule_filter(r);
                         let metric = scoped(metric, filter.as_deref(), None);
@@ -873,7 +873,7 @@ impl Compiler<'_> {
             Some(c) => format!("{m} of `{c}`"),
             None => m.clone(),
         };
-        let Some(op) = lakegate_operator(&rule) else {
+        let Some(op) = to_operator(rule.operators()) else {
             return (kind, CheckPlan::Error("the rule has no operator".into()), title);
         };
         let filter = rule.filter.as_deref();
@@ -1132,29 +1132,19 @@ fn scoped(m: Metric, filter: Option<&str>, groups: Option<&[String]>) -> Metric 
     }
 }
 
-fn lakegate_operator(r: &LakegateRule) -> Option<Operator> {
-    let pair = |v: &Option<Vec<f64>>| v.as_ref().filter(|v| v.len() == 2).map(|v| (v[0], v[1]));
-    r.must_be
-        .map(Operator::MustBe)
-        .or(r.must_not_be.map(Operator::MustNotBe))
-        .or(r.must_be_greater_than.map(Operator::MustBeGreaterThan))
-        .or(r.must_be_greater_or_equal_to.map(Operator::MustBeGreaterOrEqualTo))
-        .or(r.must_be_less_than.map(Operator::MustBeLessThan))
-        .or(r.must_be_less_or_equal_to.map(Operator::MustBeLessOrEqualTo))
-        .or(pair(&r.must_be_between).map(|(a, b)| Operator::MustBeBetween(a, b)))
-        .or(pair(&r.must_not_be_between).map(|(a, b)| Operator::MustNotBeBetween(a, b)))
-}
-
-fn operator_of(r: &QualityRule) -> Option<Operator> {
-    let n = |v: &Option<Json>| v.as_ref().and_then(Json::as_f64);
-    let pair = |v: &Option<Vec<f64>>| v.as_ref().filter(|v| v.len() == 2).map(|v| (v[0], v[1]));
-    n(&r.must_be)
-        .map(Operator::MustBe)
-        .or_else(|| n(&r.must_not_be).map(Operator::MustNotBe))
-        .or_else(|| r.must_be_greater_than.map(Operator::MustBeGreaterThan))
-        .or_else(|| r.must_be_greater_or_equal_to.map(Operator::MustBeGreaterOrEqualTo))
-        .or_else(|| r.must_be_less_than.map(Operator::MustBeLessThan))
-        .or_else(|| r.must_be_less_or_equal_to.map(Operator::MustBeLessOrEqualTo))
-        .or_else(|| pair(&r.must_be_between).map(|(a, b)| Operator::MustBeBetween(a, b)))
-        .or_else(|| pair(&r.must_not_be_between).map(|(a, b)| Operator::MustNotBeBetween(a, b)))
+/// The first operator written on a rule, with its threshold (lint guarantees exactly one).
+fn to_operator(ops: Vec<lakegate_contract::operators::SetOperator>) -> Option<Operator> {
+    let (name, v) = ops.into_iter().next()?;
+    let v = v?;
+    Some(match (name, v.as_slice()) {
+        ("mustBe", [x]) => Operator::MustBe(*x),
+        ("mustNotBe", [x]) => Operator::MustNotBe(*x),
+        ("mustBeGreaterThan", [x]) => Operator::MustBeGreaterThan(*x),
+        ("mustBeGreaterOrEqualTo", [x]) => Operator::MustBeGreaterOrEqualTo(*x),
+        ("mustBeLessThan", [x]) => Operator::MustBeLessThan(*x),
+        ("mustBeLessOrEqualTo", [x]) => Operator::MustBeLessOrEqualTo(*x),
+        ("mustBeBetween", [a, b]) => Operator::MustBeBetween(*a, *b),
+        ("mustNotBeBetween", [a, b]) => Operator::MustNotBeBetween(*a, *b),
+        _ => return None,
+    })
 }

@@ -178,28 +178,6 @@ pub struct CompareTo {
     pub filter: Option<String>,
 }
 
-impl LakegateRule {
-    /// The operators that are set, by name.
-    pub fn operators(&self) -> Vec<&'static str> {
-        let mut v = Vec::new();
-        for (name, set) in [
-            ("mustBe", self.must_be.is_some()),
-            ("mustNotBe", self.must_not_be.is_some()),
-            ("mustBeGreaterThan", self.must_be_greater_than.is_some()),
-            ("mustBeGreaterOrEqualTo", self.must_be_greater_or_equal_to.is_some()),
-            ("mustBeLessThan", self.must_be_less_than.is_some()),
-            ("mustBeLessOrEqualTo", self.must_be_less_or_equal_to.is_some()),
-            ("mustBeBetween", self.must_be_between.is_some()),
-            ("mustNotBeBetween", self.must_not_be_between.is_some()),
-        ] {
-            if set {
-                v.push(name);
-            }
-        }
-        v
-    }
-}
-
 /// Metrics that compute one value over the rows (so `groupBy` applies).
 pub const AGGREGATES: [&str; 15] = [
     "rowCount",
@@ -250,7 +228,7 @@ pub fn problems(r: &LakegateRule, enclosing_property: Option<&str>) -> Vec<(Stri
         err("metric", format!("unknown lakegate metric `{m}`"), &help);
         return out;
     };
-    let ops = r.operators();
+    let ops: Vec<&str> = r.operators().into_iter().map(|(name, _)| name).collect();
     match ops.len() {
         0 => err(
             "",

@@ -7,6 +7,7 @@ pub mod lakegate;
 pub mod lint;
 pub mod load;
 pub mod model;
+pub mod operators;
 pub mod physical;
 pub mod servers;
 pub mod spans;

@@ -635,7 +635,7 @@ fn json_short(v: &Json) -> String {
 fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object_props: &BTreeSet<String>) {
     let label = crate::load::describe(v.root, &segments(ptr));
     let kind = r.rule_type.unwrap_or(QualityType::Library);
-    let ops: Vec<&str> = OPERATORS.iter().copied().filter(|op| has_operator(r, op)).collect();
+    let ops: Vec<&str> = r.operators().into_iter().map(|(name, _)| name).collect();
     let written = v.keys_at(ptr);
     let not_for = |v: &mut V, keys: &[&str], what: &str| {
         for k in keys {
@@ -807,20 +807,6 @@ fn lakegate_rule(v: &mut V, r: &QualityRule, ptr: &str, label: &str, property: O
                 }
             }
         }
-    }
-}
-
-fn has_operator(r: &QualityRule, op: &str) -> bool {
-    match op {
-        "mustBe" => r.must_be.is_some(),
-        "mustNotBe" => r.must_not_be.is_some(),
-        "mustBeGreaterThan" => r.must_be_greater_than.is_some(),
-        "mustBeGreaterOrEqualTo" => r.must_be_greater_or_equal_to.is_some(),
-        "mustBeLessThan" => r.must_be_less_than.is_some(),
-        "mustBeLessOrEqualTo" => r.must_be_less_or_equal_to.is_some(),
-        "mustBeBetween" => r.must_be_between.is_some(),
-        "mustNotBeBetween" => r.must_not_be_between.is_some(),
-        _ => false,
     }
 }
 
