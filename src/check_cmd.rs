@@ -70,11 +70,12 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     }
     drop(err);
 
+    let engine = lakegate_engine::EngineOptions { slice_rows: args.slice_rows };
     if args.explain {
         let mut out = std::io::stdout().lock();
         for p in &plans {
             writeln!(out, "contract `{}` ({})", p.id, p.file)?;
-            write!(out, "{}", lakegate_engine::explain(p))?;
+            write!(out, "{}", lakegate_engine::explain(p, &engine))?;
         }
         return Ok(crate::EXIT_OK);
     }
@@ -99,7 +100,7 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
         .par_iter()
         .map(|p| {
             bar.set_message(p.id.clone());
-            let r = run_contract(p, now_s, &sampling, &history);
+            let r = run_contract(p, now_s, &sampling, &engine, &history);
             bar.inc(p.datasets.len() as u64);
             r
         })
@@ -248,9 +249,15 @@ fn attach_trend(r: &mut lakegate_core::CheckResult, past: &[lakegate_history::Ro
     }
 }
 
-fn run_contract(plan: &ContractPlan, now: f64, sampling: &Sampling, history: &HistoryMap) -> ContractResult {
+fn run_contract(
+    plan: &ContractPlan,
+    now: f64,
+    sampling: &Sampling,
+    engine: &lakegate_engine::EngineOptions,
+    history: &HistoryMap,
+) -> ContractResult {
     tracing::info!(contract = %plan.id, datasets = plan.datasets.len(), "running");
-    let run = lakegate_engine::run_contract(plan);
+    let run = lakegate_engine::run_contract_with(plan, engine);
     let by_name: BTreeMap<&str, &lakegate_engine::DatasetOutcome> =
         plan.datasets.iter().zip(&run.outcomes).map(|(d, o)| (d.name.as_str(), o)).collect();
     let lookup = |name: &str| {

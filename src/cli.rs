@@ -31,7 +31,7 @@ pub enum Command {
     /// Validate contracts: unknown keys, wrong types, broken rules (exit 2 on any error).
     Lint(LintArgs),
     /// Check contracts against their data; the exit code gates CI.
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Re-render reports from a saved JSON result, without touching the data.
     Report(ReportArgs),
     /// Trends of past runs from the history folder.
@@ -152,6 +152,10 @@ pub struct CheckArgs {
     /// Print, per dataset, the metrics and the polars plan, without running the checks.
     #[arg(long)]
     pub explain: bool,
+    /// Parquet datasets with more rows are read in slices of N rows with mergeable metric
+    /// states, so memory holds one slice (0: read whole).
+    #[arg(long, value_name = "N", default_value_t = lakegate_engine::DEFAULT_SLICE_ROWS)]
+    pub slice_rows: u64,
     /// Data paths must stay inside this folder (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,

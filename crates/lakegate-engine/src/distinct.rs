@@ -2,64 +2,171 @@
 //!
 //! polars' `n_unique` hashes on one thread per expression; uniqueness and distinct counts
 //! of ids are most of a data-quality run's time. Here the keys are radix-partitioned by a
-//! hash into 64 parts, and each part's distinct values are counted in its own hash set, the
-//! parts on all cores. Exact: sets compare whole keys, the hash only spreads them.
+//! hash into 256 parts, and each part's distinct values live in its own hash set, the parts
+//! filled on all cores. Exact: sets compare whole keys, the hash only spreads them.
+//!
+//! The kernel is fed from inside polars' select (an aggregation expression over the key
+//! columns), so slices of a dataset are added as they are read, concurrently. A part's lock
+//! is held only while its keys are inserted, never across parallel work: a thread holding it
+//! cannot wait for (or steal) another task, so concurrent feeds cannot deadlock.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use hashbrown::HashSet;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-const PARTS: usize = 64;
+const PARTS: usize = 256;
 
 fn spread(x: u128) -> usize {
-    // fold the key to 64 bits, then Fibonacci hashing; the top 6 bits pick the part.
+    // fold the key to 64 bits, then Fibonacci hashing; the top 8 bits pick the part.
     let h = ((x as u64) ^ ((x >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    (h >> 58) as usize
+    (h >> 56) as usize
 }
 
-/// Keys of the rows where no key column is null: one u128 per row (two i64 packed).
-pub fn keys(columns: &[&Column]) -> PolarsResult<Vec<u128>> {
-    let cas: Vec<Int64Chunked> =
-        columns.iter().map(|c| c.cast(&DataType::Int64).and_then(|s| s.i64().cloned())).collect::<PolarsResult<_>>()?;
-    match cas.as_slice() {
-        [a] => Ok(a.iter().flatten().map(|v| u128::from(v as u64)).collect()),
-        [a, b] => Ok(a
+/// The distinct keys seen so far, in hash-partitioned sets (memory holds the distinct keys,
+/// not the rows). One key column is kept as u64, two as u128.
+pub struct Distinct {
+    sets: Sets,
+    rows: AtomicU64,
+}
+
+enum Sets {
+    One(Vec<Mutex<HashSet<u64>>>),
+    Two(Vec<Mutex<HashSet<u128>>>),
+}
+
+impl Distinct {
+    /// An empty kernel for keys of `width` (1 or 2) columns.
+    pub fn new(width: usize) -> PolarsResult<Distinct> {
+        let sets = match width {
+            1 => Sets::One((0..PARTS).map(|_| Mutex::new(HashSet::new())).collect()),
+            2 => Sets::Two((0..PARTS).map(|_| Mutex::new(HashSet::new())).collect()),
+            _ => polars_bail!(ComputeError: "the distinct kernel takes one or two key columns"),
+        };
+        Ok(Distinct { sets, rows: AtomicU64::new(0) })
+    }
+
+    /// Adds the rows where no key column is null (callable from several threads at once).
+    pub fn add(&self, columns: &[&Column]) -> PolarsResult<()> {
+        let cas: Vec<Int64Chunked> = columns
             .iter()
-            .zip(b.iter())
-            .filter_map(|(x, y)| Some((u128::from(x? as u64) << 64) | u128::from(y? as u64)))
-            .collect()),
-        _ => polars_bail!(ComputeError: "the distinct kernel takes one or two key columns"),
+            .map(|c| c.cast(&DataType::Int64).and_then(|s| s.i64().map(|ca| ca.rechunk().into_owned())))
+            .collect::<PolarsResult<_>>()?;
+        let arrays: Vec<_> = cas.iter().filter_map(|ca| ca.downcast_iter().next()).collect();
+        let added = match (&self.sets, arrays.as_slice()) {
+            (_, []) => 0,
+            (Sets::One(sets), [a]) => {
+                let (v, valid) = (a.values().as_slice(), a.validity());
+                insert(
+                    sets,
+                    v.len(),
+                    |i| valid.is_none_or(|b| b.get_bit(i)).then(|| v[i] as u64),
+                    |k| spread(u128::from(k)),
+                )
+            }
+            (Sets::Two(sets), [a, b]) => {
+                let (va, vb) = (a.values().as_slice(), b.values().as_slice());
+                let (ma, mb) = (a.validity(), b.validity());
+                insert(
+                    sets,
+                    va.len().min(vb.len()),
+                    |i| {
+                        (ma.is_none_or(|m| m.get_bit(i)) && mb.is_none_or(|m| m.get_bit(i)))
+                            .then(|| (u128::from(va[i] as u64) << 64) | u128::from(vb[i] as u64))
+                    },
+                    spread,
+                )
+            }
+            _ => polars_bail!(ComputeError: "key columns do not match the kernel's width"),
+        };
+        self.rows.fetch_add(added, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// Rows added (rows with a null key are not counted).
+    pub fn rows(&self) -> u64 {
+        self.rows.load(Ordering::Relaxed)
+    }
+
+    /// Distinct keys among the rows added.
+    pub fn count(&self) -> u64 {
+        fn total<K>(sets: &[Mutex<HashSet<K>>]) -> u64 {
+            sets.iter().map(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len() as u64).sum()
+        }
+        match &self.sets {
+            Sets::One(s) => total(s),
+            Sets::Two(s) => total(s),
+        }
+    }
+
+    /// An aggregation over the key columns that adds their rows to the kernel as the select
+    /// runs, next to the other expressions (no copy of the columns); it yields one dummy row.
+    pub fn feed(self: &Arc<Self>, columns: Vec<Expr>) -> Expr {
+        let me = Arc::clone(self);
+        let input = if columns.len() == 1 { columns[0].clone() } else { as_struct(columns) };
+        input.agg_with_fmt_str(
+            move |c: Column| {
+                let parts: Vec<Column> = match c.dtype() {
+                    DataType::Struct(_) => c.struct_()?.fields_as_series().into_iter().map(Column::from).collect(),
+                    _ => vec![c],
+                };
+                me.add(&parts.iter().collect::<Vec<_>>())?;
+                Ok(Column::new("k".into(), [0u32]))
+            },
+            |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
+            "distinct_kernel",
+        )
     }
 }
 
-/// The number of distinct values in `keys`.
-pub fn count(keys: &[u128]) -> usize {
-    if keys.is_empty() {
+/// Inserts the keys of rows `0..n` (`key(i)`: None for a row with a null) into the sets; returns
+/// how many rows had a key. Pieces of rows are partitioned by hash on all cores, then each
+/// part's keys go into its set, the parts on all cores (a part's lock only around its insert).
+fn insert<K>(
+    sets: &[Mutex<HashSet<K>>],
+    n: usize,
+    key: impl Fn(usize) -> Option<K> + Sync,
+    part: impl Fn(K) -> usize + Sync,
+) -> u64
+where
+    K: Copy + Eq + std::hash::Hash + Send + Sync,
+{
+    if n == 0 {
         return 0;
     }
-    let chunk = keys.len().div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
-    // Partition each chunk, then gather each part across chunks and count it.
-    let parted: Vec<Vec<Vec<u128>>> = keys
-        .par_chunks(chunk)
-        .map(|c| {
-            let mut parts: Vec<Vec<u128>> = (0..PARTS).map(|_| Vec::with_capacity(c.len() / PARTS + 16)).collect();
-            for &k in c {
-                parts[spread(k)].push(k);
+    let step = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
+    let parted: Vec<Vec<Vec<K>>> = (0..n.div_ceil(step))
+        .into_par_iter()
+        .map(|p| {
+            let rows = p * step..((p + 1) * step).min(n);
+            let mut parts: Vec<Vec<K>> = (0..PARTS).map(|_| Vec::with_capacity(rows.len() / PARTS + 16)).collect();
+            for i in rows {
+                if let Some(k) = key(i) {
+                    parts[part(k)].push(k);
+                }
             }
             parts
         })
         .collect();
-    (0..PARTS)
-        .into_par_iter()
-        .map(|p| {
-            let n: usize = parted.iter().map(|c| c[p].len()).sum();
-            let mut set: HashSet<u128> = HashSet::with_capacity(n);
-            for c in &parted {
-                set.extend(c[p].iter().copied());
-            }
-            set.len()
-        })
-        .sum()
+    sets.par_iter().enumerate().for_each(|(p, set)| {
+        let n: usize = parted.iter().map(|c| c[p].len()).sum();
+        let mut set = set.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        set.reserve(n);
+        for c in &parted {
+            set.extend(c[p].iter().copied());
+        }
+    });
+    parted.iter().flatten().map(|p| p.len() as u64).sum()
+}
+
+/// Rows and distinct keys of one set of columns.
+#[cfg(test)]
+pub fn count_once(columns: &[&Column]) -> PolarsResult<(u64, u64)> {
+    let d = Distinct::new(columns.len())?;
+    d.add(columns)?;
+    Ok((d.rows(), d.count()))
 }
 
 #[cfg(test)]
@@ -70,15 +177,17 @@ mod tests {
     fn counts_exactly_with_nulls_and_pairs() {
         let a = Column::new("a".into(), [Some(1i64), Some(2), Some(2), None, Some(-5), Some(-5), Some(i64::MIN)]);
         let b = Column::new("b".into(), [Some(1i64), Some(1), Some(1), Some(3), None, Some(7), Some(i64::MAX)]);
-        let k = keys(&[&a]).expect("keys");
-        assert_eq!((k.len(), count(&k)), (6, 4));
-        let k2 = keys(&[&a, &b]).expect("keys");
+        assert_eq!(count_once(&[&a]).expect("one"), (6, 4));
         // rows without nulls: (1,1) (2,1) (2,1) (-5,7) (MIN,MAX) -> 4 distinct of 5
-        assert_eq!((k2.len(), count(&k2)), (5, 4));
-        // (x, y) and (y, x) stay apart; large inputs cross chunk boundaries.
-        let big: Vec<u128> = (0..300_000u128).map(|i| i % 1000).collect();
-        assert_eq!(count(&big), 1000);
-        assert_eq!(count(&[]), 0);
+        assert_eq!(count_once(&[&a, &b]).expect("two"), (5, 4));
+        // (x, y) and (y, x) stay apart; large inputs cross piece boundaries.
+        let big = Column::new("x".into(), (0..300_000i64).map(|i| i % 1000).collect::<Vec<_>>());
+        let swapped = Column::new("y".into(), (0..300_000i64).map(|i| (i + 1) % 1000).collect::<Vec<_>>());
+        assert_eq!(count_once(&[&big]).expect("big"), (300_000, 1000));
+        assert_eq!(count_once(&[&big, &swapped]).expect("pairs"), (300_000, 1000));
+        let empty = Column::new("e".into(), Vec::<i64>::new());
+        assert_eq!(count_once(&[&empty]).expect("empty"), (0, 0));
+        assert!(Distinct::new(3).is_err());
     }
 
     /// The fast path against polars' own n_unique (the plain path) on data with nulls,
@@ -131,11 +240,17 @@ mod tests {
         };
         let a = df.column("a").expect("a");
         let b = df.column("b").expect("b");
-        assert_eq!(count(&keys(&[a]).expect("keys")), get("one"));
-        assert_eq!(count(&keys(&[a, b]).expect("keys")), get("two"));
+        assert_eq!(count_once(&[a]).expect("keys").1 as usize, get("one"));
+        assert_eq!(count_once(&[a, b]).expect("keys").1 as usize, get("two"));
         let dates = a.cast(&DataType::Date).expect("date");
-        assert_eq!(count(&keys(&[&dates]).expect("keys")), get("date"));
+        assert_eq!(count_once(&[&dates]).expect("keys").1 as usize, get("date"));
         let ts = a.cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))).expect("ts");
-        assert_eq!(count(&keys(&[&ts]).expect("keys")), get("one"));
+        assert_eq!(count_once(&[&ts]).expect("keys").1 as usize, get("one"));
+        // Added in slices, the sets give the same answer as at once.
+        let d = Distinct::new(2).expect("two");
+        for off in (0..200_000).step_by(30_000) {
+            d.add(&[&a.slice(off, 30_000), &b.slice(off, 30_000)]).expect("add");
+        }
+        assert_eq!(d.count() as usize, get("two"));
     }
 }

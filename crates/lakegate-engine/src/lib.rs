@@ -4,6 +4,7 @@
 
 mod distinct;
 mod lower;
+mod merge;
 mod samples;
 pub mod source;
 
@@ -26,18 +27,61 @@ pub struct DatasetOutcome {
     pub result: DatasetResult,
 }
 
+/// How the engine reads data.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineOptions {
+    /// Parquet datasets with more rows than this are read in slices of this many rows, with
+    /// mergeable metric states: memory holds one slice (0: never slice).
+    pub slice_rows: u64,
+}
+
+/// Default rows per slice (8 row groups of 262,144 rows): about 250 MB of decoded columns for a
+/// typical 10-column table. Measured on the orders benchmark (10M rows): 2M-row slices ran as fast
+/// as one read, at half the peak memory; 8M-row slices kept 85% of it.
+pub const DEFAULT_SLICE_ROWS: u64 = 2 * 1024 * 1024;
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS }
+    }
+}
+
 struct Opened {
     lf: LazyFrame,
+    /// The same rows as `lf` in slices, when the dataset is read slice by slice.
+    slices: Vec<LazyFrame>,
     schema: DataSchema,
     bytes: u64,
 }
 
-fn open(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
+fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
     let (mut opened, n) = open_source(d);
+    if let Ok(o) = &mut opened
+        && opts.slice_rows > 0
+        && matches!(&d.source, Ok(s) if s.format == lakegate_core::Format::Parquet)
+    {
+        // Parquet row counts come from the footers: no data is read here.
+        let rows =
+            o.lf.clone()
+                .select([len().cast(DataType::UInt64).alias("n")])
+                .collect()
+                .ok()
+                .and_then(|df| df.column("n").ok().and_then(|c| c.u64().ok().and_then(|ca| ca.get(0))));
+        if let Some(rows) = rows.filter(|r| *r > opts.slice_rows) {
+            let step = opts.slice_rows;
+            o.slices =
+                (0..rows.div_ceil(step)).map(|i| o.lf.clone().slice((i * step) as i64, step as IdxSize)).collect();
+            tracing::debug!(dataset = %d.name, rows, slices = o.slices.len(), "read in slices");
+        }
+    }
     // `--where`: every metric of the dataset is computed over the matching rows only.
     if let (Ok(o), Some(filter)) = (&mut opened, &d.filter) {
         match lower::sql_expression(filter, &o.schema) {
-            Ok(pred) => o.lf = o.lf.clone().filter(pred.fill_null(lit(false))),
+            Ok(pred) => {
+                let pred = pred.fill_null(lit(false));
+                o.lf = o.lf.clone().filter(pred.clone());
+                o.slices = o.slices.iter().map(|s| s.clone().filter(pred.clone())).collect();
+            }
             Err(e) => return (Err(format!("--where: {e}")), n),
         }
     }
@@ -58,7 +102,7 @@ fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
     let opened = source::open(src, &files, &base, &d.declared)
         .and_then(|mut lf| {
             let schema = lf.collect_schema()?;
-            Ok(Opened { schema: convert_schema(&schema), lf, bytes })
+            Ok(Opened { schema: convert_schema(&schema), lf, slices: Vec::new(), bytes })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)
@@ -91,13 +135,18 @@ impl ContractRun {
     }
 }
 
-/// Runs every dataset of a contract (in parallel) and its cross-dataset metrics.
+/// Runs every dataset of a contract and its cross-dataset metrics, with default options.
 pub fn run_contract(plan: &ContractPlan) -> ContractRun {
+    run_contract_with(plan, &EngineOptions::default())
+}
+
+/// Runs every dataset of a contract and its cross-dataset metrics.
+pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractRun {
     // Datasets of one contract run one after the other: contracts already run in parallel
     // on rayon's pool, each polars query is parallel itself, and nested rayon loops let a
     // blocked worker steal another contract onto its stack (a stack overflow at 500 contracts).
     let started: Vec<Instant> = plan.datasets.iter().map(|_| Instant::now()).collect();
-    let opened: Vec<(Result<Opened, String>, usize)> = plan.datasets.iter().map(open).collect();
+    let opened: Vec<(Result<Opened, String>, usize)> = plan.datasets.iter().map(|d| open(d, opts)).collect();
     let frames: BTreeMap<String, LazyFrame> = plan
         .datasets
         .iter()
@@ -185,13 +234,15 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
             other => plain.push(other),
         }
     }
-    out.extend(compute_on(&o.lf, &o.schema, plain, &d.name));
+    out.extend(compute_on(&o.lf, &o.slices, &o.schema, plain, &d.name));
     // One select per distinct filter, over the filtered rows.
     for (filter, metrics) in filtered {
         match lower::sql_expression(&filter, &o.schema) {
             Ok(pred) => {
-                let lf = o.lf.clone().filter(pred.fill_null(lit(false)));
-                for (m, v) in compute_on(&lf, &o.schema, metrics, &d.name) {
+                let pred = pred.fill_null(lit(false));
+                let lf = o.lf.clone().filter(pred.clone());
+                let slices: Vec<LazyFrame> = o.slices.iter().map(|s| s.clone().filter(pred.clone())).collect();
+                for (m, v) in compute_on(&lf, &slices, &o.schema, metrics, &d.name) {
                     out.insert(Metric::Filtered { filter: filter.clone(), metric: Box::new(m) }, v);
                 }
             }
@@ -209,34 +260,59 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
 }
 
 /// Computes plain and grouped metrics over one frame: one select for every plain metric,
-/// one group-by per distinct key set.
-fn compute_on(lf: &LazyFrame, schema: &DataSchema, metrics: Vec<Metric>, name: &str) -> MetricMap {
+/// one group-by per distinct key set. With `slices` (a large Parquet dataset read in pieces),
+/// mergeable metrics and the distinct kernel read slice by slice, one select per slice, and
+/// only the rest reads the whole frame.
+fn compute_on(
+    lf: &LazyFrame,
+    slices: &[LazyFrame],
+    schema: &DataSchema,
+    metrics: Vec<Metric>,
+    name: &str,
+) -> MetricMap {
     let mut out = MetricMap::new();
     let mut exprs = Vec::new();
     let mut names = Vec::new();
     let mut grouped: BTreeMap<Vec<String>, Vec<Metric>> = BTreeMap::new();
-    // Distinct counts over integer keys go to the parallel kernel; their key columns ride
-    // along in the same select (imploded to one row), so the data is still read once.
-    let mut kernel: Vec<(Metric, Vec<usize>)> = Vec::new();
-    let mut key_columns: Vec<String> = Vec::new();
+    // Distinct counts over integer keys go to the parallel kernel, fed from inside the select
+    // (the data is still read once); metrics over the same key columns share one kernel.
+    let mut kernel: Vec<(Metric, usize)> = Vec::new();
+    let mut key_sets: Vec<Vec<String>> = Vec::new();
+    // Per-slice states of mergeable metrics: (metric, merge, range of state columns).
+    let mut merged: Vec<(Metric, merge::Merge, std::ops::Range<usize>)> = Vec::new();
+    let mut states: Vec<Expr> = Vec::new();
     for m in metrics {
         if let Metric::Grouped { keys, metric } = m {
             grouped.entry(keys).or_default().push(*metric);
             continue;
         }
         if let Some(cols) = kernel_columns(&m, schema) {
-            let idx = cols
-                .iter()
-                .map(|c| match key_columns.iter().position(|k| k == c) {
-                    Some(i) => i,
-                    None => {
-                        key_columns.push(c.clone());
-                        key_columns.len() - 1
-                    }
-                })
-                .collect();
-            kernel.push((m, idx));
+            let set = match key_sets.iter().position(|s| *s == cols) {
+                Some(i) => i,
+                None => {
+                    key_sets.push(cols);
+                    key_sets.len() - 1
+                }
+            };
+            kernel.push((m, set));
             continue;
+        }
+        if !slices.is_empty() {
+            match merge::states(&m, schema) {
+                Some(Ok((how, es))) => {
+                    let start = states.len();
+                    for e in es {
+                        states.push(e.cast(DataType::Float64).alias(format!("s{}", states.len())));
+                    }
+                    merged.push((m, how, start..states.len()));
+                    continue;
+                }
+                Some(Err(why)) => {
+                    out.insert(m, Err(why));
+                    continue;
+                }
+                None => {}
+            }
         }
         match lower::expr(&m, schema) {
             Ok(e) => {
@@ -248,10 +324,22 @@ fn compute_on(lf: &LazyFrame, schema: &DataSchema, metrics: Vec<Metric>, name: &
             }
         }
     }
-    let keys: Vec<Expr> =
-        key_columns.iter().enumerate().map(|(j, c)| lower::column(c).implode(false).alias(format!("k{j}"))).collect();
-    if !exprs.is_empty() || !keys.is_empty() {
-        match lf.clone().select(exprs.into_iter().chain(keys).collect::<Vec<_>>()).collect() {
+    let kernels: Vec<Arc<distinct::Distinct>> = key_sets
+        .iter()
+        .map(|cols| distinct::Distinct::new(cols.len()).map(Arc::new))
+        .collect::<PolarsResult<_>>()
+        .unwrap_or_default();
+    let feeds: Vec<Expr> = key_sets
+        .iter()
+        .zip(&kernels)
+        .enumerate()
+        .map(|(j, (cols, k))| k.feed(cols.iter().map(|c| lower::column(c)).collect()).alias(format!("k{j}")))
+        .collect();
+    let whole_keys = slices.is_empty() && !feeds.is_empty();
+    let mut kernel_error: Option<String> = None;
+    if !exprs.is_empty() || whole_keys {
+        let select: Vec<Expr> = exprs.into_iter().chain(if whole_keys { feeds.clone() } else { vec![] }).collect();
+        match lf.clone().select(select).collect() {
             Ok(df) => {
                 for (i, m) in names.into_iter().enumerate() {
                     let v = df
@@ -265,51 +353,132 @@ fn compute_on(lf: &LazyFrame, schema: &DataSchema, metrics: Vec<Metric>, name: &
                     };
                     out.insert(m, v);
                 }
-                let cols: Vec<PolarsResult<Column>> = (0..key_columns.len())
-                    .map(|j| {
-                        df.column(&format!("k{j}"))?
-                            .list()?
-                            .get_as_series(0)
-                            .map(|s| s.into_column())
-                            .ok_or_else(|| polars_err!(ComputeError: "no key column"))
-                    })
-                    .collect();
-                for (m, idx) in kernel {
-                    let v = idx
-                        .iter()
-                        .map(|&j| cols[j].as_ref().map_err(|e| first_line(&e.to_string())))
-                        .collect::<Result<Vec<&Column>, String>>()
-                        .and_then(|c| distinct::keys(&c).map_err(|e| first_line(&e.to_string())))
-                        .map(|k| {
-                            let distinct = distinct::count(&k) as f64;
-                            let rows = k.len() as f64;
-                            Observed::num(match &m {
-                                Metric::DuplicateCount { .. } => rows - distinct,
-                                Metric::Aggregate { agg: lakegate_core::Agg::DistinctRatio, .. } => {
-                                    if rows == 0.0 {
-                                        f64::NAN
-                                    } else {
-                                        distinct / rows
-                                    }
-                                }
-                                _ => distinct,
-                            })
-                        });
-                    out.insert(m, v);
-                }
             }
             Err(e) => {
                 let msg = format!("reading `{name}` failed: {}", first_line(&e.to_string()));
-                for m in names.into_iter().chain(kernel.into_iter().map(|(m, _)| m)) {
+                for m in names {
                     out.insert(m, Err(msg.clone()));
+                }
+                if whole_keys {
+                    kernel_error = Some(msg);
                 }
             }
         }
+    }
+    if !slices.is_empty() && (!merged.is_empty() || !feeds.is_empty()) {
+        let select: Vec<Expr> = states.into_iter().chain(feeds).collect();
+        let width = merged.last().map_or(0, |m| m.2.end);
+        let (per_slice, failed) = read_slices(slices, &select, width, name);
+        if let Some(msg) = failed {
+            kernel_error = Some(msg.clone());
+            for (m, _, _) in merged {
+                out.insert(m, Err(msg.clone()));
+            }
+        } else {
+            let per_slice: Vec<Vec<Option<f64>>> = per_slice.into_iter().map(Option::unwrap_or_default).collect();
+            for (m, how, range) in merged {
+                let parts: Vec<Vec<Option<f64>>> = per_slice.iter().map(|r| r[range.clone()].to_vec()).collect();
+                out.insert(m, Ok(Observed::num(merge::finish(how, &parts))));
+            }
+        }
+    }
+    for (m, set) in kernel {
+        let v = match &kernel_error {
+            Some(e) => Err(e.clone()),
+            None => match kernels.get(set) {
+                Some(k) => Ok(Observed::num(kernel_value(&m, k.rows(), k.count()))),
+                None => Err("the distinct kernel takes one or two key columns".to_owned()),
+            },
+        };
+        out.insert(m, v);
     }
     for (keys, metrics) in grouped {
         out.extend(group_metrics(lf, schema, &keys, metrics));
     }
     out
+}
+
+/// Slices read at once: a slow expression (a regex) or the kernel of one slice overlaps with
+/// the other's work. Memory holds this many slices.
+const IN_FLIGHT: usize = 2;
+
+type SliceStates = Vec<Option<Vec<Option<f64>>>>;
+
+/// Reads every slice with `select`, `IN_FLIGHT` at a time: the `width` states of each slice
+/// (by slice index, so that merges are deterministic) and the first failure.
+fn read_slices(slices: &[LazyFrame], select: &[Expr], width: usize, name: &str) -> (SliceStates, Option<String>) {
+    struct Shared {
+        states: SliceStates,
+        failed: Option<(usize, String)>,
+    }
+    let shared = std::sync::Mutex::new(Shared { states: vec![None; slices.len()], failed: None });
+    let lock = || shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if i >= slices.len() || lock().failed.is_some() {
+                return;
+            }
+            let t0 = Instant::now();
+            let df = match slices[i].clone().select(select).collect() {
+                Ok(df) => df,
+                Err(e) => {
+                    let msg = format!("reading `{name}` (slice {}) failed: {}", i + 1, first_line(&e.to_string()));
+                    let mut g = lock();
+                    if g.failed.as_ref().is_none_or(|(j, _)| i < *j) {
+                        g.failed = Some((i, msg));
+                    }
+                    return;
+                }
+            };
+            let row: Vec<Option<f64>> = (0..width)
+                .map(|j| df.column(&format!("s{j}")).ok().and_then(|c| c.f64().ok().and_then(|ca| ca.get(0))))
+                .collect();
+            lock().states[i] = Some(row);
+            tracing::debug!(
+                dataset = name,
+                slice = i + 1,
+                of = slices.len(),
+                ms = t0.elapsed().as_millis() as u64,
+                "slice read"
+            );
+        }
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..IN_FLIGHT.min(slices.len()))
+            .map(|_| std::thread::Builder::new().stack_size(16 << 20).spawn_scoped(scope, work))
+            .collect();
+        for w in workers {
+            match w {
+                Ok(h) => {
+                    if h.join().is_err() {
+                        lock().failed.get_or_insert((0, format!("reading `{name}` failed: a worker panicked")));
+                    }
+                }
+                // No thread: read here, one slice at a time.
+                Err(_) => work(),
+            }
+        }
+    });
+    let g = shared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    (g.states, g.failed.map(|(_, m)| m))
+}
+
+/// A kernel metric's value from the kernel's rows and distinct keys.
+fn kernel_value(m: &Metric, rows: u64, distinct: u64) -> f64 {
+    let (rows, distinct) = (rows as f64, distinct as f64);
+    match m {
+        Metric::DuplicateCount { .. } => rows - distinct,
+        Metric::Aggregate { agg: lakegate_core::Agg::DistinctRatio, .. } => {
+            if rows == 0.0 {
+                f64::NAN
+            } else {
+                distinct / rows
+            }
+        }
+        _ => distinct,
+    }
 }
 
 /// Metrics computed by lakegate's own parallel kernel, with the columns they read: duplicate
@@ -462,11 +631,11 @@ fn group_metrics(lf: &LazyFrame, schema: &DataSchema, keys: &[String], metrics: 
 }
 
 /// The one select of a dataset, for `--explain`: the metrics and polars' optimized plan.
-pub fn explain(plan: &ContractPlan) -> String {
+pub fn explain(plan: &ContractPlan, opts: &EngineOptions) -> String {
     let mut s = String::new();
     for d in &plan.datasets {
         s.push_str(&format!("dataset `{}`\n", d.name));
-        let (opened, files) = open(d);
+        let (opened, files) = open(d, opts);
         let o = match opened {
             Ok(o) => o,
             Err(e) => {
@@ -474,7 +643,15 @@ pub fn explain(plan: &ContractPlan) -> String {
                 continue;
             }
         };
-        s.push_str(&format!("  files: {files}\n  metrics:\n"));
+        s.push_str(&format!("  files: {files}\n"));
+        if !o.slices.is_empty() {
+            s.push_str(&format!(
+                "  read in {} slices of {} rows (mergeable metrics)\n",
+                o.slices.len(),
+                opts.slice_rows
+            ));
+        }
+        s.push_str("  metrics:\n");
         let mut exprs = Vec::new();
         let mut separate = Vec::new();
         let mut wanted: Vec<&Metric> = d.metrics.iter().collect();

@@ -186,7 +186,9 @@ pub fn sql_expression(text: &str, schema: &DataSchema) -> Result<Expr, String> {
     Ok(e)
 }
 
-fn aggregate(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String> {
+/// The values an aggregate reads, before aggregation: numbers as f64, string lengths as f64,
+/// dates and timestamps as epoch seconds for min and max; the raw column for counts.
+pub fn operand(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String> {
     let (e, t) = column_checked(schema, column)?;
     let numeric = |what: &str| -> Result<Expr, String> {
         if t.is_numeric() {
@@ -199,25 +201,32 @@ fn aggregate(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String
         need_string(t, what)?;
         Ok(e.clone().str().len_chars().cast(DataType::Float64))
     };
+    match agg {
+        Agg::Min | Agg::Max if t.is_temporal() => epoch_seconds(e.clone(), t),
+        Agg::Min | Agg::Max | Agg::Avg | Agg::Sum | Agg::Stddev | Agg::Median | Agg::Quantile(_) => {
+            numeric(if matches!(agg, Agg::Quantile(_)) { "quantile".into() } else { agg.name() }.as_str())
+        }
+        Agg::MinLength | Agg::MaxLength | Agg::AvgLength => lengths(&agg.name()),
+        Agg::DistinctCount | Agg::DistinctRatio | Agg::Count | Agg::NullCount => Ok(e),
+    }
+}
+
+fn aggregate(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String> {
+    let x = operand(column, agg, schema)?;
     Ok(match agg {
-        Agg::Min | Agg::Max => {
-            let x = if t.is_temporal() { epoch_seconds(e.clone(), t)? } else { numeric(&agg.name())? };
-            if agg == Agg::Min { x.min() } else { x.max() }
-        }
-        Agg::Avg => numeric("avg")?.mean(),
-        Agg::Sum => numeric("sum")?.sum(),
-        Agg::Stddev => numeric("stddev")?.std(1),
-        Agg::Median => numeric("median")?.median(),
-        Agg::Quantile(q) => numeric("quantile")?.quantile(lit(q.0), QuantileMethod::Linear),
-        Agg::DistinctCount => e.drop_nulls().n_unique(),
+        Agg::Min | Agg::MinLength => x.min(),
+        Agg::Max | Agg::MaxLength => x.max(),
+        Agg::Avg | Agg::AvgLength => x.mean(),
+        Agg::Sum => x.sum(),
+        Agg::Stddev => x.std(1),
+        Agg::Median => x.median(),
+        Agg::Quantile(q) => x.quantile(lit(q.0), QuantileMethod::Linear),
+        Agg::DistinctCount => x.drop_nulls().n_unique(),
         Agg::DistinctRatio => {
-            e.clone().drop_nulls().n_unique().cast(DataType::Float64) / e.drop_nulls().len().cast(DataType::Float64)
+            x.clone().drop_nulls().n_unique().cast(DataType::Float64) / x.drop_nulls().len().cast(DataType::Float64)
         }
-        Agg::MinLength => lengths("minLength")?.min(),
-        Agg::MaxLength => lengths("maxLength")?.max(),
-        Agg::AvgLength => lengths("avgLength")?.mean(),
         Agg::Count => len(),
-        Agg::NullCount => e.null_count(),
+        Agg::NullCount => x.null_count(),
     })
 }
 

@@ -1,0 +1,242 @@
+//! Every fast path against the plain path on the same data: reading in slices with mergeable
+//! states (`--slice-rows`), the parallel distinct kernel, and answers from Parquet footer
+//! statistics, over data with nulls, NaN, an empty file, many row groups, a file written
+//! without statistics and long strings (whose statistics a writer may truncate).
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+use lakegate_bench::Rng;
+use polars::prelude::*;
+use serde_json::Value;
+
+const DAY_US: i64 = 86_400_000_000;
+const NOV25_US: i64 = 20_782 * DAY_US;
+
+/// `n` rows of a table with nulls, NaN, duplicates and long strings; `seed` varies the values.
+fn frame(n: usize, seed: u64) -> DataFrame {
+    let mut r = Rng(seed);
+    let mut id = Vec::with_capacity(n);
+    let mut customer = Vec::with_capacity(n);
+    let mut amount = Vec::with_capacity(n);
+    let mut ratio = Vec::with_capacity(n);
+    let mut status = Vec::with_capacity(n);
+    let mut note = Vec::with_capacity(n);
+    let mut created = Vec::with_capacity(n);
+    let mut day = Vec::with_capacity(n);
+    let mut small = Vec::with_capacity(n);
+    for i in 0..n {
+        let base = (seed as i64) * 1_000_000 + i as i64;
+        id.push(match r.below(500) {
+            0 => None,
+            1 => Some(base - 1), // a duplicate of the previous id
+            _ => Some(base),
+        });
+        customer.push((r.below(50) != 0).then(|| r.below(3_000) as i64 - 100));
+        amount.push(match r.below(100) {
+            0 => None,
+            1 => Some(-(r.unit() * 10.0)),
+            _ => Some((r.unit() * 1000.0 * 100.0).round() / 100.0),
+        });
+        ratio.push(match r.below(300) {
+            0 => Some(f64::NAN),
+            1 => None,
+            _ => Some(r.unit()),
+        });
+        status.push(r.pick(&["paid", "paid", "shipped", "cancelled", "PAID", ""]).to_owned());
+        // Long strings: a writer may truncate their statistics.
+        let len = r.below(120) as usize;
+        note.push((r.below(40) != 0).then(|| format!("{}{}", "z".repeat(len), r.below(1000))));
+        created.push((r.below(200) != 0).then(|| NOV25_US - r.below(30 * DAY_US as u64) as i64));
+        day.push((r.below(100) != 0).then(|| 20_700 + r.below(80) as i32));
+        small.push((r.below(7) != 0).then(|| r.below(200) as i32 - 50));
+    }
+    let ts = Series::new("created_at".into(), created)
+        .cast(&DataType::Datetime(TimeUnit::Microseconds, None))
+        .expect("ts")
+        .into_column();
+    let day = Series::new("day".into(), day).cast(&DataType::Date).expect("date").into_column();
+    DataFrame::new(
+        n,
+        vec![
+            Column::new("id".into(), id),
+            Column::new("customer_id".into(), customer),
+            Column::new("amount".into(), amount),
+            Column::new("ratio".into(), ratio),
+            Column::new("status".into(), status),
+            Column::new("note".into(), note),
+            ts,
+            day,
+            Column::new("small".into(), small),
+        ],
+    )
+    .expect("frame")
+}
+
+fn write(path: &Path, df: &mut DataFrame, row_group: usize, statistics: bool) {
+    std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+    let stats = if statistics { StatisticsOptions::full() } else { StatisticsOptions::empty() };
+    ParquetWriter::new(std::fs::File::create(path).expect("create"))
+        .with_row_group_size(Some(row_group))
+        .with_statistics(stats)
+        .finish(df)
+        .expect("write parquet");
+}
+
+fn rule(id: &str, implementation: &str) -> String {
+    format!(
+        "      - id: {id}\n        type: custom\n        engine: lakegate\n        implementation: {implementation}\n"
+    )
+}
+
+const CONTRACT_HEAD: &str = "apiVersion: v3.1.0
+kind: DataContract
+id: fast
+version: 1.0.0
+servers: [{server: local, type: local, path: 'data/{model}', format: parquet}]
+schema:
+  - name: orders
+    properties:
+      - {name: id, logicalType: integer, required: true, unique: true}
+      - name: customer_id
+        logicalType: integer
+        required: true
+        quality:
+          - {metric: nullValues, mustBe: 0}
+          - {metric: duplicateValues, mustBeLessThan: 100}
+      - name: amount
+        logicalType: number
+        logicalTypeOptions: {minimum: 0}
+        quality:
+          - {metric: nullValues, unit: percent, mustBeLessThan: 0.5}
+      - {name: status, logicalType: string, logicalTypeOptions: {pattern: '^[a-z]+$'}}
+      - name: note
+        logicalType: string
+        quality:
+          - {metric: invalidValues, arguments: {validValues: ['z1']}, mustBe: 0}
+      - {name: created_at, logicalType: timestamp}
+      - {name: day, logicalType: date}
+      - {name: small, logicalType: integer}
+      - {name: ratio, logicalType: number}
+    quality:
+      - {metric: rowCount, mustBeGreaterThan: 0}
+      - {metric: duplicateValues, arguments: {properties: [customer_id, created_at]}, mustBe: 0}
+";
+
+fn contract() -> String {
+    let mut s = CONTRACT_HEAD.to_owned();
+    let rules = [
+        ("sum", "{metric: sum, property: amount, mustBeGreaterThan: 0}"),
+        ("avg", "{metric: avg, property: amount, mustBeBetween: [400, 600]}"),
+        ("stddev", "{metric: stddev, property: amount, mustBeLessThan: 100}"),
+        ("min", "{metric: min, property: amount, mustBeGreaterOrEqualTo: 0}"),
+        ("max", "{metric: max, property: amount, mustBeLessThan: 999}"),
+        ("min_small", "{metric: min, property: small, mustBeGreaterOrEqualTo: -10}"),
+        ("max_small", "{metric: max, property: small, mustBeLessThan: 100}"),
+        ("min_day", "{metric: min, property: day, mustBeGreaterThan: 0}"),
+        ("max_created", "{metric: max, property: created_at, mustBeGreaterThan: 0}"),
+        ("avg_ratio", "{metric: avg, property: ratio, mustBeLessThan: 1}"),
+        ("max_ratio", "{metric: max, property: ratio, mustBeLessThan: 1}"),
+        ("min_ratio", "{metric: min, property: ratio, mustBeGreaterThan: 0}"),
+        ("sd_ratio", "{metric: stddev, property: ratio, mustBeLessThan: 1}"),
+        ("median", "{metric: median, property: amount, mustBeBetween: [400, 600]}"),
+        ("p90", "{metric: quantile, q: 0.9, property: amount, mustBeLessThan: 950}"),
+        ("customers", "{metric: distinctCount, property: customer_id, mustBeGreaterThan: 2000}"),
+        ("customer_ratio", "{metric: distinctRatio, property: customer_id, mustBeGreaterThan: 0.5}"),
+        ("statuses", "{metric: distinctCount, property: status, mustBe: 4}"),
+        ("min_len", "{metric: minLength, property: note, mustBeGreaterOrEqualTo: 2}"),
+        ("max_len", "{metric: maxLength, property: note, mustBeLessOrEqualTo: 100}"),
+        ("avg_len", "{metric: avgLength, property: note, mustBeLessThan: 50}"),
+        ("nulls_note", "{metric: nullCount, property: note, mustBe: 0}"),
+        ("rows_paid", "{metric: rowCount, where: \"status = 'paid'\", mustBeGreaterThan: 0}"),
+        ("avg_paid", "{metric: avg, property: amount, where: \"status = 'paid'\", mustBeLessThan: 500}"),
+        ("cancelled", "{metric: forbiddenValues, property: status, values: [cancelled], mustBe: 0}"),
+        ("no_refunds", "{metric: distinctValues, property: status, subsetOf: [paid, shipped], mustBe: 0}"),
+        ("positive", "{metric: rowCondition, expression: 'amount >= 0 OR amount IS NULL', mustBe: 0}"),
+        ("by_status", "{metric: avg, property: amount, groupBy: [status], mustBeLessThan: 600}"),
+    ];
+    for (id, imp) in rules {
+        s.push_str(&rule(id, imp));
+    }
+    s.push_str(&rule("fresh", "{metric: freshness, property: created_at, mustBeLessOrEqualTo: 3600}"));
+    s.push_str("        unit: s\n");
+    s
+}
+
+/// A dataset of four files: many small row groups, an empty file, a file without statistics
+/// and one with large row groups.
+fn lake(dir: &Path) {
+    write(&dir.join("data/orders/part-0.parquet"), &mut frame(9_000, 1), 700, true);
+    write(&dir.join("data/orders/part-1.parquet"), &mut frame(0, 2), 700, true);
+    write(&dir.join("data/orders/part-2.parquet"), &mut frame(6_000, 3), 1_000, false);
+    write(&dir.join("data/orders/part-3.parquet"), &mut frame(5_000, 4), 100_000, true);
+    std::fs::write(dir.join("c.odcs.yaml"), contract()).expect("contract");
+}
+
+/// (status, observed, message) of every check of a run.
+fn run(dir: &Path, extra: &[&str]) -> BTreeMap<String, (String, Option<f64>, String)> {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir)
+        .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--format", "json", "--samples", "0"])
+        .args(extra)
+        .output()
+        .expect("run");
+    let json: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    json["contracts"][0]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or_default().to_owned(),
+                (
+                    c["status"].as_str().unwrap_or_default().to_owned(),
+                    c["observed"].as_f64(),
+                    c["message"].as_str().unwrap_or_default().to_owned(),
+                ),
+            )
+        })
+        .collect()
+}
+
+fn same(
+    plain: &BTreeMap<String, (String, Option<f64>, String)>,
+    fast: &BTreeMap<String, (String, Option<f64>, String)>,
+) {
+    assert_eq!(plain.keys().collect::<Vec<_>>(), fast.keys().collect::<Vec<_>>());
+    for (id, (status, observed, message)) in plain {
+        let (s, o, m) = &fast[id];
+        assert_eq!(status, s, "{id}: plain `{message}`, fast `{m}`");
+        match (observed, o) {
+            (Some(a), Some(b)) => {
+                assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{id}: plain {a}, fast {b}")
+            }
+            (a, b) => assert_eq!(a, b, "{id}: plain `{message}`, fast `{m}`"),
+        }
+    }
+}
+
+#[test]
+fn slices_agree_with_the_whole_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    lake(dir.path());
+    let plain = run(dir.path(), &["--slice-rows", "0"]);
+    assert!(plain.len() > 30, "{plain:?}");
+    // The data really has what the fast paths must get right.
+    let get = |id: &str| plain.iter().find(|(k, _)| k.ends_with(id)).map(|(_, v)| v.clone()).expect(id);
+    assert_eq!(get("/avg_ratio").0, "errored", "NaN propagates into avg");
+    assert_eq!(get("/id/unique").0, "failed");
+    assert!(get("/customers").1.expect("distinct") > 2000.0);
+    for slice in ["1000", "4096", "19999"] {
+        let fast = run(dir.path(), &["--slice-rows", slice]);
+        same(&plain, &fast);
+    }
+    // A `--where` filter applies to every slice.
+    let plain = run(dir.path(), &["--slice-rows", "0", "--where", "status = 'paid'"]);
+    let fast = run(dir.path(), &["--slice-rows", "777", "--where", "status = 'paid'"]);
+    same(&plain, &fast);
+}
