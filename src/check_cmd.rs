@@ -70,7 +70,7 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     }
     drop(err);
 
-    let engine = lakegate_engine::EngineOptions { slice_rows: args.slice_rows };
+    let engine = lakegate_engine::EngineOptions { slice_rows: args.slice_rows, statistics: !args.no_statistics };
     if args.explain {
         let mut out = std::io::stdout().lock();
         for p in &plans {
@@ -267,6 +267,19 @@ fn run_contract(
     };
     let past = |id: &str| history.get(id).cloned().unwrap_or_default();
     let mut checks: Vec<_> = plan.checks.iter().map(|spec| evaluate(spec, &lookup, now, &past)).collect();
+    // Where a value came from: footer statistics when every metric of the check did.
+    for (spec, result) in plan.checks.iter().zip(checks.iter_mut()) {
+        if let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.dataset, &spec.plan)
+            && result.observed.is_some()
+            && measure.other().is_none()
+            && let Some(o) = by_name.get(ds.as_str())
+        {
+            let metrics = measure.metrics();
+            if !metrics.is_empty() && metrics.iter().all(|m| o.from_statistics.contains(m)) {
+                result.origin = Some(lakegate_core::ORIGIN_STATISTICS.to_owned());
+            }
+        }
+    }
     // Second pass, only for failed row-level checks: example rows, classified columns redacted.
     if sampling.n > 0 || sampling.out.is_some() {
         for (spec, result) in plan.checks.iter().zip(checks.iter_mut()) {

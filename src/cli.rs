@@ -156,6 +156,11 @@ pub struct CheckArgs {
     /// states, so memory holds one slice (0: read whole).
     #[arg(long, value_name = "N", default_value_t = lakegate_engine::DEFAULT_SLICE_ROWS)]
     pub slice_rows: u64,
+    /// Compute every metric from the data, never from Parquet footer statistics (by default
+    /// row counts, null counts and min/max of integer, date and timestamp columns come from
+    /// the footers when they are exact; the report marks them).
+    #[arg(long)]
+    pub no_statistics: bool,
     /// Data paths must stay inside this folder (default: the current directory).
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,

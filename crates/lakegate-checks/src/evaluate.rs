@@ -41,6 +41,7 @@ fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: Str
         expected,
         message,
         value: None,
+        origin: None,
         baseline: None,
         trend: Vec::new(),
         failing_since: None,

@@ -15,7 +15,7 @@ pub use check::{
 pub use metric::{Agg, F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
 pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source};
 pub use result::{
-    Baseline, CheckResult, ContractResult, DatasetResult, REPORT_VERSION, RunResult, Samples, SlaSummary, Status,
-    Summary, Threshold, TrendPoint,
+    Baseline, CheckResult, ContractResult, DatasetResult, ORIGIN_STATISTICS, REPORT_VERSION, RunResult, Samples,
+    SlaSummary, Status, Summary, Threshold, TrendPoint,
 };
 pub use types::ColumnType;

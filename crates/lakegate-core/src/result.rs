@@ -12,6 +12,9 @@ use crate::check::{Location, Severity};
 /// The version of the JSON report format.
 pub const REPORT_VERSION: u32 = 1;
 
+/// `CheckResult::origin` of a value read from Parquet footer statistics.
+pub const ORIGIN_STATISTICS: &str = "parquet-statistics";
+
 /// The outcome of one check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -93,6 +96,10 @@ pub struct CheckResult {
     /// statistic); for other checks the observed value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// Where the observed value came from when the data was not read for it:
+    /// `parquet-statistics` (the files' footers). Absent: computed from the data.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
     /// For change rules: the baseline the value was compared with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<Baseline>,

@@ -3,12 +3,13 @@
 //! SQL rules through polars SQL over the contract's datasets.
 
 mod distinct;
+mod footer;
 mod lower;
 mod merge;
 mod samples;
 pub mod source;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -25,6 +26,8 @@ pub struct DatasetOutcome {
     pub metrics: MetricMap,
     /// What was read.
     pub result: DatasetResult,
+    /// The metrics answered by Parquet footer statistics, without reading data.
+    pub from_statistics: BTreeSet<Metric>,
 }
 
 /// How the engine reads data.
@@ -33,6 +36,9 @@ pub struct EngineOptions {
     /// Parquet datasets with more rows than this are read in slices of this many rows, with
     /// mergeable metric states: memory holds one slice (0: never slice).
     pub slice_rows: u64,
+    /// Answer row counts, null counts and min/max from Parquet footer statistics when they
+    /// are exact for the question.
+    pub statistics: bool,
 }
 
 /// Default rows per slice (8 row groups of 262,144 rows): about 250 MB of decoded columns for a
@@ -42,7 +48,7 @@ pub const DEFAULT_SLICE_ROWS: u64 = 2 * 1024 * 1024;
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS }
+        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS, statistics: true }
     }
 }
 
@@ -50,29 +56,41 @@ struct Opened {
     lf: LazyFrame,
     /// The same rows as `lf` in slices, when the dataset is read slice by slice.
     slices: Vec<LazyFrame>,
+    /// The Parquet footers, when every file is Parquet and they could be read.
+    footer: Option<footer::Footer>,
     schema: DataSchema,
     bytes: u64,
 }
 
 fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
     let (mut opened, n) = open_source(d);
+    let parquet = matches!(&d.source, Ok(s) if s.format == lakegate_core::Format::Parquet);
+    if let Ok(o) = &mut opened
+        && parquet
+    {
+        // The footers: row counts for slicing and, unless filtered, zero-scan answers.
+        o.footer = match source_files(d).and_then(|f| footer::read(&f)) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                tracing::debug!(dataset = %d.name, "footers not used: {e}");
+                None
+            }
+        };
+    }
     if let Ok(o) = &mut opened
         && opts.slice_rows > 0
-        && matches!(&d.source, Ok(s) if s.format == lakegate_core::Format::Parquet)
+        && let Some(rows) = o.footer.as_ref().map(|f| f.rows).filter(|r| *r > opts.slice_rows)
     {
-        // Parquet row counts come from the footers: no data is read here.
-        let rows =
-            o.lf.clone()
-                .select([len().cast(DataType::UInt64).alias("n")])
-                .collect()
-                .ok()
-                .and_then(|df| df.column("n").ok().and_then(|c| c.u64().ok().and_then(|ca| ca.get(0))));
-        if let Some(rows) = rows.filter(|r| *r > opts.slice_rows) {
-            let step = opts.slice_rows;
-            o.slices =
-                (0..rows.div_ceil(step)).map(|i| o.lf.clone().slice((i * step) as i64, step as IdxSize)).collect();
-            tracing::debug!(dataset = %d.name, rows, slices = o.slices.len(), "read in slices");
-        }
+        let step = opts.slice_rows;
+        o.slices = (0..rows.div_ceil(step)).map(|i| o.lf.clone().slice((i * step) as i64, step as IdxSize)).collect();
+        tracing::debug!(dataset = %d.name, rows, slices = o.slices.len(), "read in slices");
+    }
+    if let Ok(o) = &mut opened
+        && (!opts.statistics || d.filter.is_some())
+        && let Some(f) = o.footer.as_mut()
+    {
+        // Statistics describe the whole files, not the rows a filter keeps.
+        f.answers = false;
     }
     // `--where`: every metric of the dataset is computed over the matching rows only.
     if let (Ok(o), Some(filter)) = (&mut opened, &d.filter) {
@@ -102,7 +120,7 @@ fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
     let opened = source::open(src, &files, &base, &d.declared)
         .and_then(|mut lf| {
             let schema = lf.collect_schema()?;
-            Ok(Opened { schema: convert_schema(&schema), lf, slices: Vec::new(), bytes })
+            Ok(Opened { schema: convert_schema(&schema), lf, slices: Vec::new(), footer: None, bytes })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)
@@ -172,6 +190,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                     DatasetOutcome {
                         schema: Err(e.clone()),
                         metrics,
+                        from_statistics: BTreeSet::new(),
                         result: DatasetResult {
                             name: d.name.clone(),
                             source: display,
@@ -184,7 +203,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                     }
                 }
                 Ok(o) => {
-                    let metrics = compute(d, &o, &frames);
+                    let (metrics, from_statistics) = compute(d, &o, &frames);
                     let bytes = o.bytes;
                     let rows = match metrics.get(&Metric::RowCount) {
                         Some(Ok(v)) => Some(v.value as u64),
@@ -193,6 +212,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                     DatasetOutcome {
                         schema: Ok(o.schema.into_iter().filter(|(n, _)| !n.ends_with(source::RAW_SUFFIX)).collect()),
                         metrics,
+                        from_statistics,
                         result: DatasetResult {
                             name: d.name.clone(),
                             source: display,
@@ -210,9 +230,10 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
     ContractRun { outcomes, frames: kept }
 }
 
-/// Computes the metrics of one dataset.
-fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) -> MetricMap {
+/// Computes the metrics of one dataset; also says which came from footer statistics.
+fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) -> (MetricMap, BTreeSet<Metric>) {
     let mut out = MetricMap::new();
+    let mut from_statistics = BTreeSet::new();
     // Row count is always computed: percentages and the report need it.
     let mut wanted: Vec<Metric> = d.metrics.iter().cloned().collect();
     if !wanted.contains(&Metric::RowCount) {
@@ -231,7 +252,13 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
                 out.insert(m, v);
             }
             Metric::Filtered { filter, metric } => filtered.entry(filter).or_default().push(*metric),
-            other => plain.push(other),
+            other => match o.footer.as_ref().and_then(|f| f.answer(&other)) {
+                Some(v) => {
+                    out.insert(other.clone(), Ok(Observed::num(v)));
+                    from_statistics.insert(other);
+                }
+                None => plain.push(other),
+            },
         }
     }
     out.extend(compute_on(&o.lf, &o.slices, &o.schema, plain, &d.name));
@@ -256,7 +283,7 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
             }
         }
     }
-    out
+    (out, from_statistics)
 }
 
 /// Computes plain and grouped metrics over one frame: one select for every plain metric,

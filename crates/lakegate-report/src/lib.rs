@@ -47,6 +47,7 @@ mod tests {
             status,
             observed,
             value: observed,
+            origin: (id == "required").then(|| lakegate_core::ORIGIN_STATISTICS.to_owned()),
             baseline: None,
             trend: vec![],
             failing_since: None,

@@ -17,6 +17,8 @@ pub struct CheckView<'a> {
     pub observed: String,
     pub expected: &'a str,
     pub message: &'a str,
+    /// Where the value came from, when not from reading the data (e.g. `parquet-statistics`).
+    pub origin: Option<&'a str>,
     pub failing_since: Option<&'a str>,
     pub location: String,
     pub href: String,
@@ -161,6 +163,7 @@ pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> 
         observed: observed(r),
         expected: &r.expected,
         message: &r.message,
+        origin: r.origin.as_deref(),
         failing_since: r.failing_since.as_deref(),
         location: format!("{}:{}", r.location.file, r.location.line),
         href: href(&r.location.file, r.location.line, link_base),
