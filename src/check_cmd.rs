@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, bail};
@@ -70,7 +71,8 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     }
     drop(err);
 
-    let engine = lakegate_engine::EngineOptions { slice_rows: args.slice_rows, statistics: !args.no_statistics };
+    let engine =
+        lakegate_engine::EngineOptions { slice_rows: args.slice_rows, statistics: !args.no_statistics, progress: None };
     if args.explain {
         let mut out = std::io::stdout().lock();
         for p in &plans {
@@ -95,7 +97,9 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
         None => (BTreeMap::new(), BTreeMap::new()),
     };
     let sampling = Sampling { n: args.samples, out: args.samples_out.clone() };
-    let bar = progress_bar(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
+    let progress = Progress::new(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
+    let engine = lakegate_engine::EngineOptions { progress: Some(progress.slices()), ..engine };
+    let bar = &progress.overall;
     let contracts: Vec<ContractResult> = plans
         .par_iter()
         .map(|p| {
@@ -144,26 +148,62 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
 
 /// A bar of datasets done, on stderr; drawn only when stderr is a terminal, and only after
 /// a second (short runs stay quiet).
-fn progress_bar(enabled: bool, datasets: u64) -> indicatif::ProgressBar {
-    if !enabled {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::with_draw_target(Some(datasets), indicatif::ProgressDrawTarget::hidden());
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} datasets  {msg}")
-    {
-        bar.set_style(style);
-    }
-    let shown = bar.clone();
-    std::thread::spawn(move || {
-        std::thread::sleep(std::time::Duration::from_secs(1));
-        if !shown.is_finished() {
-            // stderr() draws nothing when stderr is not a terminal.
-            shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            shown.enable_steady_tick(std::time::Duration::from_millis(120));
+/// Progress on stderr: an overall bar (datasets) and one bar per dataset read in slices.
+/// Drawn only after a second and only when stderr is a terminal.
+struct Progress {
+    multi: indicatif::MultiProgress,
+    overall: indicatif::ProgressBar,
+    slices: std::sync::Mutex<BTreeMap<String, indicatif::ProgressBar>>,
+}
+
+impl Progress {
+    fn new(enabled: bool, datasets: u64) -> Arc<Progress> {
+        let multi = indicatif::MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden());
+        let overall =
+            if enabled { multi.add(indicatif::ProgressBar::new(datasets)) } else { indicatif::ProgressBar::hidden() };
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} [{elapsed}] {bar:30} {pos}/{len} datasets  {msg}")
+        {
+            overall.set_style(style);
         }
-    });
-    bar
+        let p = Arc::new(Progress { multi, overall, slices: std::sync::Mutex::new(BTreeMap::new()) });
+        if enabled {
+            let shown = Arc::clone(&p);
+            std::thread::spawn(move || {
+                std::thread::sleep(std::time::Duration::from_secs(1));
+                if !shown.overall.is_finished() {
+                    // stderr() draws nothing when stderr is not a terminal.
+                    shown.multi.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    shown.overall.enable_steady_tick(std::time::Duration::from_millis(120));
+                }
+            });
+        }
+        p
+    }
+
+    /// The engine's callback: a dataset's slices read so far.
+    fn slices(self: &Arc<Self>) -> lakegate_engine::SliceProgress {
+        let me = Arc::clone(self);
+        lakegate_engine::SliceProgress(Arc::new(move |dataset: &str, done: usize, total: usize| {
+            if me.overall.is_hidden() {
+                return;
+            }
+            let mut bars = me.slices.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let bar = bars.entry(dataset.to_owned()).or_insert_with(|| {
+                let b = me.multi.add(indicatif::ProgressBar::new(total as u64));
+                if let Ok(style) = indicatif::ProgressStyle::with_template("  {bar:30} {pos}/{len} slices  {msg}") {
+                    b.set_style(style);
+                }
+                b.set_message(dataset.to_owned());
+                b
+            });
+            bar.set_position(done as u64);
+            if done >= total {
+                bar.finish_and_clear();
+                bars.remove(dataset);
+            }
+        }))
+    }
 }
 
 /// The sample pass: rows per failed check, and where to export every failing row.

@@ -642,7 +642,13 @@ fn explain_shows_one_scan_per_dataset() {
     assert_eq!(orders.matches("Parquet SCAN").count(), 1, "one scan of orders:\n{orders}");
     let metrics: Vec<&str> = text
         .lines()
-        .filter(|l| l.trim_start().starts_with('m') && l.contains(':') || l.contains("(own query)"))
+        .filter(|l| {
+            let l = l.trim_start();
+            l.starts_with('m') && l.contains(':')
+                || l.starts_with("(own query)")
+                || l.starts_with("(parquet footer")
+                || l.starts_with("(distinct kernel")
+        })
         .collect();
     insta::assert_snapshot!("explain_metrics", metrics.join("\n"));
 }

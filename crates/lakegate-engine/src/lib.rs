@@ -30,8 +30,21 @@ pub struct DatasetOutcome {
     pub from_statistics: BTreeSet<Metric>,
 }
 
+/// A progress callback: (dataset, slices read, slices).
+pub type OnSlice = dyn Fn(&str, usize, usize) + Send + Sync;
+
+/// Called as the slices of a dataset are read.
+#[derive(Clone)]
+pub struct SliceProgress(pub Arc<OnSlice>);
+
+impl std::fmt::Debug for SliceProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SliceProgress")
+    }
+}
+
 /// How the engine reads data.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EngineOptions {
     /// Parquet datasets with more rows than this are read in slices of this many rows, with
     /// mergeable metric states: memory holds one slice (0: never slice).
@@ -39,6 +52,8 @@ pub struct EngineOptions {
     /// Answer row counts, null counts and min/max from Parquet footer statistics when they
     /// are exact for the question.
     pub statistics: bool,
+    /// Progress of sliced reads (for progress bars).
+    pub progress: Option<SliceProgress>,
 }
 
 /// Default rows per slice (8 row groups of 262,144 rows): about 250 MB of decoded columns for a
@@ -48,7 +63,7 @@ pub const DEFAULT_SLICE_ROWS: u64 = 2 * 1024 * 1024;
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS, statistics: true }
+        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS, statistics: true, progress: None }
     }
 }
 
@@ -203,7 +218,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                     }
                 }
                 Ok(o) => {
-                    let (metrics, from_statistics) = compute(d, &o, &frames);
+                    let (metrics, from_statistics) = compute(d, &o, &frames, opts.progress.as_ref());
                     let bytes = o.bytes;
                     let rows = match metrics.get(&Metric::RowCount) {
                         Some(Ok(v)) => Some(v.value as u64),
@@ -231,7 +246,12 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
 }
 
 /// Computes the metrics of one dataset; also says which came from footer statistics.
-fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) -> (MetricMap, BTreeSet<Metric>) {
+fn compute(
+    d: &DatasetPlan,
+    o: &Opened,
+    frames: &BTreeMap<String, LazyFrame>,
+    progress: Option<&SliceProgress>,
+) -> (MetricMap, BTreeSet<Metric>) {
     let mut out = MetricMap::new();
     let mut from_statistics = BTreeSet::new();
     // Row count is always computed: percentages and the report need it.
@@ -261,7 +281,7 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
             },
         }
     }
-    out.extend(compute_on(&o.lf, &o.slices, &o.schema, plain, &d.name));
+    out.extend(compute_on(&o.lf, &o.slices, &o.schema, plain, &d.name, progress));
     // One select per distinct filter, over the filtered rows.
     for (filter, metrics) in filtered {
         match lower::sql_expression(&filter, &o.schema) {
@@ -269,7 +289,7 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>) ->
                 let pred = pred.fill_null(lit(false));
                 let lf = o.lf.clone().filter(pred.clone());
                 let slices: Vec<LazyFrame> = o.slices.iter().map(|s| s.clone().filter(pred.clone())).collect();
-                for (m, v) in compute_on(&lf, &slices, &o.schema, metrics, &d.name) {
+                for (m, v) in compute_on(&lf, &slices, &o.schema, metrics, &d.name, progress) {
                     out.insert(Metric::Filtered { filter: filter.clone(), metric: Box::new(m) }, v);
                 }
             }
@@ -296,6 +316,7 @@ fn compute_on(
     schema: &DataSchema,
     metrics: Vec<Metric>,
     name: &str,
+    progress: Option<&SliceProgress>,
 ) -> MetricMap {
     let mut out = MetricMap::new();
     let mut exprs = Vec::new();
@@ -395,7 +416,7 @@ fn compute_on(
     if !slices.is_empty() && (!merged.is_empty() || !feeds.is_empty()) {
         let select: Vec<Expr> = states.into_iter().chain(feeds).collect();
         let width = merged.last().map_or(0, |m| m.2.end);
-        let (per_slice, failed) = read_slices(slices, &select, width, name);
+        let (per_slice, failed) = read_slices(slices, &select, width, name, progress);
         if let Some(msg) = failed {
             kernel_error = Some(msg.clone());
             for (m, _, _) in merged {
@@ -433,7 +454,13 @@ type SliceStates = Vec<Option<Vec<Option<f64>>>>;
 
 /// Reads every slice with `select`, `IN_FLIGHT` at a time: the `width` states of each slice
 /// (by slice index, so that merges are deterministic) and the first failure.
-fn read_slices(slices: &[LazyFrame], select: &[Expr], width: usize, name: &str) -> (SliceStates, Option<String>) {
+fn read_slices(
+    slices: &[LazyFrame],
+    select: &[Expr],
+    width: usize,
+    name: &str,
+    progress: Option<&SliceProgress>,
+) -> (SliceStates, Option<String>) {
     struct Shared {
         states: SliceStates,
         failed: Option<(usize, String)>,
@@ -441,6 +468,7 @@ fn read_slices(slices: &[LazyFrame], select: &[Expr], width: usize, name: &str) 
     let shared = std::sync::Mutex::new(Shared { states: vec![None; slices.len()], failed: None });
     let lock = || shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let next = std::sync::atomic::AtomicUsize::new(0);
+    let done = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -463,6 +491,10 @@ fn read_slices(slices: &[LazyFrame], select: &[Expr], width: usize, name: &str) 
                 .map(|j| df.column(&format!("s{j}")).ok().and_then(|c| c.f64().ok().and_then(|ca| ca.get(0))))
                 .collect();
             lock().states[i] = Some(row);
+            let read = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            if let Some(p) = progress {
+                (p.0)(name, read, slices.len());
+            }
             tracing::debug!(
                 dataset = name,
                 slice = i + 1,
@@ -686,6 +718,14 @@ pub fn explain(plan: &ContractPlan, opts: &EngineOptions) -> String {
             wanted.insert(0, &Metric::RowCount);
         }
         for m in wanted {
+            if o.footer.as_ref().and_then(|f| f.answer(m)).is_some() {
+                s.push_str(&format!("    (parquet footer statistics, no scan) {}\n", m.describe()));
+                continue;
+            }
+            if kernel_columns(m, &o.schema).is_some() {
+                s.push_str(&format!("    (distinct kernel, fed by the scan) {}\n", m.describe()));
+                continue;
+            }
             match m {
                 Metric::Sql { .. } | Metric::OrphanCount { .. } => separate.push(m.describe()),
                 _ => match lower::expr(m, &o.schema) {
