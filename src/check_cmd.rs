@@ -60,8 +60,13 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
             }
         }
     }
-    let unknown: Vec<&String> =
-        opts.data.keys().filter(|k| !plans.iter().any(|p| p.datasets.iter().any(|d| &d.name == *k))).collect();
+    // Names checked against the contracts, not the plans: a contract that failed to compile
+    // (e.g. its --data path was refused) still names its objects.
+    let unknown: Vec<&String> = opts
+        .data
+        .keys()
+        .filter(|k| !loaded.iter().any(|c| c.contract.schema.iter().flatten().any(|o| &o.name == *k)))
+        .collect();
     for k in unknown {
         writeln!(err, "error: `--data {k}=...` names no schema object of the contracts")?;
         invalid = true;
@@ -71,8 +76,13 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     }
     drop(err);
 
-    let engine =
-        lakegate_engine::EngineOptions { slice_rows: args.slice_rows, statistics: !args.no_statistics, progress: None };
+    let engine = lakegate_engine::EngineOptions {
+        slice_rows: args.slice_rows,
+        statistics: !args.no_statistics,
+        progress: None,
+        // Failing rows are captured in the scan unless every failing row is exported.
+        capture: if args.samples_out.is_some() { 0 } else { args.samples },
+    };
     if args.explain {
         let mut out = std::io::stdout().lock();
         for p in &plans {

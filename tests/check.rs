@@ -610,6 +610,11 @@ fn exit_codes_0_1_2_3() {
     let run = lakegate(dir.path(), &["check", "c.odcs.yaml", "--data", "nope=x.parquet"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`--data nope=...` names no schema object"), "{}", run.stderr);
+    // A --data path outside the root: that one error, not also "names no schema object".
+    let run = lakegate(dir.path(), &["check", "c.odcs.yaml", "--data", "t=/etc/passwd"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("outside the project root"), "{}", run.stderr);
+    assert!(!run.stderr.contains("names no schema object"), "{}", run.stderr);
 }
 
 #[test]

@@ -183,6 +183,7 @@ struct Seen {
     observed: Option<f64>,
     message: String,
     origin: Option<String>,
+    samples: Value,
 }
 
 type Run = BTreeMap<String, Seen>;
@@ -191,7 +192,7 @@ type Run = BTreeMap<String, Seen>;
 fn run(dir: &Path, extra: &[&str]) -> Run {
     let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
         .current_dir(dir)
-        .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--format", "json", "--samples", "0"])
+        .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--format", "json"])
         .args(extra)
         .output()
         .expect("run");
@@ -209,6 +210,7 @@ fn run(dir: &Path, extra: &[&str]) -> Run {
                     observed: c["observed"].as_f64(),
                     message: c["message"].as_str().unwrap_or_default().to_owned(),
                     origin: c["origin"].as_str().map(str::to_owned),
+                    samples: c["samples"].clone(),
                 },
             )
         })
@@ -224,6 +226,7 @@ fn same(plain: &Run, fast: &Run) {
             (Some(a), Some(b)) => assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{id}: plain {a}, fast {b}"),
             (a, b) => assert_eq!(a, b, "{id}: plain `{}`, fast `{}`", p.message, f.message),
         }
+        assert_eq!(p.samples, f.samples, "{id}: samples");
     }
 }
 
@@ -235,8 +238,12 @@ fn get<'a>(run: &'a Run, suffix: &str) -> &'a Seen {
 fn slices_agree_with_the_whole_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     lake(dir.path());
-    let plain = run(dir.path(), &["--slice-rows", "0", "--no-statistics"]);
+    // The plain path: one read, no statistics, samples from a second pass per failed check
+    // (`--samples-out` exports every failing row, so nothing is captured in the scan).
+    let plain = run(dir.path(), &["--slice-rows", "0", "--no-statistics", "--samples-out", "quarantine"]);
     assert!(plain.len() > 30, "{plain:?}");
+    let sampled = plain.values().filter(|c| c.samples["rows"].as_array().is_some_and(|r| !r.is_empty())).count();
+    assert!(sampled >= 12, "failed row-level checks carry samples: {sampled}");
     // The data really has what the fast paths must get right.
     assert_eq!(get(&plain, "/avg_ratio").status, "errored", "NaN propagates into avg");
     assert_eq!(get(&plain, "/id/unique").status, "failed");
@@ -247,7 +254,10 @@ fn slices_agree_with_the_whole_read() {
         same(&plain, &fast);
     }
     // A `--where` filter applies to every slice, and statistics are not used under it.
-    let plain = run(dir.path(), &["--slice-rows", "0", "--where", "status = 'paid'", "--no-statistics"]);
+    let plain = run(
+        dir.path(),
+        &["--slice-rows", "0", "--where", "status = 'paid'", "--no-statistics", "--samples-out", "quarantine"],
+    );
     let fast = run(dir.path(), &["--slice-rows", "777", "--where", "status = 'paid'"]);
     same(&plain, &fast);
     assert!(fast.values().all(|c| c.origin.is_none()), "no statistics under a filter");

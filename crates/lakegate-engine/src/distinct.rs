@@ -13,7 +13,7 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use hashbrown::HashSet;
+use hashbrown::{HashMap, HashSet};
 use polars::prelude::*;
 use rayon::prelude::*;
 
@@ -30,26 +30,47 @@ fn spread(x: u128) -> usize {
 pub struct Distinct {
     sets: Sets,
     rows: AtomicU64,
+    /// The key columns' types, from the first rows added (for duplicate samples).
+    dtypes: Mutex<Vec<DataType>>,
+}
+
+/// One part: its distinct keys and, when duplicates are tracked, how many times each key
+/// came again after its first row.
+struct Part<K> {
+    keys: HashSet<K>,
+    again: Option<HashMap<K, u64>>,
 }
 
 enum Sets {
-    One(Vec<Mutex<HashSet<u64>>>),
-    Two(Vec<Mutex<HashSet<u128>>>),
+    One(Vec<Mutex<Part<u64>>>),
+    Two(Vec<Mutex<Part<u128>>>),
 }
 
 impl Distinct {
-    /// An empty kernel for keys of `width` (1 or 2) columns.
-    pub fn new(width: usize) -> PolarsResult<Distinct> {
+    /// An empty kernel for keys of `width` (1 or 2) columns; `duplicates`: also remember the
+    /// duplicated keys and their counts (for samples of a uniqueness check).
+    pub fn new(width: usize, duplicates: bool) -> PolarsResult<Distinct> {
+        fn parts<K>(duplicates: bool) -> Vec<Mutex<Part<K>>> {
+            (0..PARTS)
+                .map(|_| Mutex::new(Part { keys: HashSet::new(), again: duplicates.then(HashMap::new) }))
+                .collect()
+        }
         let sets = match width {
-            1 => Sets::One((0..PARTS).map(|_| Mutex::new(HashSet::new())).collect()),
-            2 => Sets::Two((0..PARTS).map(|_| Mutex::new(HashSet::new())).collect()),
+            1 => Sets::One(parts(duplicates)),
+            2 => Sets::Two(parts(duplicates)),
             _ => polars_bail!(ComputeError: "the distinct kernel takes one or two key columns"),
         };
-        Ok(Distinct { sets, rows: AtomicU64::new(0) })
+        Ok(Distinct { sets, rows: AtomicU64::new(0), dtypes: Mutex::new(Vec::new()) })
     }
 
     /// Adds the rows where no key column is null (callable from several threads at once).
     pub fn add(&self, columns: &[&Column]) -> PolarsResult<()> {
+        {
+            let mut d = self.dtypes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if d.is_empty() {
+                *d = columns.iter().map(|c| c.dtype().clone()).collect();
+            }
+        }
         let cas: Vec<Int64Chunked> = columns
             .iter()
             .map(|c| c.cast(&DataType::Int64).and_then(|s| s.i64().map(|ca| ca.rechunk().into_owned())))
@@ -92,13 +113,62 @@ impl Distinct {
 
     /// Distinct keys among the rows added.
     pub fn count(&self) -> u64 {
-        fn total<K>(sets: &[Mutex<HashSet<K>>]) -> u64 {
-            sets.iter().map(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).len() as u64).sum()
+        fn total<K>(sets: &[Mutex<Part<K>>]) -> u64 {
+            sets.iter().map(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys.len() as u64).sum()
         }
         match &self.sets {
             Sets::One(s) => total(s),
             Sets::Two(s) => total(s),
         }
+    }
+
+    /// The first `n` duplicated keys in key order, with how many rows carry each, as a frame
+    /// of the key columns (named `names`, in their own types) and `count`; None when the kernel
+    /// does not track duplicates.
+    pub fn duplicates(&self, names: &[String], n: usize) -> Option<PolarsResult<DataFrame>> {
+        fn collect<K: Copy + Ord>(sets: &[Mutex<Part<K>>]) -> Option<Vec<(K, u64)>> {
+            let mut out = Vec::new();
+            for p in sets {
+                let p = p.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                out.extend(p.again.as_ref()?.iter().map(|(k, c)| (*k, c + 1)));
+            }
+            Some(out)
+        }
+        let dtypes = self.dtypes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let (mut rows, counts): (Vec<Vec<i64>>, Vec<u64>) = match &self.sets {
+            Sets::One(s) => {
+                let mut d = collect(s)?;
+                d.sort_by_key(|(k, _)| *k as i64);
+                d.truncate(n);
+                (vec![d.iter().map(|(k, _)| *k as i64).collect()], d.iter().map(|(_, c)| *c).collect())
+            }
+            Sets::Two(s) => {
+                let mut d = collect(s)?;
+                let split = |k: u128| ((k >> 64) as u64 as i64, k as u64 as i64);
+                d.sort_by_key(|(k, _)| split(*k));
+                d.truncate(n);
+                (
+                    vec![d.iter().map(|(k, _)| split(*k).0).collect(), d.iter().map(|(k, _)| split(*k).1).collect()],
+                    d.iter().map(|(_, c)| *c).collect(),
+                )
+            }
+        };
+        let mut columns = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let values = rows.get_mut(i).map(std::mem::take).unwrap_or_default();
+            let c = Column::new(name.as_str().into(), values);
+            let c = match dtypes.get(i) {
+                Some(t) => match c.cast(t) {
+                    Ok(c) => c,
+                    Err(e) => return Some(Err(e)),
+                },
+                None => c,
+            };
+            columns.push(c);
+        }
+        let height = counts.len();
+        columns.push(Column::new("count".into(), counts));
+        Some(DataFrame::new(height, columns))
     }
 
     /// An aggregation over the key columns that adds their rows to the kernel as the select
@@ -125,7 +195,7 @@ impl Distinct {
 /// how many rows had a key. Pieces of rows are partitioned by hash on all cores, then each
 /// part's keys go into its set, the parts on all cores (a part's lock only around its insert).
 fn insert<K>(
-    sets: &[Mutex<HashSet<K>>],
+    sets: &[Mutex<Part<K>>],
     n: usize,
     key: impl Fn(usize) -> Option<K> + Sync,
     part: impl Fn(K) -> usize + Sync,
@@ -152,10 +222,24 @@ where
         .collect();
     sets.par_iter().enumerate().for_each(|(p, set)| {
         let n: usize = parted.iter().map(|c| c[p].len()).sum();
-        let mut set = set.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        set.reserve(n);
-        for c in &parted {
-            set.extend(c[p].iter().copied());
+        let mut part = set.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Part { keys, again } = &mut *part;
+        keys.reserve(n);
+        match again {
+            None => {
+                for c in &parted {
+                    keys.extend(c[p].iter().copied());
+                }
+            }
+            Some(again) => {
+                for c in &parted {
+                    for &k in &c[p] {
+                        if !keys.insert(k) {
+                            *again.entry(k).or_insert(0) += 1;
+                        }
+                    }
+                }
+            }
         }
     });
     parted.iter().flatten().map(|p| p.len() as u64).sum()
@@ -164,7 +248,7 @@ where
 /// Rows and distinct keys of one set of columns.
 #[cfg(test)]
 pub fn count_once(columns: &[&Column]) -> PolarsResult<(u64, u64)> {
-    let d = Distinct::new(columns.len())?;
+    let d = Distinct::new(columns.len(), false)?;
     d.add(columns)?;
     Ok((d.rows(), d.count()))
 }
@@ -187,7 +271,7 @@ mod tests {
         assert_eq!(count_once(&[&big, &swapped]).expect("pairs"), (300_000, 1000));
         let empty = Column::new("e".into(), Vec::<i64>::new());
         assert_eq!(count_once(&[&empty]).expect("empty"), (0, 0));
-        assert!(Distinct::new(3).is_err());
+        assert!(Distinct::new(3, false).is_err());
     }
 
     /// The fast path against polars' own n_unique (the plain path) on data with nulls,
@@ -247,7 +331,7 @@ mod tests {
         let ts = a.cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))).expect("ts");
         assert_eq!(count_once(&[&ts]).expect("keys").1 as usize, get("one"));
         // Added in slices, the sets give the same answer as at once.
-        let d = Distinct::new(2).expect("two");
+        let d = Distinct::new(2, true).expect("two");
         for off in (0..200_000).step_by(30_000) {
             d.add(&[&a.slice(off, 30_000), &b.slice(off, 30_000)]).expect("add");
         }

@@ -54,6 +54,8 @@ pub struct EngineOptions {
     pub statistics: bool,
     /// Progress of sliced reads (for progress bars).
     pub progress: Option<SliceProgress>,
+    /// Failing rows to capture per row-level check in the scan itself (0: none).
+    pub capture: usize,
 }
 
 /// Default rows per slice (8 row groups of 262,144 rows): about 250 MB of decoded columns for a
@@ -63,7 +65,7 @@ pub const DEFAULT_SLICE_ROWS: u64 = 2 * 1024 * 1024;
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS, statistics: true, progress: None }
+        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS, statistics: true, progress: None, capture: 0 }
     }
 }
 
@@ -150,6 +152,8 @@ pub struct ContractRun {
     /// One outcome per dataset of the plan, in plan order.
     pub outcomes: Vec<DatasetOutcome>,
     frames: BTreeMap<String, (LazyFrame, DataSchema)>,
+    /// Failing rows captured in the scans, by dataset and metric.
+    captured: BTreeMap<String, BTreeMap<Metric, DataFrame>>,
 }
 
 impl ContractRun {
@@ -162,6 +166,11 @@ impl ContractRun {
         n: usize,
         export: Option<&std::path::Path>,
     ) -> Option<Result<lakegate_core::Samples, String>> {
+        if export.is_none()
+            && let Some(s) = self.captured.get(&d.name).and_then(|c| samples::from_captured(measure, c, d, n))
+        {
+            return Some(Ok(s));
+        }
         let (lf, schema) = self.frames.get(&d.name)?;
         let lazy: BTreeMap<String, LazyFrame> = self.frames.iter().map(|(k, (f, _))| (k.clone(), f.clone())).collect();
         samples::sample(lf, schema, d, measure, &lazy, n, export)
@@ -192,6 +201,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
         .zip(&opened)
         .filter_map(|(d, (o, _))| o.as_ref().ok().map(|o| (d.name.clone(), (o.lf.clone(), o.schema.clone()))))
         .collect();
+    let captures = std::sync::Mutex::new(BTreeMap::new());
     let outcomes = plan
         .datasets
         .iter()
@@ -218,7 +228,13 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                     }
                 }
                 Ok(o) => {
-                    let (metrics, from_statistics) = compute(d, &o, &frames, opts.progress.as_ref());
+                    let Computed { metrics, from_statistics, captured } = compute(d, &o, &frames, opts);
+                    if !captured.is_empty() {
+                        captures
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .insert(d.name.clone(), captured);
+                    }
                     let bytes = o.bytes;
                     let rows = match metrics.get(&Metric::RowCount) {
                         Some(Ok(v)) => Some(v.value as u64),
@@ -242,18 +258,18 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
             }
         })
         .collect();
-    ContractRun { outcomes, frames: kept }
+    let captured = captures.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    ContractRun { outcomes, frames: kept, captured }
 }
 
 /// Computes the metrics of one dataset; also says which came from footer statistics.
-fn compute(
-    d: &DatasetPlan,
-    o: &Opened,
-    frames: &BTreeMap<String, LazyFrame>,
-    progress: Option<&SliceProgress>,
-) -> (MetricMap, BTreeSet<Metric>) {
+fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>, opts: &EngineOptions) -> Computed {
+    let progress = opts.progress.as_ref();
     let mut out = MetricMap::new();
     let mut from_statistics = BTreeSet::new();
+    let mut captured = BTreeMap::new();
+    let capture = |m: &Metric| if opts.capture > 0 { samples::capture(m, &o.schema, d) } else { None };
+    let mut captures: Vec<(Metric, Capture)> = Vec::new();
     // Row count is always computed: percentages and the report need it.
     let mut wanted: Vec<Metric> = d.metrics.iter().cloned().collect();
     if !wanted.contains(&Metric::RowCount) {
@@ -274,14 +290,33 @@ fn compute(
             Metric::Filtered { filter, metric } => filtered.entry(filter).or_default().push(*metric),
             other => match o.footer.as_ref().and_then(|f| f.answer(&other)) {
                 Some(v) => {
+                    // Answered without reading; its failing rows (if any) still come from the scan.
+                    if v > 0.0
+                        && let Some(e) = capture(&other)
+                    {
+                        captures.push((other.clone(), e));
+                    }
                     out.insert(other.clone(), Ok(Observed::num(v)));
                     from_statistics.insert(other);
                 }
-                None => plain.push(other),
+                None => {
+                    if let Some(e) = capture(&other) {
+                        captures.push((other.clone(), e));
+                    }
+                    plain.push(other);
+                }
             },
         }
     }
-    out.extend(compute_on(&o.lf, &o.slices, &o.schema, plain, &d.name, progress));
+    let (values, rows) = compute_on(
+        Frame { lf: &o.lf, slices: &o.slices, schema: &o.schema, name: &d.name },
+        plain,
+        captures,
+        opts.capture,
+        progress,
+    );
+    out.extend(values);
+    captured.extend(rows);
     // One select per distinct filter, over the filtered rows.
     for (filter, metrics) in filtered {
         match lower::sql_expression(&filter, &o.schema) {
@@ -289,8 +324,20 @@ fn compute(
                 let pred = pred.fill_null(lit(false));
                 let lf = o.lf.clone().filter(pred.clone());
                 let slices: Vec<LazyFrame> = o.slices.iter().map(|s| s.clone().filter(pred.clone())).collect();
-                for (m, v) in compute_on(&lf, &slices, &o.schema, metrics, &d.name, progress) {
-                    out.insert(Metric::Filtered { filter: filter.clone(), metric: Box::new(m) }, v);
+                let wrap = |m: Metric| Metric::Filtered { filter: filter.clone(), metric: Box::new(m) };
+                let captures = metrics.iter().filter_map(|m| capture(m).map(|e| (m.clone(), e))).collect();
+                let (values, rows) = compute_on(
+                    Frame { lf: &lf, slices: &slices, schema: &o.schema, name: &d.name },
+                    metrics,
+                    captures,
+                    opts.capture,
+                    progress,
+                );
+                for (m, v) in values {
+                    out.insert(wrap(m), v);
+                }
+                for (m, r) in rows {
+                    captured.insert(wrap(m), r);
                 }
             }
             Err(e) => {
@@ -303,7 +350,28 @@ fn compute(
             }
         }
     }
-    (out, from_statistics)
+    Computed { metrics: out, from_statistics, captured }
+}
+
+/// The rows one pass of `compute_on` reads: the whole frame, the same rows in slices (or
+/// none), their schema and the dataset's name.
+#[derive(Clone, Copy)]
+struct Frame<'a> {
+    lf: &'a LazyFrame,
+    slices: &'a [LazyFrame],
+    schema: &'a DataSchema,
+    name: &'a str,
+}
+
+/// An in-scan capture: a violation mask and the columns shown for failing rows.
+type Capture = (Expr, Vec<Expr>);
+
+/// What `compute` learned about a dataset.
+struct Computed {
+    metrics: MetricMap,
+    from_statistics: BTreeSet<Metric>,
+    /// The first failing rows of row-level metrics, captured in the scan.
+    captured: BTreeMap<Metric, DataFrame>,
 }
 
 /// Computes plain and grouped metrics over one frame: one select for every plain metric,
@@ -311,14 +379,34 @@ fn compute(
 /// mergeable metrics and the distinct kernel read slice by slice, one select per slice, and
 /// only the rest reads the whole frame.
 fn compute_on(
-    lf: &LazyFrame,
-    slices: &[LazyFrame],
-    schema: &DataSchema,
+    frame: Frame<'_>,
     metrics: Vec<Metric>,
-    name: &str,
+    captures: Vec<(Metric, Capture)>,
+    n: usize,
     progress: Option<&SliceProgress>,
-) -> MetricMap {
+) -> (MetricMap, BTreeMap<Metric, DataFrame>) {
+    let Frame { lf, slices, schema, name } = frame;
     let mut out = MetricMap::new();
+    let mut captured: BTreeMap<Metric, DataFrame> = BTreeMap::new();
+    // A captured metric's mask is computed once, as a column: its count and its first failing
+    // rows both read it.
+    let masks: Vec<Expr> =
+        captures.iter().enumerate().map(|(j, (_, (m, _)))| m.clone().alias(format!("__mask{j}"))).collect();
+    let mask_of = |m: &Metric| captures.iter().position(|(c, _)| c == m).map(|j| col(format!("__mask{j}")));
+    let capture_exprs: Vec<Expr> = captures
+        .iter()
+        .enumerate()
+        .map(|(j, (_, (_, shown)))| {
+            as_struct(shown.clone())
+                .filter(col(format!("__mask{j}")))
+                .head(Some(n))
+                .implode(false)
+                .alias(format!("c{j}"))
+        })
+        .collect();
+    let with_masks = |f: &LazyFrame| if masks.is_empty() { f.clone() } else { f.clone().with_columns(masks.clone()) };
+    let lf = &with_masks(lf);
+    let slices: &[LazyFrame] = &slices.iter().map(with_masks).collect::<Vec<_>>();
     let mut exprs = Vec::new();
     let mut names = Vec::new();
     let mut grouped: BTreeMap<Vec<String>, Vec<Metric>> = BTreeMap::new();
@@ -343,6 +431,19 @@ fn compute_on(
                 }
             };
             kernel.push((m, set));
+            continue;
+        }
+        if let Some(mask) = mask_of(&m) {
+            // Counted from its mask column (merges by addition over slices).
+            let e = mask.sum();
+            if slices.is_empty() {
+                exprs.push(e.cast(DataType::Float64).alias(format!("m{}", exprs.len())));
+                names.push(m);
+            } else {
+                let start = states.len();
+                states.push(e.cast(DataType::Float64).alias(format!("s{start}")));
+                merged.push((m, merge::Merge::Sum, start..states.len()));
+            }
             continue;
         }
         if !slices.is_empty() {
@@ -374,7 +475,12 @@ fn compute_on(
     }
     let kernels: Vec<Arc<distinct::Distinct>> = key_sets
         .iter()
-        .map(|cols| distinct::Distinct::new(cols.len()).map(Arc::new))
+        .enumerate()
+        .map(|(j, cols)| {
+            // Duplicated keys are remembered for the samples of a failing uniqueness check.
+            let dups = n > 0 && kernel.iter().any(|(m, set)| *set == j && matches!(m, Metric::DuplicateCount { .. }));
+            distinct::Distinct::new(cols.len(), dups).map(Arc::new)
+        })
         .collect::<PolarsResult<_>>()
         .unwrap_or_default();
     let feeds: Vec<Expr> = key_sets
@@ -384,11 +490,23 @@ fn compute_on(
         .map(|(j, (cols, k))| k.feed(cols.iter().map(|c| lower::column(c)).collect()).alias(format!("k{j}")))
         .collect();
     let whole_keys = slices.is_empty() && !feeds.is_empty();
+    let whole_captures = slices.is_empty() && !capture_exprs.is_empty();
     let mut kernel_error: Option<String> = None;
-    if !exprs.is_empty() || whole_keys {
-        let select: Vec<Expr> = exprs.into_iter().chain(if whole_keys { feeds.clone() } else { vec![] }).collect();
+    if !exprs.is_empty() || whole_keys || whole_captures {
+        let select: Vec<Expr> = exprs
+            .into_iter()
+            .chain(if whole_keys { feeds.clone() } else { vec![] })
+            .chain(if whole_captures { capture_exprs.clone() } else { vec![] })
+            .collect();
         match lf.clone().select(select).collect() {
             Ok(df) => {
+                if whole_captures {
+                    for (j, (m, _)) in captures.iter().enumerate() {
+                        if let Some(rows) = samples::captured_rows(&df, &format!("c{j}")) {
+                            captured.insert(m.clone(), rows);
+                        }
+                    }
+                }
                 for (i, m) in names.into_iter().enumerate() {
                     let v = df
                         .column(&format!("m{i}"))
@@ -413,10 +531,25 @@ fn compute_on(
             }
         }
     }
-    if !slices.is_empty() && (!merged.is_empty() || !feeds.is_empty()) {
-        let select: Vec<Expr> = states.into_iter().chain(feeds).collect();
+    if !slices.is_empty() && (!merged.is_empty() || !feeds.is_empty() || !capture_exprs.is_empty()) {
+        let select: Vec<Expr> = states.into_iter().chain(feeds).chain(capture_exprs).collect();
         let width = merged.last().map_or(0, |m| m.2.end);
-        let (per_slice, failed) = read_slices(slices, &select, width, name, progress);
+        let (per_slice, rows, failed) = read_slices(slices, &select, width, captures.len(), name, progress);
+        // The first captured rows in slice order: the same rows a whole read gives.
+        if failed.is_none() {
+            for (j, (m, _)) in captures.iter().enumerate() {
+                let parts: Vec<DataFrame> = rows.iter().filter_map(|r| r.as_ref()?.get(j)?.clone()).collect();
+                let mut it = parts.into_iter();
+                if let Some(mut first) = it.next() {
+                    for p in it {
+                        if first.vstack_mut(&p).is_err() {
+                            break;
+                        }
+                    }
+                    captured.insert(m.clone(), first);
+                }
+            }
+        }
         if let Some(msg) = failed {
             kernel_error = Some(msg.clone());
             for (m, _, _) in merged {
@@ -431,6 +564,13 @@ fn compute_on(
         }
     }
     for (m, set) in kernel {
+        if kernel_error.is_none()
+            && let (Some(k), Metric::DuplicateCount { columns }) = (kernels.get(set), &m)
+            && let Some(Ok(rows)) = k.duplicates(columns, n)
+            && rows.height() > 0
+        {
+            captured.insert(m.clone(), rows);
+        }
         let v = match &kernel_error {
             Some(e) => Err(e.clone()),
             None => match kernels.get(set) {
@@ -443,7 +583,7 @@ fn compute_on(
     for (keys, metrics) in grouped {
         out.extend(group_metrics(lf, schema, &keys, metrics));
     }
-    out
+    (out, captured)
 }
 
 /// Slices read at once: a slow expression (a regex) or the kernel of one slice overlaps with
@@ -451,6 +591,7 @@ fn compute_on(
 const IN_FLIGHT: usize = 2;
 
 type SliceStates = Vec<Option<Vec<Option<f64>>>>;
+type SliceRows = Vec<Option<Vec<Option<DataFrame>>>>;
 
 /// Reads every slice with `select`, `IN_FLIGHT` at a time: the `width` states of each slice
 /// (by slice index, so that merges are deterministic) and the first failure.
@@ -458,14 +599,20 @@ fn read_slices(
     slices: &[LazyFrame],
     select: &[Expr],
     width: usize,
+    captures: usize,
     name: &str,
     progress: Option<&SliceProgress>,
-) -> (SliceStates, Option<String>) {
+) -> (SliceStates, SliceRows, Option<String>) {
     struct Shared {
         states: SliceStates,
+        rows: SliceRows,
         failed: Option<(usize, String)>,
     }
-    let shared = std::sync::Mutex::new(Shared { states: vec![None; slices.len()], failed: None });
+    let shared = std::sync::Mutex::new(Shared {
+        states: vec![None; slices.len()],
+        rows: vec![None; slices.len()],
+        failed: None,
+    });
     let lock = || shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicUsize::new(0);
@@ -490,7 +637,13 @@ fn read_slices(
             let row: Vec<Option<f64>> = (0..width)
                 .map(|j| df.column(&format!("s{j}")).ok().and_then(|c| c.f64().ok().and_then(|ca| ca.get(0))))
                 .collect();
-            lock().states[i] = Some(row);
+            let rows: Vec<Option<DataFrame>> =
+                (0..captures).map(|j| samples::captured_rows(&df, &format!("c{j}"))).collect();
+            {
+                let mut g = lock();
+                g.states[i] = Some(row);
+                g.rows[i] = Some(rows);
+            }
             let read = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             if let Some(p) = progress {
                 (p.0)(name, read, slices.len());
@@ -521,7 +674,7 @@ fn read_slices(
         }
     });
     let g = shared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
-    (g.states, g.failed.map(|(_, m)| m))
+    (g.states, g.rows, g.failed.map(|(_, m)| m))
 }
 
 /// A kernel metric's value from the kernel's rows and distinct keys.

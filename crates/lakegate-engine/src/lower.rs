@@ -55,53 +55,15 @@ pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
     match m {
         Metric::RowCount => Ok(len()),
         Metric::NullCount { column } => Ok(column_checked(schema, column)?.0.null_count()),
-        Metric::NullAnyCount { columns } => {
-            let mut mask: Option<Expr> = None;
-            for c in columns {
-                let e = column_checked(schema, c)?.0.is_null();
-                mask = Some(match mask {
-                    Some(m) => m.or(e),
-                    None => e,
-                });
-            }
-            Ok(count(mask.unwrap_or(lit(false))))
-        }
-        Metric::MissingCount { column, values } => {
-            let (e, t) = column_checked(schema, column)?;
-            let mut mask = if values.contains(&Literal::Null) { e.clone().is_null() } else { lit(false) };
-            let non_null: Vec<&Literal> = values.iter().filter(|v| **v != Literal::Null).collect();
-            if !non_null.is_empty() {
-                mask = mask.or(in_list(e.clone(), t, &non_null).fill_null(lit(false)));
-            }
-            if matches!(t, ColumnType::Float(_))
-                && values.iter().any(|v| matches!(v, Literal::Str(s) if s.eq_ignore_ascii_case("nan")))
-            {
-                mask = mask.or(e.is_nan().fill_null(lit(false)));
-            }
-            Ok(count(mask))
-        }
-        Metric::InvalidCount { column, rules } if matches!(rules.as_slice(), [Validity::Parses]) => {
-            let (typed, _) = column_checked(schema, column)?;
-            let raw = format!("{column}{RAW_SUFFIX}");
-            if find(schema, &raw).is_none() {
-                // The source already had a typed column: nothing was parsed, nothing failed.
-                return Ok(lit(0u32));
-            }
-            Ok(count(col(raw).is_not_null().and(typed.is_null())))
-        }
-        Metric::InvalidCount { column, rules } => {
-            let (e, t) = column_checked(schema, column)?;
-            let mut valid: Option<Expr> = None;
-            for r in rules {
-                let v = validity(column, e.clone(), t, r)?;
-                valid = Some(match valid {
-                    Some(a) => a.and(v),
-                    None => v,
-                });
-            }
-            let valid = valid.unwrap_or(lit(true));
-            Ok(count(e.is_not_null().and(valid.not().fill_null(lit(true)))))
-        }
+        // Row-level counts are the sum of their violation mask: one definition for the count,
+        // the failing-row samples and the in-scan capture.
+        Metric::NullAnyCount { .. }
+        | Metric::MissingCount { .. }
+        | Metric::InvalidCount { .. }
+        | Metric::RowConditionFailures { .. } => match violation_mask(m, schema) {
+            Some(mask) => Ok(count(mask?)),
+            None => Err("not a row-level metric".into()),
+        },
         Metric::DuplicateCount { columns } => {
             let mut exprs = Vec::new();
             for c in columns {
@@ -143,10 +105,6 @@ pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
             set.dedup();
             let present = e.clone().filter(in_list(e, t, &set).fill_null(lit(false))).drop_nulls().n_unique();
             Ok(lit(set.len() as i64) - present.cast(DataType::Int64))
-        }
-        Metric::RowConditionFailures { expression } => {
-            let cond = sql_expression(expression, schema)?;
-            Ok(count(cond.not().fill_null(lit(true))))
         }
         Metric::Expression { expression } => sql_expression(expression, schema),
         Metric::OrderBreaks { column, order_by, descending, strict } => {
@@ -243,13 +201,25 @@ pub fn violation_mask(m: &Metric, schema: &DataSchema) -> Option<Result<Expr, St
             let mut mask = if values.contains(&Literal::Null) { e.clone().is_null() } else { lit(false) };
             let non_null: Vec<&Literal> = values.iter().filter(|v| **v != Literal::Null).collect();
             if !non_null.is_empty() {
-                mask = mask.or(in_list(e, t, &non_null).fill_null(lit(false)));
+                mask = mask.or(in_list(e.clone(), t, &non_null).fill_null(lit(false)));
+            }
+            if matches!(t, ColumnType::Float(_))
+                && values.iter().any(|v| matches!(v, Literal::Str(s) if s.eq_ignore_ascii_case("nan")))
+            {
+                mask = mask.or(e.is_nan().fill_null(lit(false)));
             }
             mask
         }),
         Metric::InvalidCount { column, rules } if matches!(rules.as_slice(), [Validity::Parses]) => {
-            column_checked(schema, column)
-                .map(|(typed, _)| col(format!("{column}{RAW_SUFFIX}")).is_not_null().and(typed.is_null()))
+            column_checked(schema, column).map(|(typed, _)| {
+                let raw = format!("{column}{RAW_SUFFIX}");
+                if find(schema, &raw).is_none() {
+                    // The source already had a typed column: nothing was parsed, nothing failed.
+                    lit(false)
+                } else {
+                    col(raw).is_not_null().and(typed.is_null())
+                }
+            })
         }
         Metric::InvalidCount { column, rules } => column_checked(schema, column).and_then(|(e, t)| {
             let mut valid = lit(true);

@@ -1,4 +1,7 @@
-//! Failing-row samples: a second, targeted pass that runs only for failed row-level checks.
+//! Failing-row samples. The first rows that break a row-level check are captured in the
+//! dataset's own scan (a filter on the check's mask, cut to `n` rows, next to its count: the
+//! mask is computed once); duplicates, orphans, checks over several metrics and `--samples-out`
+//! exports take a second, targeted pass that runs only for failed checks.
 
 use std::path::Path;
 
@@ -56,6 +59,51 @@ fn to_samples(df: &DataFrame, redacted: &[String]) -> Samples {
     Samples { columns, rows, redacted }
 }
 
+/// The in-scan capture of a row-level metric: its violation mask and the columns its samples
+/// show (key and offending columns); None when the metric is not row-level.
+pub fn capture(m: &Metric, schema: &DataSchema, d: &DatasetPlan) -> Option<(Expr, Vec<Expr>)> {
+    if matches!(m, Metric::DuplicateCount { .. } | Metric::OrphanCount { .. } | Metric::Filtered { .. }) {
+        return None;
+    }
+    let mask = lower::violation_mask(m, schema)?.ok()?;
+    let shown = shown_columns(schema, d, offending(&mask, schema));
+    Some((mask.fill_null(lit(false)), shown))
+}
+
+/// The rows of a capture (the one-row list column `name` of a select's result).
+pub fn captured_rows(df: &DataFrame, name: &str) -> Option<DataFrame> {
+    let c = df.column(name).ok()?;
+    let DataType::List(inner) = c.dtype() else { return None };
+    // Back to the logical types (dates, timestamps) of the struct's fields.
+    let s = c.list().ok()?.get_as_series(0)?.cast(inner).ok()?;
+    s.struct_().ok().map(|st| st.clone().unnest())
+}
+
+/// Samples of captured rows (redacted), when the measure is one captured row-level metric.
+pub fn from_captured(
+    measure: &Measure,
+    captured: &std::collections::BTreeMap<Metric, DataFrame>,
+    d: &DatasetPlan,
+    n: usize,
+) -> Option<Samples> {
+    let metrics = row_metrics(measure);
+    let [m] = metrics.as_slice() else { return None };
+    let df = captured.get(*m)?;
+    Some(to_samples(&df.head(Some(n)), &d.redacted))
+}
+
+fn offending<'a>(mask: &Expr, schema: &'a DataSchema) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for name in mask.clone().meta().root_names() {
+        if let Some((c, _)) = schema.iter().find(|(c, _)| c == name.as_str())
+            && !out.contains(&c.as_str())
+        {
+            out.push(c.as_str());
+        }
+    }
+    out
+}
+
 /// Samples up to `n` failing rows of a row-level check (None when the check is not row-level),
 /// and writes every failing row to `export` (Parquet) when given.
 #[allow(clippy::too_many_arguments)]
@@ -108,16 +156,13 @@ pub fn sample(
         return Some(finish(q, d, n, export));
     }
     let mut masks = Vec::new();
-    let mut offending: Vec<&str> = Vec::new();
+    let mut shown: Vec<&str> = Vec::new();
     for m in &metrics {
         match mask(m, schema)? {
             Ok(e) => {
-                for name in e.clone().meta().root_names() {
-                    let name: &str = name.as_str();
-                    if let Some((c, _)) = schema.iter().find(|(c, _)| c == name)
-                        && !offending.contains(&name)
-                    {
-                        offending.push(c.as_str());
+                for c in offending(&e, schema) {
+                    if !shown.contains(&c) {
+                        shown.push(c);
                     }
                 }
                 masks.push(e);
@@ -126,7 +171,7 @@ pub fn sample(
         }
     }
     let pred = masks.into_iter().reduce(|a, b| a.or(b))?;
-    let q = lf.clone().filter(pred.fill_null(lit(false))).select(shown_columns(schema, d, offending));
+    let q = lf.clone().filter(pred.fill_null(lit(false))).select(shown_columns(schema, d, shown));
     Some(finish(q, d, n, export))
 }
 
