@@ -71,31 +71,41 @@ impl Distinct {
                 *d = columns.iter().map(|c| c.dtype().clone()).collect();
             }
         }
-        let cas: Vec<Int64Chunked> = columns
+        let mut cas: Vec<Int64Chunked> = columns
             .iter()
-            .map(|c| c.cast(&DataType::Int64).and_then(|s| s.i64().map(|ca| ca.rechunk().into_owned())))
+            .map(|c| c.cast(&DataType::Int64).and_then(|s| s.i64().cloned()))
             .collect::<PolarsResult<_>>()?;
-        let arrays: Vec<_> = cas.iter().filter_map(|ca| ca.downcast_iter().next()).collect();
-        let added = match (&self.sets, arrays.as_slice()) {
+        // Chunks are read in place (row groups stay apart); two columns whose chunks do not
+        // line up are made contiguous first.
+        if let [a, b] = cas.as_slice()
+            && !a.chunk_lengths().eq(b.chunk_lengths())
+        {
+            cas = cas.iter().map(|c| c.rechunk().into_owned()).collect();
+        }
+        let chunks: Vec<Vec<_>> = cas.iter().map(|ca| ca.downcast_iter().collect()).collect();
+        let added = match (&self.sets, chunks.as_slice()) {
             (_, []) => 0,
             (Sets::One(sets), [a]) => {
-                let (v, valid) = (a.values().as_slice(), a.validity());
+                let lens: Vec<usize> = a.iter().map(|c| c.len()).collect();
                 insert(
                     sets,
-                    v.len(),
-                    |i| valid.is_none_or(|b| b.get_bit(i)).then(|| v[i] as u64),
+                    &lens,
+                    |c, i| {
+                        let arr = a[c];
+                        arr.validity().is_none_or(|b| b.get_bit(i)).then(|| arr.values()[i] as u64)
+                    },
                     |k| spread(u128::from(k)),
                 )
             }
             (Sets::Two(sets), [a, b]) => {
-                let (va, vb) = (a.values().as_slice(), b.values().as_slice());
-                let (ma, mb) = (a.validity(), b.validity());
+                let lens: Vec<usize> = a.iter().zip(b).map(|(x, y)| x.len().min(y.len())).collect();
                 insert(
                     sets,
-                    va.len().min(vb.len()),
-                    |i| {
-                        (ma.is_none_or(|m| m.get_bit(i)) && mb.is_none_or(|m| m.get_bit(i)))
-                            .then(|| (u128::from(va[i] as u64) << 64) | u128::from(vb[i] as u64))
+                    &lens,
+                    |c, i| {
+                        let (x, y) = (a[c], b[c]);
+                        (x.validity().is_none_or(|m| m.get_bit(i)) && y.validity().is_none_or(|m| m.get_bit(i)))
+                            .then(|| (u128::from(x.values()[i] as u64) << 64) | u128::from(y.values()[i] as u64))
                     },
                     spread,
                 )
@@ -191,29 +201,35 @@ impl Distinct {
     }
 }
 
-/// Inserts the keys of rows `0..n` (`key(i)`: None for a row with a null) into the sets; returns
-/// how many rows had a key. Pieces of rows are partitioned by hash on all cores, then each
-/// part's keys go into its set, the parts on all cores (a part's lock only around its insert).
+/// Inserts the keys of the rows of chunks of `lens` rows (`key(chunk, row)`: None for a row
+/// with a null) into the sets; returns how many rows had a key. Pieces of rows are partitioned
+/// by hash on all cores, then each part's keys go into its set, the parts on all cores (a
+/// part's lock only around its insert).
 fn insert<K>(
     sets: &[Mutex<Part<K>>],
-    n: usize,
-    key: impl Fn(usize) -> Option<K> + Sync,
+    lens: &[usize],
+    key: impl Fn(usize, usize) -> Option<K> + Sync,
     part: impl Fn(K) -> usize + Sync,
 ) -> u64
 where
     K: Copy + Eq + std::hash::Hash + Send + Sync,
 {
+    let n: usize = lens.iter().sum();
     if n == 0 {
         return 0;
     }
     let step = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
-    let parted: Vec<Vec<Vec<K>>> = (0..n.div_ceil(step))
+    let pieces: Vec<(usize, std::ops::Range<usize>)> = lens
+        .iter()
+        .enumerate()
+        .flat_map(|(c, &len)| (0..len.div_ceil(step)).map(move |p| (c, p * step..((p + 1) * step).min(len))))
+        .collect();
+    let parted: Vec<Vec<Vec<K>>> = pieces
         .into_par_iter()
-        .map(|p| {
-            let rows = p * step..((p + 1) * step).min(n);
+        .map(|(c, rows)| {
             let mut parts: Vec<Vec<K>> = (0..PARTS).map(|_| Vec::with_capacity(rows.len() / PARTS + 16)).collect();
             for i in rows {
-                if let Some(k) = key(i) {
+                if let Some(k) = key(c, i) {
                     parts[part(k)].push(k);
                 }
             }
@@ -330,6 +346,21 @@ mod tests {
         assert_eq!(count_once(&[&dates]).expect("keys").1 as usize, get("date"));
         let ts = a.cast(&DataType::Datetime(TimeUnit::Microseconds, Some(TimeZone::UTC))).expect("ts");
         assert_eq!(count_once(&[&ts]).expect("keys").1 as usize, get("one"));
+        // Columns of several chunks (row groups), aligned or not between the two key columns.
+        let chunked = |c: &Column, cuts: &[usize]| -> Column {
+            let mut parts = cuts.windows(2).map(|w| c.slice(w[0] as i64, w[1] - w[0]));
+            let mut out = parts.next().expect("one part").as_materialized_series().clone();
+            for p in parts {
+                out.append(p.as_materialized_series()).expect("append");
+            }
+            out.into_column()
+        };
+        let (ca, cb) = (chunked(a, &[0, 70_000, 140_000, 200_000]), chunked(b, &[0, 10_000, 150_000, 200_000]));
+        assert!(ca.as_materialized_series().n_chunks() > 1);
+        assert_eq!(count_once(&[&ca]).expect("chunks").1 as usize, get("one"));
+        assert_eq!(count_once(&[&ca, &cb]).expect("unaligned").1 as usize, get("two"));
+        let cb2 = chunked(b, &[0, 70_000, 140_000, 200_000]);
+        assert_eq!(count_once(&[&ca, &cb2]).expect("aligned").1 as usize, get("two"));
         // Added in slices, the sets give the same answer as at once.
         let d = Distinct::new(2, true).expect("two");
         for off in (0..200_000).step_by(30_000) {
