@@ -54,7 +54,11 @@ def main():
     ap.add_argument("--gen-python", default=sys.executable, help="a Python with polars and numpy (--generator python)")
     ap.add_argument("--python-peer", help="also time ../shared/bench/orders/peer_polars.py with this Python")
     ap.add_argument("--threads", type=int, help="POLARS_MAX_THREADS for every program")
+    ap.add_argument("--contracts", type=int,
+                    help="instead: N contracts, each over its own 10,000-row orders file, on 1 and 2 threads")
     a = ap.parse_args()
+    if a.contracts:
+        return many(a)
 
     data = os.path.join(ROOT, "examples", "bench", "data", f"orders_{a.rows}.parquet")
     truth_file = data[: -len(".parquet")] + ".expected.json"
@@ -140,6 +144,35 @@ def main():
     if wrong:
         print("WRONG:\n  " + "\n  ".join(wrong))
         sys.exit(1)
+
+
+def many(a):
+    """N small contracts in one run: the whole run's wall time on one thread and on two."""
+    import shutil
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "lakegate", "-p", "lakegate-bench"], check=True, cwd=ROOT)
+    base = os.path.join(ROOT, "examples", "bench", "data", "many")
+    shutil.rmtree(base, ignore_errors=True)
+    os.makedirs(os.path.join(base, "contracts"))
+    src = os.path.join(base, "orders_10000.parquet")
+    subprocess.run([os.path.join(ROOT, "target/release/gen-orders"), "--rows", "10000", "--out", src], check=True,
+                   stdout=subprocess.DEVNULL)
+    template = open(os.path.join(ROOT, "examples", "bench", "orders.odcs.yaml")).read()
+    for i in range(a.contracts):
+        os.makedirs(os.path.join(base, f"d{i}"))
+        shutil.copy(src, os.path.join(base, f"d{i}", "orders.parquet"))
+        text = template.replace("id: bench-orders", f"id: orders-{i}").replace(
+            "${ORDERS_PARQUET:-data/orders.parquet}", f"../d{i}/orders.parquet")
+        open(os.path.join(base, "contracts", f"orders-{i}.odcs.yaml"), "w").write(text)
+    print(f"{a.contracts} contracts, each over its own 10,000-row file ({a.runs} runs, median)")
+    for threads in (1, 2):
+        cmd = [os.path.join(ROOT, "target/release/lakegate"), "--threads", str(threads), "check",
+               os.path.join(base, "contracts"), "--now", "2025-06-30T00:00:00Z", "--format", "json", "-q"]
+        m = measure(cmd, a.runs)
+        if m["code"] not in (0, 1):
+            sys.exit(f"lakegate exited {m['code']}: {m['stderr'][:2000]}")
+        checks = sum(len(c["checks"]) for c in json.loads(m["stdout"])["contracts"])
+        print(f"--threads {threads}: {statistics.median(m['wall']):.2f} s wall, {statistics.median(m['cpu']):.2f} s CPU, "
+              f"{checks} checks")
 
 
 if __name__ == "__main__":

@@ -55,7 +55,9 @@ fn walk(dir: &Path, files: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>) {
 /// Loads every contract under `paths`: one result per file, plus discovery problems.
 pub fn lint_paths(paths: &[PathBuf]) -> (Vec<(PathBuf, LoadResult)>, Vec<Diagnostic>) {
     let (files, diags) = discover(paths);
-    let results = files.into_iter().map(|f| {
+    // Files are independent: parsed on all cores, reported in discovery order.
+    use rayon::prelude::*;
+    let results = files.into_par_iter().map(|f| {
         let r = load_file(&f);
         (f, r)
     });
