@@ -302,3 +302,19 @@ fn footer_statistics_agree_with_the_data() {
         assert_eq!(get(&footers, id).origin, None, "{id}");
     }
 }
+
+#[test]
+fn hive_partitions_slice_like_the_whole_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Partition folders: a union of scans with a partition column, sliced across files.
+    for (i, (day, rows)) in [("2026-11-23", 4_000usize), ("2026-11-24", 0), ("2026-11-25", 7_000)].iter().enumerate() {
+        let path = dir.path().join(format!("data/orders/dt={day}/part.parquet"));
+        write(&path, &mut frame(*rows, 10 + i as u64), 900, i != 2);
+    }
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract()).expect("contract");
+    let plain = run(dir.path(), &["--slice-rows", "0", "--no-statistics", "--samples-out", "quarantine"]);
+    assert_eq!(get(&plain, "/orders/quality[0]").observed, Some(11_000.0), "rows of every partition");
+    for slice in ["1500", "5000"] {
+        same(&plain, &run(dir.path(), &["--slice-rows", slice]));
+    }
+}
