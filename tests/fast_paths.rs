@@ -318,3 +318,34 @@ fn hive_partitions_slice_like_the_whole_read() {
         same(&plain, &run(dir.path(), &["--slice-rows", slice]));
     }
 }
+
+#[test]
+fn a_corrupt_row_group_errors_the_sliced_metrics_with_the_slice_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    lake(dir.path());
+    // Damage the data pages in the middle of a file, keep its footer: the footer reads (rows,
+    // slicing), the pages do not.
+    let p = dir.path().join("data/orders/part-3.parquet");
+    let mut bytes = std::fs::read(&p).expect("read");
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid - 2_000..mid + 2_000] {
+        *b = 0x5a;
+    }
+    std::fs::write(&p, bytes).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--format", "json", "--slice-rows", "4000"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(3), "errored checks: exit 3; {}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let checks = json["contracts"][0]["checks"].as_array().expect("checks");
+    let sum = checks.iter().find(|c| c["id"].as_str().is_some_and(|i| i.ends_with("/sum"))).expect("sum");
+    assert_eq!(sum["status"], "errored");
+    let msg = sum["message"].as_str().unwrap_or_default();
+    assert!(msg.contains("reading `orders` (slice"), "{msg}");
+    // The row count comes from the footers and stays right.
+    let rows =
+        checks.iter().find(|c| c["id"].as_str().is_some_and(|i| i.ends_with("orders/quality[0]"))).expect("rows");
+    assert_eq!(rows["observed"], 20_000.0);
+}
