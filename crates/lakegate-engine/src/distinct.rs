@@ -192,7 +192,13 @@ impl Distinct {
                     DataType::Struct(_) => c.struct_()?.fields_as_series().into_iter().map(Column::from).collect(),
                     _ => vec![c],
                 };
+                let t0 = std::time::Instant::now();
                 me.add(&parts.iter().collect::<Vec<_>>())?;
+                tracing::trace!(
+                    rows = parts.first().map_or(0, |p| p.len()),
+                    ms = t0.elapsed().as_secs_f64() * 1e3,
+                    "kernel add"
+                );
                 Ok(Column::new("k".into(), [0u32]))
             },
             |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
