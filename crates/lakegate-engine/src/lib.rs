@@ -479,7 +479,8 @@ fn compute_on(
         .map(|(j, cols)| {
             // Duplicated keys are remembered for the samples of a failing uniqueness check.
             let dups = n > 0 && kernel.iter().any(|(m, set)| *set == j && matches!(m, Metric::DuplicateCount { .. }));
-            distinct::Distinct::new(cols.len(), dups).map(Arc::new)
+            distinct::Distinct::new(cols.len(), dups)
+                .map(|k| Arc::new(if slices.len() > 1 { k.expecting(slices.len() as u64) } else { k }))
         })
         .collect::<PolarsResult<_>>()
         .unwrap_or_default();
