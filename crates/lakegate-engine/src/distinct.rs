@@ -47,7 +47,33 @@ struct Part<K> {
 enum Sets {
     One(Vec<Mutex<Part<u64>>>),
     Two(Vec<Mutex<Part<u128>>>),
+    Bits(Bits),
+    Packed(Packed),
 }
+
+/// Two integer key columns whose ranges (the footers' exact bounds) multiply to at most 2^64:
+/// each pair packed into one u64, `(a - base_a) * len_b + (b - base_b)`, half the memory of a
+/// u128 key. Pairs outside the ranges go to an exact side set.
+struct Packed {
+    base: (i64, i64),
+    len_b: u64,
+    sets: Vec<Mutex<Part<u64>>>,
+    side: Mutex<Part<u128>>,
+}
+
+/// One integer key column whose values lie in a known range (the Parquet footers' exact
+/// min/max): one bit per possible value instead of a hash set. A bit already set is a
+/// duplicate. Keys outside the range (statistics that do not hold) go to an exact side set.
+struct Bits {
+    base: i64,
+    len: u64,
+    words: Vec<AtomicU64>,
+    again: Option<Mutex<HashMap<u64, u64>>>,
+    side: Mutex<Part<u64>>,
+}
+
+/// The largest bitmap: 2^32 bits (512 MiB), and at most 8 bits per expected row.
+const MAX_BITS: u64 = 1 << 32;
 
 impl Distinct {
     /// An empty kernel for keys of `width` (1 or 2) columns; `duplicates`: also remember the
@@ -70,6 +96,49 @@ impl Distinct {
             sized: std::sync::atomic::AtomicBool::new(false),
             dtypes: Mutex::new(Vec::new()),
         })
+    }
+
+    /// Keys of one column known to lie in `[lo, hi]` (the footers' exact bounds) with about
+    /// `rows` rows: a bitmap over the range when it is at most 8 bits per row.
+    pub fn in_range(self, lo: i64, hi: i64, rows: u64) -> Distinct {
+        let len = (i128::from(hi) - i128::from(lo) + 1).max(0) as u128;
+        let Sets::One(parts) = &self.sets else { return self };
+        if len == 0 || len > u128::from(MAX_BITS) || len > u128::from(rows.saturating_mul(8).max(1 << 20)) {
+            return self;
+        }
+        let tracking =
+            parts.first().is_some_and(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).again.is_some());
+        let len = len as u64;
+        let bits = Bits {
+            base: lo,
+            len,
+            words: (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
+            again: tracking.then(|| Mutex::new(HashMap::new())),
+            side: Mutex::new(Part { keys: HashSet::new(), again: tracking.then(HashMap::new) }),
+        };
+        Distinct { sets: Sets::Bits(bits), ..self }
+    }
+
+    /// Keys of two columns known to lie in `[lo_a, hi_a]` and `[lo_b, hi_b]`: packed into u64
+    /// when the ranges allow.
+    pub fn pairs_in_range(self, (lo_a, hi_a): (i64, i64), (lo_b, hi_b): (i64, i64)) -> Distinct {
+        let len_a = (i128::from(hi_a) - i128::from(lo_a) + 1).max(0) as u128;
+        let len_b = (i128::from(hi_b) - i128::from(lo_b) + 1).max(0) as u128;
+        let Sets::Two(parts) = &self.sets else { return self };
+        if len_a == 0 || len_b == 0 || len_a.checked_mul(len_b).is_none_or(|p| p > u128::from(u64::MAX)) {
+            return self;
+        }
+        let tracking =
+            parts.first().is_some_and(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).again.is_some());
+        let packed = Packed {
+            base: (lo_a, lo_b),
+            len_b: len_b as u64,
+            sets: (0..PARTS)
+                .map(|_| Mutex::new(Part { keys: HashSet::new(), again: tracking.then(HashMap::new) }))
+                .collect(),
+            side: Mutex::new(Part { keys: HashSet::new(), again: tracking.then(HashMap::new) }),
+        };
+        Distinct { sets: Sets::Packed(packed), ..self }
     }
 
     /// Expects `slices` feeds of similar size: after the first, near-unique keys (at least 99 %
@@ -97,6 +166,8 @@ impl Distinct {
         match &self.sets {
             Sets::One(s) => grow(s, per_part),
             Sets::Two(s) => grow(s, per_part),
+            Sets::Packed(p) => grow(&p.sets, per_part),
+            Sets::Bits(_) => {}
         }
     }
 
@@ -122,6 +193,13 @@ impl Distinct {
         let chunks: Vec<Vec<_>> = cas.iter().map(|ca| ca.downcast_iter().collect()).collect();
         let added = match (&self.sets, chunks.as_slice()) {
             (_, []) => 0,
+            (Sets::Bits(bits), [a]) => {
+                let lens: Vec<usize> = a.iter().map(|c| c.len()).collect();
+                bits.add(&lens, |c, i| {
+                    let arr = a[c];
+                    arr.validity().is_none_or(|b| b.get_bit(i)).then(|| arr.values()[i])
+                })
+            }
             (Sets::One(sets), [a]) => {
                 let lens: Vec<usize> = a.iter().map(|c| c.len()).collect();
                 insert(
@@ -147,6 +225,44 @@ impl Distinct {
                     spread,
                 )
             }
+            (Sets::Packed(p), [a, b]) => {
+                let lens: Vec<usize> = a.iter().zip(b).map(|(x, y)| x.len().min(y.len())).collect();
+                let (base_a, base_b) = (i128::from(p.base.0), i128::from(p.base.1));
+                let len_b = i128::from(p.len_b);
+                let len_a = (i128::from(u64::MAX) + 1) / len_b;
+                // Some((in range, key)) for a row without nulls.
+                let pair = |c: usize, i: usize| {
+                    let (x, y) = (a[c], b[c]);
+                    if !(x.validity().is_none_or(|m| m.get_bit(i)) && y.validity().is_none_or(|m| m.get_bit(i))) {
+                        return None;
+                    }
+                    let (u, v) = (x.values()[i], y.values()[i]);
+                    let (da, db) = (i128::from(u) - base_a, i128::from(v) - base_b);
+                    Some(if (0..len_a).contains(&da) && (0..len_b).contains(&db) {
+                        Ok((da * len_b + db) as u64)
+                    } else {
+                        Err((u128::from(u as u64) << 64) | u128::from(v as u64))
+                    })
+                };
+                let inside = insert(&p.sets, &lens, |c, i| pair(c, i)?.ok(), |k| spread(u128::from(k)));
+                // Pairs the bounds do not cover (statistics that do not hold): the side set.
+                let mut outside = 0u64;
+                let mut side = p.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let Part { keys, again } = &mut *side;
+                for (c, &len) in lens.iter().enumerate() {
+                    for i in 0..len {
+                        if let Some(Err(k)) = pair(c, i) {
+                            outside += 1;
+                            if !keys.insert(k)
+                                && let Some(again) = again
+                            {
+                                *again.entry(k).or_insert(0) += 1;
+                            }
+                        }
+                    }
+                }
+                inside + outside
+            }
             _ => polars_bail!(ComputeError: "key columns do not match the kernel's width"),
         };
         self.rows.fetch_add(added, Ordering::Relaxed);
@@ -167,6 +283,13 @@ impl Distinct {
         match &self.sets {
             Sets::One(s) => total(s),
             Sets::Two(s) => total(s),
+            Sets::Bits(b) => {
+                b.words.iter().map(|w| u64::from(w.load(Ordering::Relaxed).count_ones())).sum::<u64>()
+                    + b.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys.len() as u64
+            }
+            Sets::Packed(p) => {
+                total(&p.sets) + p.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys.len() as u64
+            }
         }
     }
 
@@ -184,11 +307,44 @@ impl Distinct {
         }
         let dtypes = self.dtypes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
         let (mut rows, counts): (Vec<Vec<i64>>, Vec<u64>) = match &self.sets {
+            Sets::Bits(b) => {
+                let mut d: Vec<(u64, u64)> = b
+                    .again
+                    .as_ref()?
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .iter()
+                    .map(|(k, c)| (*k, c + 1))
+                    .collect();
+                d.extend(collect(std::slice::from_ref(&b.side))?);
+                d.sort_by_key(|(k, _)| *k as i64);
+                d.truncate(n);
+                (vec![d.iter().map(|(k, _)| *k as i64).collect()], d.iter().map(|(_, c)| *c).collect())
+            }
             Sets::One(s) => {
                 let mut d = collect(s)?;
                 d.sort_by_key(|(k, _)| *k as i64);
                 d.truncate(n);
                 (vec![d.iter().map(|(k, _)| *k as i64).collect()], d.iter().map(|(_, c)| *c).collect())
+            }
+            Sets::Packed(p) => {
+                let (len_b, (base_a, base_b)) = (p.len_b, p.base);
+                let unpack = |k: u64| {
+                    (
+                        (i128::from(base_a) + i128::from(k / len_b)) as i64,
+                        (i128::from(base_b) + i128::from(k % len_b)) as i64,
+                    )
+                };
+                let mut d: Vec<((i64, i64), u64)> =
+                    collect(&p.sets)?.into_iter().map(|(k, c)| (unpack(k), c)).collect();
+                let split = |k: u128| ((k >> 64) as u64 as i64, k as u64 as i64);
+                d.extend(collect(std::slice::from_ref(&p.side))?.into_iter().map(|(k, c)| (split(k), c)));
+                d.sort_by_key(|(k, _)| *k);
+                d.truncate(n);
+                (
+                    vec![d.iter().map(|(k, _)| k.0).collect(), d.iter().map(|(k, _)| k.1).collect()],
+                    d.iter().map(|(_, c)| *c).collect(),
+                )
             }
             Sets::Two(s) => {
                 let mut d = collect(s)?;
@@ -242,6 +398,58 @@ impl Distinct {
             |_, f| Ok(Field::new(f.name().clone(), DataType::UInt32)),
             "distinct_kernel",
         )
+    }
+}
+
+impl Bits {
+    /// Sets the bits of the rows' keys (`key(chunk, row)`: None for a null); returns how many
+    /// rows had a key. Pieces of rows on all cores; a bit is set with one atomic `or`.
+    fn add(&self, lens: &[usize], key: impl Fn(usize, usize) -> Option<i64> + Sync) -> u64 {
+        let step = lens.iter().sum::<usize>().div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
+        let pieces: Vec<(usize, std::ops::Range<usize>)> = lens
+            .iter()
+            .enumerate()
+            .flat_map(|(c, &len)| (0..len.div_ceil(step)).map(move |p| (c, p * step..((p + 1) * step).min(len))))
+            .collect();
+        pieces
+            .into_par_iter()
+            .map(|(c, rows)| {
+                let (mut n, mut outside, mut again) = (0u64, Vec::new(), Vec::new());
+                for i in rows {
+                    let Some(v) = key(c, i) else { continue };
+                    n += 1;
+                    let off = i128::from(v) - i128::from(self.base);
+                    if off < 0 || off >= i128::from(self.len) {
+                        outside.push(v as u64);
+                        continue;
+                    }
+                    let (w, bit) = ((off >> 6) as usize, 1u64 << (off & 63));
+                    if self.words[w].fetch_or(bit, Ordering::Relaxed) & bit != 0 && self.again.is_some() {
+                        again.push(v as u64);
+                    }
+                }
+                if let Some(map) = &self.again
+                    && !again.is_empty()
+                {
+                    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    for k in again {
+                        *map.entry(k).or_insert(0) += 1;
+                    }
+                }
+                if !outside.is_empty() {
+                    let mut side = self.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let Part { keys, again } = &mut *side;
+                    for k in outside {
+                        if !keys.insert(k)
+                            && let Some(again) = again
+                        {
+                            *again.entry(k).or_insert(0) += 1;
+                        }
+                    }
+                }
+                n
+            })
+            .sum()
     }
 }
 
@@ -405,6 +613,44 @@ mod tests {
         assert_eq!(count_once(&[&ca, &cb]).expect("unaligned").1 as usize, get("two"));
         let cb2 = chunked(b, &[0, 70_000, 140_000, 200_000]);
         assert_eq!(count_once(&[&ca, &cb2]).expect("aligned").1 as usize, get("two"));
+        // A bitmap over footer bounds gives the same counts and duplicates as the hash sets,
+        // also when the bounds are too narrow (keys outside go to the side set) or far off.
+        let names = vec!["a".to_owned()];
+        let hashed = Distinct::new(1, true).expect("one");
+        hashed.add(&[a]).expect("add");
+        for (lo, hi) in [(-2_500, 2_499), (-100, 100), (1_000_000, 1_000_010), (i64::MIN / 2, i64::MIN / 2 + 10)] {
+            let bits = Distinct::new(1, true).expect("one").in_range(lo, hi, 200_000);
+            assert!(matches!(bits.sets, Sets::Bits(_)), "({lo}, {hi})");
+            bits.add(&[&a.slice(0, 90_000)]).expect("add");
+            bits.add(&[&a.slice(90_000, 200_000)]).expect("add");
+            assert_eq!((bits.rows(), bits.count()), (hashed.rows(), hashed.count()), "({lo}, {hi})");
+            let frame = |d: &Distinct| d.duplicates(&names, 7).expect("tracked").expect("frame");
+            assert!(frame(&bits).equals(&frame(&hashed)), "({lo}, {hi})");
+        }
+        // Pairs packed into u64 over footer bounds: the same as u128 keys, also with bounds that
+        // do not hold (side set) and with ranges too wide to pack (stays u128).
+        let hashed2 = Distinct::new(2, true).expect("two");
+        hashed2.add(&[a, b]).expect("add");
+        let names2 = vec!["a".to_owned(), "b".to_owned()];
+        for (ra, rb) in [
+            ((-2_500, 2_499), (i64::MIN, i64::MIN + (1 << 40))),
+            ((-2_500, 2_499), (0, 299)),
+            ((-10, 10), (0, 50)),
+            ((0, 0), (0, 0)),
+        ] {
+            let packed = Distinct::new(2, true).expect("two").pairs_in_range(ra, rb);
+            assert!(matches!(packed.sets, Sets::Packed(_)), "{ra:?} {rb:?}");
+            packed.add(&[&a.slice(0, 120_000), &b.slice(0, 120_000)]).expect("add");
+            packed.add(&[&a.slice(120_000, 200_000), &b.slice(120_000, 200_000)]).expect("add");
+            assert_eq!((packed.rows(), packed.count()), (hashed2.rows(), hashed2.count()), "{ra:?} {rb:?}");
+            let frame = |d: &Distinct| d.duplicates(&names2, 9).expect("tracked").expect("frame");
+            assert!(frame(&packed).equals_missing(&frame(&hashed2)), "{ra:?} {rb:?}");
+        }
+        let wide = Distinct::new(2, false).expect("two").pairs_in_range((0, i64::MAX), (0, i64::MAX));
+        assert!(matches!(wide.sets, Sets::Two(_)));
+        // A range too wide for its rows stays a hash set.
+        let wide = Distinct::new(1, false).expect("one").in_range(0, i64::MAX, 10);
+        assert!(matches!(wide.sets, Sets::One(_)));
         // Added in slices, the sets give the same answer as at once.
         let d = Distinct::new(2, true).expect("two");
         for off in (0..200_000).step_by(30_000) {

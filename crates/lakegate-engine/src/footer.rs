@@ -39,6 +39,9 @@ struct ColumnStats {
     exact: bool,
     /// The column is a date or timestamp (min/max are epoch seconds).
     temporal: bool,
+    /// The raw integer bounds (days, timestamp units) and their kind, when one kind throughout.
+    raw: Option<(i64, i64)>,
+    kind: Option<Kind>,
 }
 
 /// How a column's integer statistics become the values lakegate computes.
@@ -121,6 +124,8 @@ pub fn read(files: &[PathBuf]) -> Result<Footer, String> {
                     max: None,
                     exact: kind.is_some(),
                     temporal: matches!(kind, Some(Kind::Date | Kind::Timestamp(_))),
+                    raw: None,
+                    kind,
                 });
                 let stats = match cc.statistics(&md.footer_buf) {
                     Some(Ok(s)) => Some(s),
@@ -138,6 +143,7 @@ pub fn read(files: &[PathBuf]) -> Result<Footer, String> {
                 let Some(kind) = kind else { continue };
                 match stats.as_ref().and_then(min_max) {
                     Some((lo, hi)) => {
+                        entry.raw = Some(entry.raw.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
                         let (lo, hi) = (kind.value(lo), kind.value(hi));
                         entry.min = Some(entry.min.map_or(lo, |m| m.min(lo)));
                         entry.max = Some(entry.max.map_or(hi, |m| m.max(hi)));
@@ -160,6 +166,12 @@ pub fn read(files: &[PathBuf]) -> Result<Footer, String> {
                             max: opt_fold(a.max, b.max, f64::max),
                             exact: a.exact && b.exact,
                             temporal: a.temporal,
+                            raw: match (a.raw, b.raw) {
+                                _ if a.kind != b.kind => None,
+                                (Some((x, y)), Some((u, v))) => Some((x.min(u), y.max(v))),
+                                (r, None) | (None, r) => r,
+                            },
+                            kind: if a.kind == b.kind { a.kind } else { None },
                         };
                         out.columns.insert(k, merged);
                     }
@@ -205,6 +217,17 @@ fn min_max(s: &Statistics) -> Option<(i64, i64)> {
 }
 
 impl Footer {
+    /// The exact bounds of an integer, date or timestamp column in its physical integers
+    /// (days, timestamp units), None when a row group lacks them or files disagree on the type.
+    /// Valid for any subset of the rows, filtered or not.
+    pub fn int_range(&self, column: &str) -> Option<(i64, i64)> {
+        let s = self.columns.get(column)?;
+        if !s.exact || s.kind.is_none() {
+            return None;
+        }
+        s.raw
+    }
+
     /// The metric's value when the footers answer it exactly.
     pub fn answer(&self, m: &Metric) -> Option<f64> {
         if !self.answers {

@@ -309,7 +309,13 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>, op
         }
     }
     let (values, rows) = compute_on(
-        Frame { lf: &o.lf, slices: &o.slices, schema: &o.schema, name: &d.name },
+        Frame {
+            lf: &o.lf,
+            slices: &o.slices,
+            schema: &o.schema,
+            name: &d.name,
+            footer: o.footer.as_ref().filter(|_| opts.statistics),
+        },
         plain,
         captures,
         opts.capture,
@@ -327,7 +333,13 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>, op
                 let wrap = |m: Metric| Metric::Filtered { filter: filter.clone(), metric: Box::new(m) };
                 let captures = metrics.iter().filter_map(|m| capture(m).map(|e| (m.clone(), e))).collect();
                 let (values, rows) = compute_on(
-                    Frame { lf: &lf, slices: &slices, schema: &o.schema, name: &d.name },
+                    Frame {
+                        lf: &lf,
+                        slices: &slices,
+                        schema: &o.schema,
+                        name: &d.name,
+                        footer: o.footer.as_ref().filter(|_| opts.statistics),
+                    },
                     metrics,
                     captures,
                     opts.capture,
@@ -361,6 +373,8 @@ struct Frame<'a> {
     slices: &'a [LazyFrame],
     schema: &'a DataSchema,
     name: &'a str,
+    /// The footers, for the exact bounds of integer key columns (None with --no-statistics).
+    footer: Option<&'a footer::Footer>,
 }
 
 /// An in-scan capture: a violation mask and the columns shown for failing rows.
@@ -385,7 +399,7 @@ fn compute_on(
     n: usize,
     progress: Option<&SliceProgress>,
 ) -> (MetricMap, BTreeMap<Metric, DataFrame>) {
-    let Frame { lf, slices, schema, name } = frame;
+    let Frame { lf, slices, schema, name, footer } = frame;
     let mut out = MetricMap::new();
     let mut captured: BTreeMap<Metric, DataFrame> = BTreeMap::new();
     // A captured metric's mask is computed once, as a column: its count and its first failing
@@ -479,8 +493,22 @@ fn compute_on(
         .map(|(j, cols)| {
             // Duplicated keys are remembered for the samples of a failing uniqueness check.
             let dups = n > 0 && kernel.iter().any(|(m, set)| *set == j && matches!(m, Metric::DuplicateCount { .. }));
-            distinct::Distinct::new(cols.len(), dups)
-                .map(|k| Arc::new(if slices.len() > 1 { k.expecting(slices.len() as u64) } else { k }))
+            distinct::Distinct::new(cols.len(), dups).map(|k| {
+                let k = if slices.len() > 1 { k.expecting(slices.len() as u64) } else { k };
+                // A key column with exact footer bounds: a bitmap over its range.
+                // Two with exact bounds: pairs packed into u64 when the ranges allow.
+                Arc::new(match (cols.as_slice(), footer) {
+                    ([c], Some(f)) => match f.int_range(c) {
+                        Some((lo, hi)) => k.in_range(lo, hi, f.rows),
+                        None => k,
+                    },
+                    ([a, b], Some(f)) => match (f.int_range(a), f.int_range(b)) {
+                        (Some(ra), Some(rb)) => k.pairs_in_range(ra, rb),
+                        _ => k,
+                    },
+                    _ => k,
+                })
+            })
         })
         .collect::<PolarsResult<_>>()
         .unwrap_or_default();
