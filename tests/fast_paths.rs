@@ -124,6 +124,7 @@ schema:
     quality:
       - {metric: rowCount, mustBeGreaterThan: 0}
       - {metric: duplicateValues, arguments: {properties: [customer_id, created_at]}, mustBe: 0}
+      - {metric: duplicateValues, arguments: {properties: [day, small]}, mustBe: 0}
 ";
 
 fn contract() -> String {
@@ -147,6 +148,9 @@ fn contract() -> String {
         ("customers", "{metric: distinctCount, property: customer_id, mustBeGreaterThan: 2000}"),
         ("customer_ratio", "{metric: distinctRatio, property: customer_id, mustBeGreaterThan: 0.5}"),
         ("statuses", "{metric: distinctCount, property: status, mustBe: 4}"),
+        // Integer-like keys the kernel counts in a bitmap (date, int32) or packs (a pair).
+        ("days", "{metric: distinctCount, property: day, mustBe: 80}"),
+        ("smalls", "{metric: distinctRatio, property: small, mustBeGreaterThan: 0.5}"),
         ("min_len", "{metric: minLength, property: note, mustBeGreaterOrEqualTo: 2}"),
         ("max_len", "{metric: maxLength, property: note, mustBeLessOrEqualTo: 100}"),
         ("avg_len", "{metric: avgLength, property: note, mustBeLessThan: 50}"),
@@ -294,6 +298,13 @@ fn footer_statistics_agree_with_the_data() {
     ] {
         assert_eq!(get(&footers, id).origin.as_deref(), Some("parquet-statistics"), "{id}");
     }
+    // Kernels over footer bounds (a bitmap for the date and int32 keys, packed (day, small)
+    // pairs) answer like the hash sets of the scanned run, samples of duplicates included.
+    assert_eq!(get(&footers, "/days").observed, Some(80.0));
+    let pairs = get(&footers, "/orders/quality[2]");
+    assert_eq!(pairs.status, "failed", "{}", pairs.message);
+    assert_eq!(pairs.samples["columns"], serde_json::json!(["day", "small", "count"]));
+    assert!(pairs.samples["rows"][0][0].as_str().is_some_and(|d| d.starts_with("2026-")), "dates as dates");
     // customer_id and id are written dictionary-encoded by polars, whose footers then carry
     // wrong null counts: lakegate does not use them.
     assert_eq!(get(&footers, "/customer_id/quality[0]").origin, None);
