@@ -391,7 +391,8 @@ struct Computed {
 /// Computes plain and grouped metrics over one frame: one select for every plain metric,
 /// one group-by per distinct key set. With `slices` (a large Parquet dataset read in pieces),
 /// mergeable metrics and the distinct kernel read slice by slice, one select per slice, and
-/// only the rest reads the whole frame.
+/// only the rest reads the whole frame. Also returns the first `n` failing rows of every
+/// metric in `captures`, taken in the same selects.
 fn compute_on(
     frame: Frame<'_>,
     metrics: Vec<Metric>,
@@ -623,7 +624,8 @@ type SliceStates = Vec<Option<Vec<Option<f64>>>>;
 type SliceRows = Vec<Option<Vec<Option<DataFrame>>>>;
 
 /// Reads every slice with `select`, `IN_FLIGHT` at a time: the `width` states of each slice
-/// (by slice index, so that merges are deterministic) and the first failure.
+/// (by slice index, so that merges are deterministic), its `captures` captured rows, and the
+/// first failure.
 fn read_slices(
     slices: &[LazyFrame],
     select: &[Expr],
