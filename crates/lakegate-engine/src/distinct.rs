@@ -270,6 +270,15 @@ impl Distinct {
         Ok(())
     }
 
+    /// How the keys are counted, for `--explain`.
+    pub fn mode(&self) -> &'static str {
+        match &self.sets {
+            Sets::One(_) | Sets::Two(_) => "hash sets",
+            Sets::Bits(_) => "bitmap over the footer range",
+            Sets::Packed(_) => "pairs packed in u64 over the footer ranges",
+        }
+    }
+
     /// Rows added (rows with a null key are not counted).
     pub fn rows(&self) -> u64 {
         self.rows.load(Ordering::Relaxed)

@@ -494,22 +494,7 @@ fn compute_on(
         .map(|(j, cols)| {
             // Duplicated keys are remembered for the samples of a failing uniqueness check.
             let dups = n > 0 && kernel.iter().any(|(m, set)| *set == j && matches!(m, Metric::DuplicateCount { .. }));
-            distinct::Distinct::new(cols.len(), dups).map(|k| {
-                let k = if slices.len() > 1 { k.expecting(slices.len() as u64) } else { k };
-                // A key column with exact footer bounds: a bitmap over its range.
-                // Two with exact bounds: pairs packed into u64 when the ranges allow.
-                Arc::new(match (cols.as_slice(), footer) {
-                    ([c], Some(f)) => match f.int_range(c) {
-                        Some((lo, hi)) => k.in_range(lo, hi, f.rows),
-                        None => k,
-                    },
-                    ([a, b], Some(f)) => match (f.int_range(a), f.int_range(b)) {
-                        (Some(ra), Some(rb)) => k.pairs_in_range(ra, rb),
-                        _ => k,
-                    },
-                    _ => k,
-                })
-            })
+            kernel_for(cols, dups, slices.len(), footer).map(Arc::new)
         })
         .collect::<PolarsResult<_>>()
         .unwrap_or_default();
@@ -706,6 +691,30 @@ fn read_slices(
     });
     let g = shared.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     (g.states, g.rows, g.failed.map(|(_, m)| m))
+}
+
+/// The distinct kernel for key columns `cols`: a bitmap over one column's exact footer range,
+/// pairs packed into u64 when two ranges allow, else hash sets (sized after the first of
+/// `slices` when there are several).
+fn kernel_for(
+    cols: &[String],
+    dups: bool,
+    slices: usize,
+    footer: Option<&footer::Footer>,
+) -> PolarsResult<distinct::Distinct> {
+    let k = distinct::Distinct::new(cols.len(), dups)?;
+    let k = if slices > 1 { k.expecting(slices as u64) } else { k };
+    Ok(match (cols, footer) {
+        ([c], Some(f)) => match f.int_range(c) {
+            Some((lo, hi)) => k.in_range(lo, hi, f.rows),
+            None => k,
+        },
+        ([a, b], Some(f)) => match (f.int_range(a), f.int_range(b)) {
+            (Some(ra), Some(rb)) => k.pairs_in_range(ra, rb),
+            _ => k,
+        },
+        _ => k,
+    })
 }
 
 /// A kernel metric's value from the kernel's rows and distinct keys.
@@ -906,8 +915,10 @@ pub fn explain(plan: &ContractPlan, opts: &EngineOptions) -> String {
                 s.push_str(&format!("    (parquet footer statistics, no scan) {}\n", m.describe()));
                 continue;
             }
-            if kernel_columns(m, &o.schema).is_some() {
-                s.push_str(&format!("    (distinct kernel, fed by the scan) {}\n", m.describe()));
+            if let Some(cols) = kernel_columns(m, &o.schema) {
+                let footer = o.footer.as_ref().filter(|_| opts.statistics);
+                let mode = kernel_for(&cols, false, o.slices.len(), footer).map_or("hash sets", |k| k.mode());
+                s.push_str(&format!("    (distinct kernel, {mode}, fed by the scan) {}\n", m.describe()));
                 continue;
             }
             match m {
