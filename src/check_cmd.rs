@@ -124,7 +124,7 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     if args.history.is_some() {
         let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
         for r in contracts.iter_mut().flat_map(|c| c.checks.iter_mut()) {
-            attach_trend(r, trends.get(&r.id).map(Vec::as_slice).unwrap_or(&[]), &now_text);
+            attach_trend(r, trends.get(&r.info.id).map(Vec::as_slice).unwrap_or(&[]), &now_text);
         }
     }
     let summary = Summary::of(contracts.iter().flat_map(|c| &c.checks));
@@ -232,7 +232,7 @@ fn load_history(dir: &std::path::Path, plans: &[ContractPlan], now: f64) -> anyh
         if let lakegate_core::CheckPlan::Metric { measure: lakegate_core::Measure::Change { change, .. }, .. } =
             &spec.plan
         {
-            ids.insert(spec.id.clone());
+            ids.insert(spec.info.id.clone());
             since = match (since, change.window) {
                 (Some(s), Err(seconds)) => Some(s.min(now - seconds)),
                 _ => None,
@@ -264,7 +264,7 @@ fn load_trends(
     now: f64,
 ) -> BTreeMap<String, Vec<lakegate_history::Row>> {
     let ids: std::collections::BTreeSet<String> =
-        plans.iter().flat_map(|p| p.checks.iter().map(|c| c.id.clone())).collect();
+        plans.iter().flat_map(|p| p.checks.iter().map(|c| c.info.id.clone())).collect();
     let (rows, _) = lakegate_history::load(dir, Some(&ids), Some(now - 90.0 * 86_400.0));
     let mut map: BTreeMap<String, Vec<lakegate_history::Row>> = BTreeMap::new();
     for r in rows.into_iter().filter(|r| r.at < now) {
@@ -319,7 +319,7 @@ fn run_contract(
     let mut checks: Vec<_> = plan.checks.iter().map(|spec| evaluate(spec, &lookup, now, &past)).collect();
     // Where a value came from: footer statistics when every metric of the check did.
     for (spec, result) in plan.checks.iter().zip(checks.iter_mut()) {
-        if let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.dataset, &spec.plan)
+        if let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.info.dataset, &spec.plan)
             && result.observed.is_some()
             && measure.other().is_none()
             && let Some(o) = by_name.get(ds.as_str())
@@ -336,15 +336,15 @@ fn run_contract(
             if !matches!(result.status, Status::Failed | Status::Warning) {
                 continue;
             }
-            let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.dataset, &spec.plan) else {
+            let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.info.dataset, &spec.plan) else {
                 continue;
             };
             let Some(d) = plan.datasets.iter().find(|d| &d.name == ds) else { continue };
-            let export = sampling.out.as_ref().map(|dir| dir.join(format!("{}.parquet", file_name(&spec.id))));
+            let export = sampling.out.as_ref().map(|dir| dir.join(format!("{}.parquet", file_name(&spec.info.id))));
             match run.samples(d, measure, sampling.n, export.as_deref()) {
                 Some(Ok(s)) if sampling.n > 0 => result.samples = Some(s),
                 Some(Ok(_)) | None => {}
-                Some(Err(e)) => tracing::warn!(check = %spec.id, "samples: {e}"),
+                Some(Err(e)) => tracing::warn!(check = %spec.info.id, "samples: {e}"),
             }
         }
     }

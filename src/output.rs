@@ -129,17 +129,17 @@ pub fn print_console(out: &mut impl Write, run: &RunResult, secs: Option<f64>) -
         }
         let mut checks: Vec<_> = c.checks.iter().collect();
         checks.sort_by_key(|r| r.status);
-        let width = checks.iter().map(|r| r.title.chars().count().min(60)).max().unwrap_or(0);
+        let width = checks.iter().map(|r| r.info.title.chars().count().min(60)).max().unwrap_or(0);
         for r in checks {
-            let title: String = r.title.chars().take(60).collect();
+            let title: String = r.info.title.chars().take(60).collect();
             let observed = r.observed.map_or_else(|| "-".to_owned(), fmt_num);
             let expected = if r.expected.is_empty() { "-" } else { &r.expected };
             writeln!(
                 out,
                 "    {} {title:<width$}  observed {observed:<10} expected {expected:<16} {}:{}",
                 status_word(r.status),
-                r.location.file,
-                r.location.line,
+                r.info.location.file,
+                r.info.location.line,
             )?;
             if r.status != Status::Passed {
                 writeln!(out, "            {}", r.message)?;

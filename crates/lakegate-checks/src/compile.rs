@@ -10,8 +10,8 @@ use lakegate_contract::{LoadedContract, sql};
 use lakegate_core::metric::{Bound, Cmp};
 use lakegate_core::plan::DeclaredColumn;
 use lakegate_core::{
-    Agg, CheckPlan, CheckSpec, ContractPlan, CsvOptions, DatasetPlan, F64, Format, Literal, Location, Measure, Metric,
-    Operator, SchemaAssertion, Severity, Source, Validity,
+    Agg, CheckInfo, CheckPlan, CheckSpec, ContractPlan, CsvOptions, DatasetPlan, F64, Format, Literal, Location,
+    Measure, Metric, Operator, SchemaAssertion, Severity, Source, Validity,
 };
 use serde_json::Value as Json;
 
@@ -113,7 +113,7 @@ pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions
         datasets.push(dataset_plan(other, name.clone(), obj, source, opts));
     }
     for check in &comp.checks {
-        let (Some(ds), CheckPlan::Metric { measure, .. }) = (&check.dataset, &check.plan) else { continue };
+        let (Some(ds), CheckPlan::Metric { measure, .. }) = (&check.info.dataset, &check.plan) else { continue };
         if let Some(d) = datasets.iter_mut().find(|d| &d.name == ds) {
             d.metrics.extend(measure.metrics());
         }
@@ -317,10 +317,10 @@ fn custom_bool(props: Option<&Vec<lakegate_contract::model::CustomProperty>>, ke
 
 impl Compiler<'_> {
     fn push(&mut self, mut spec: CheckSpec) {
-        let base = spec.id.clone();
+        let base = spec.info.id.clone();
         let mut n = 2;
-        while !self.ids.insert(spec.id.clone()) {
-            spec.id = format!("{base}#{n}");
+        while !self.ids.insert(spec.info.id.clone()) {
+            spec.info.id = format!("{base}#{n}");
             n += 1;
         }
         self.checks.push(spec);
@@ -339,16 +339,18 @@ impl Compiler<'_> {
         plan: CheckPlan,
     ) -> CheckSpec {
         CheckSpec {
-            id,
-            kind: kind.to_owned(),
-            dataset: Some(dataset.to_owned()),
-            property: property.map(str::to_owned),
-            title,
-            location: at(self.c, ptr),
-            severity: Severity::Error,
-            dimension: None,
-            tags: Vec::new(),
-            business_impact: None,
+            info: CheckInfo {
+                id,
+                kind: kind.to_owned(),
+                dataset: Some(dataset.to_owned()),
+                property: property.map(str::to_owned),
+                title,
+                location: at(self.c, ptr),
+                severity: Severity::Error,
+                dimension: None,
+                tags: Vec::new(),
+                business_impact: None,
+            },
             plan,
         }
     }
@@ -384,7 +386,7 @@ impl Compiler<'_> {
                 &format!("{optr}/properties/{first}/primaryKey"),
                 CheckPlan::Metric { measure, operator: Operator::MustBe(0.0), unit: Some("rows".into()) },
             );
-            s.dimension = Some("uniqueness".into());
+            s.info.dimension = Some("uniqueness".into());
             self.push(s);
         }
         for (k, rel) in obj.relationships.iter().flatten().enumerate() {
@@ -476,7 +478,7 @@ impl Compiler<'_> {
                 &format!("{ptr}/required"),
                 count_plan(Metric::NullCount { column: col.clone() }),
             );
-            s.dimension = Some("completeness".into());
+            s.info.dimension = Some("completeness".into());
             self.push(s);
         }
         if p.unique == Some(true) {
@@ -489,7 +491,7 @@ impl Compiler<'_> {
                 &format!("{ptr}/unique"),
                 count_plan(Metric::DuplicateCount { columns: vec![col.clone()] }),
             );
-            s.dimension = Some("uniqueness".into());
+            s.info.dimension = Some("uniqueness".into());
             self.push(s);
         }
         if let Some(o) = &p.logical_type_options {
@@ -565,7 +567,7 @@ impl Compiler<'_> {
                 };
                 let mut s =
                     self.spec(format!("{base}/{key}"), key, &ds, Some(&col), title, &format!("{optr}/{key}"), plan);
-                s.dimension = Some("conformity".into());
+                s.info.dimension = Some("conformity".into());
                 self.push(s);
             }
             for key in [
@@ -605,7 +607,7 @@ impl Compiler<'_> {
                 &format!("{ptr}/enum"),
                 count_plan(Metric::InvalidCount { column: col.clone(), rules: vec![Validity::AllowedValues(lits)] }),
             );
-            s.dimension = Some("conformity".into());
+            s.info.dimension = Some("conformity".into());
             self.push(s);
         }
         for (k, rel) in p.relationships.iter().flatten().enumerate() {
@@ -681,7 +683,7 @@ impl Compiler<'_> {
                     unit: Some("rows".into()),
                 },
             );
-            s.dimension = Some("conformity".into());
+            s.info.dimension = Some("conformity".into());
             self.push(s);
         }
     }
@@ -719,7 +721,7 @@ impl Compiler<'_> {
             )),
         };
         let mut s = self.spec(id, "relationship", ds, property, title, ptr, plan);
-        s.dimension = Some("consistency".into());
+        s.info.dimension = Some("consistency".into());
         self.push(s);
     }
 
@@ -832,10 +834,10 @@ impl Compiler<'_> {
             None => default_title.clone(),
         });
         let mut s = self.spec(id, &kind, &ds, col.as_deref(), title, ptr, plan);
-        s.severity = Severity::from_contract(r.severity.as_deref());
-        s.dimension = r.dimension.map(|d| d.as_str().to_owned());
-        s.tags = r.tags.clone().unwrap_or_default();
-        s.business_impact = r.business_impact.clone();
+        s.info.severity = Severity::from_contract(r.severity.as_deref());
+        s.info.dimension = r.dimension.map(|d| d.as_str().to_owned());
+        s.info.tags = r.tags.clone().unwrap_or_default();
+        s.info.business_impact = r.business_impact.clone();
         self.push(s);
     }
 
@@ -1090,16 +1092,18 @@ impl Compiler<'_> {
                 _ => format!("SLA {}", s.property),
             });
             let spec = CheckSpec {
-                id,
-                kind: format!("sla.{}", s.property),
-                dataset: resolved.as_ref().map(|(d, _)| d.clone()),
-                property: resolved.as_ref().map(|(_, c)| c.clone()),
-                title,
-                location: at(c, &ptr),
-                severity: Severity::Error,
-                dimension: Some("timeliness".into()),
-                tags: Vec::new(),
-                business_impact: s.driver.clone(),
+                info: CheckInfo {
+                    id,
+                    kind: format!("sla.{}", s.property),
+                    dataset: resolved.as_ref().map(|(d, _)| d.clone()),
+                    property: resolved.as_ref().map(|(_, c)| c.clone()),
+                    title,
+                    location: at(c, &ptr),
+                    severity: Severity::Error,
+                    dimension: Some("timeliness".into()),
+                    tags: Vec::new(),
+                    business_impact: s.driver.clone(),
+                },
                 plan,
             };
             self.push(spec);

@@ -19,16 +19,7 @@ pub struct DatasetFacts<'a> {
 
 fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: String, message: String) -> CheckResult {
     CheckResult {
-        id: spec.id.clone(),
-        kind: spec.kind.clone(),
-        dataset: spec.dataset.clone(),
-        property: spec.property.clone(),
-        title: spec.title.clone(),
-        location: spec.location.clone(),
-        severity: spec.severity,
-        dimension: spec.dimension.clone(),
-        tags: spec.tags.clone(),
-        business_impact: spec.business_impact.clone(),
+        info: spec.info.clone(),
         status,
         observed,
         threshold: match &spec.plan {
@@ -51,7 +42,7 @@ fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: Str
 }
 
 fn fail_status(spec: &CheckSpec) -> Status {
-    match spec.severity {
+    match spec.info.severity {
         Severity::Warning => Status::Warning,
         Severity::Error => Status::Failed,
     }
@@ -69,7 +60,7 @@ pub fn evaluate<'a>(
     now: f64,
     history: History<'_>,
 ) -> CheckResult {
-    let facts = spec.dataset.as_deref().and_then(lookup);
+    let facts = spec.info.dataset.as_deref().and_then(lookup);
     match &spec.plan {
         CheckPlan::Skip(why) => result(spec, Status::Skipped, None, String::new(), why.clone()),
         CheckPlan::Error(why) => result(spec, Status::Errored, None, String::new(), why.clone()),
@@ -166,7 +157,7 @@ fn evaluate_change(
         Ok(o) => o.value,
         Err(why) => return result(spec, Status::Errored, None, expected, why),
     };
-    let past = history(&spec.id);
+    let past = history(&spec.info.id);
     let points = crate::change::baseline_points(change, &past, now);
     if (points.len() as u64) < change.min_history {
         let mut r = result(

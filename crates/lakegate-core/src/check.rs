@@ -269,29 +269,37 @@ pub enum CheckPlan {
     Error(String),
 }
 
-/// One check compiled from a contract rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CheckSpec {
+/// What identifies a check and where it comes from: shared by the compiled check and its
+/// result (flattened into the result's JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct CheckInfo {
     /// Stable id: `<contract id>/<object>/<property>/<rule id or kind>`.
     pub id: String,
-    /// What kind of check: `schema.present`, `required`, `unique`, `library.nullValues`, `sql`, ...
+    /// Kind of check: `schema.present`, `required`, `library.nullValues`, `sql`, `lakegate.avg`, `sla.freshness`, ...
     pub kind: String,
-    /// The schema object the check runs on (none for contract-level checks).
+    /// Schema object the check runs on (none for contract-level checks).
     pub dataset: Option<String>,
-    /// The property, for property-level checks.
+    /// Property (column) the check is about.
     pub property: Option<String>,
-    /// A human title.
+    /// A human title (the rule's description when it has one).
     pub title: String,
-    /// Where the rule is written.
+    /// Where the rule is written (file:line:col).
     pub location: Location,
-    /// Failure severity.
+    /// Severity of a failure: `error` (status failed) or `warning` (status warning).
     pub severity: Severity,
-    /// ODCS dimension.
+    /// ODCS dimension (completeness, conformity, uniqueness, ...).
     pub dimension: Option<String>,
     /// Tags of the rule.
     pub tags: Vec<String>,
     /// Business impact of the rule.
     pub business_impact: Option<String>,
+}
+
+/// One check compiled from a contract rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CheckSpec {
+    /// Identity and origin.
+    pub info: CheckInfo,
     /// What to run.
     pub plan: CheckPlan,
 }

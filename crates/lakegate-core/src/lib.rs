@@ -10,7 +10,8 @@ pub mod result;
 pub mod types;
 
 pub use check::{
-    ChangeSpec, CheckPlan, CheckSpec, DataSchema, HistoryPoint, Location, Measure, Operator, SchemaAssertion, Severity,
+    ChangeSpec, CheckInfo, CheckPlan, CheckSpec, DataSchema, HistoryPoint, Location, Measure, Operator,
+    SchemaAssertion, Severity,
 };
 pub use metric::{Agg, F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
 pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source};

@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::check::{Location, Severity};
+use crate::check::CheckInfo;
 
 /// The version of the JSON report format.
 pub const REPORT_VERSION: u32 = 1;
@@ -67,26 +67,10 @@ pub struct Threshold {
 /// The result of one check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CheckResult {
-    /// Stable id: `<contract id>/<object>/<property>/<rule id or kind>`.
-    pub id: String,
-    /// Kind of check: `schema.present`, `required`, `library.nullValues`, `sql`, `lakegate.avg`, `sla.freshness`, ...
-    pub kind: String,
-    /// Schema object the check runs on.
-    pub dataset: Option<String>,
-    /// Property (column) the check is about.
-    pub property: Option<String>,
-    /// A human title (the rule's description when it has one).
-    pub title: String,
-    /// Where the rule is written (file:line:col).
-    pub location: Location,
-    /// Severity of a failure: `error` (status failed) or `warning` (status warning).
-    pub severity: Severity,
-    /// ODCS dimension (completeness, conformity, uniqueness, ...).
-    pub dimension: Option<String>,
-    /// Tags of the rule.
-    pub tags: Vec<String>,
-    /// Business impact of the rule.
-    pub business_impact: Option<String>,
+    /// Identity and origin (flattened: `id`, `kind`, `dataset`, `property`, `title`, `location`,
+    /// `severity`, `dimension`, `tags`, `business_impact`).
+    #[serde(flatten)]
+    pub info: CheckInfo,
     /// Outcome.
     pub status: Status,
     /// The observed value; null only when it could not be computed (errored) or the check was skipped.

@@ -55,12 +55,12 @@ pub fn append(dir: &Path, run: &RunResult) -> Result<PathBuf, String> {
     for c in &run.contracts {
         for r in &c.checks {
             let ds_rows =
-                r.dataset.as_ref().and_then(|d| c.datasets.iter().find(|x| &x.name == d)).and_then(|d| d.rows);
+                r.info.dataset.as_ref().and_then(|d| c.datasets.iter().find(|x| &x.name == d)).and_then(|d| d.rows);
             for (i, v) in [
                 Some(run.run_id.clone()),
                 Some(run.now.clone()),
                 Some(c.id.clone()),
-                Some(r.id.clone()),
+                Some(r.info.id.clone()),
                 Some(r.status.as_str().to_owned()),
                 Some(r.expected.clone()),
             ]

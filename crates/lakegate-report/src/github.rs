@@ -23,10 +23,10 @@ pub fn github_annotations(run: &RunResult) -> String {
         let msg = format!("{} (observed {}, expected {})", r.message, crate::view::observed(r), r.expected);
         out.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
-            escape_property(&r.location.file),
-            r.location.line,
-            r.location.column,
-            escape_property(&format!("lakegate {}: {}", r.status.as_str(), r.title)),
+            escape_property(&r.info.location.file),
+            r.info.location.line,
+            r.info.location.column,
+            escape_property(&format!("lakegate {}: {}", r.status.as_str(), r.info.title)),
             escape_data(&msg)
         ));
     }

@@ -20,7 +20,7 @@ pub fn html(run: &RunResult, link_base: &str) -> Result<String, String> {
     domains.sort_unstable();
     domains.dedup();
     let mut dimensions: Vec<&str> =
-        run.contracts.iter().flat_map(|c| c.checks.iter().filter_map(|r| r.dimension.as_deref())).collect();
+        run.contracts.iter().flat_map(|c| c.checks.iter().filter_map(|r| r.info.dimension.as_deref())).collect();
     dimensions.sort_unstable();
     dimensions.dedup();
     tmpl.render(context! {

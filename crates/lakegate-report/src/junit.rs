@@ -15,9 +15,9 @@ pub fn junit(run: &RunResult) -> Result<String, String> {
                 r.message,
                 crate::view::observed(r),
                 r.expected,
-                r.location.file,
-                r.location.line,
-                r.location.column
+                r.info.location.file,
+                r.info.location.line,
+                r.info.location.column
             );
             let mut status = match r.status {
                 Status::Passed | Status::Warning => TestCaseStatus::success(),
@@ -27,11 +27,11 @@ pub fn junit(run: &RunResult) -> Result<String, String> {
             };
             if matches!(r.status, Status::Failed | Status::Errored | Status::Skipped) {
                 status.set_message(r.message.as_str());
-                status.set_type(r.kind.as_str());
+                status.set_type(r.info.kind.as_str());
                 status.set_description(detail.as_str());
             }
-            let mut case = TestCase::new(r.id.as_str(), status);
-            case.set_classname(format!("{}.{}", c.id, r.dataset.as_deref().unwrap_or("contract")));
+            let mut case = TestCase::new(r.info.id.as_str(), status);
+            case.set_classname(format!("{}.{}", c.id, r.info.dataset.as_deref().unwrap_or("contract")));
             if r.status == Status::Warning {
                 case.set_system_out(format!("WARNING: {detail}"));
             }

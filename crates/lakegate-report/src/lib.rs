@@ -29,21 +29,23 @@ pub fn ordered(run: &RunResult) -> Vec<(&lakegate_core::ContractResult, &lakegat
 #[cfg(test)]
 mod tests {
     use lakegate_core::{
-        CheckResult, ContractResult, Location, RunResult, Samples, Severity, SlaSummary, Status, Summary,
+        CheckInfo, CheckResult, ContractResult, Location, RunResult, Samples, Severity, SlaSummary, Status, Summary,
     };
 
     fn check(id: &str, status: Status, observed: Option<f64>, message: &str) -> CheckResult {
         CheckResult {
-            id: format!("shop/orders/{id}"),
-            kind: id.to_owned(),
-            dataset: Some("orders".into()),
-            property: Some("amount".into()),
-            title: format!("{id} <of> `amount`"),
-            location: Location { file: "contracts/shop.odcs.yaml".into(), line: 12, column: 9 },
-            severity: if status == Status::Warning { Severity::Warning } else { Severity::Error },
-            dimension: Some("conformity".into()),
-            tags: vec![],
-            business_impact: None,
+            info: CheckInfo {
+                id: format!("shop/orders/{id}"),
+                kind: id.to_owned(),
+                dataset: Some("orders".into()),
+                property: Some("amount".into()),
+                title: format!("{id} <of> `amount`"),
+                location: Location { file: "contracts/shop.odcs.yaml".into(), line: 12, column: 9 },
+                severity: if status == Status::Warning { Severity::Warning } else { Severity::Error },
+                dimension: Some("conformity".into()),
+                tags: vec![],
+                business_impact: None,
+            },
             status,
             observed,
             value: observed,

@@ -50,12 +50,12 @@ pub fn markdown(run: &RunResult, link_base: &str) -> String {
                 out,
                 "| {} | {} | {} | {} | [{}:{}]({}) |",
                 r.status.as_str(),
-                cell(&r.title),
+                cell(&r.info.title),
                 crate::view::observed(r),
                 cell(&r.expected),
-                r.location.file,
-                r.location.line,
-                crate::view::href(&r.location.file, r.location.line, link_base)
+                r.info.location.file,
+                r.info.location.line,
+                crate::view::href(&r.info.location.file, r.info.location.line, link_base)
             );
         }
         if problems.len() > MAX_ROWS {

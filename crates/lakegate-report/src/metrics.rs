@@ -41,11 +41,11 @@ pub fn openmetrics(run: &RunResult) -> String {
     let _ = writeln!(out, "# HELP lakegate_check_status 1 for the check's status of the last run (labels: status).");
     for c in &run.contracts {
         for r in &c.checks {
-            let severity = match r.severity {
+            let severity = match r.info.severity {
                 lakegate_core::Severity::Error => "error",
                 lakegate_core::Severity::Warning => "warning",
             };
-            let at = place(c, r.dataset.as_deref().unwrap_or(""), Some(&r.id));
+            let at = place(c, r.info.dataset.as_deref().unwrap_or(""), Some(&r.info.id));
             let _ = writeln!(
                 out,
                 "lakegate_check_status{{{at},severity=\"{severity}\",status=\"{}\"}} 1",
@@ -58,7 +58,7 @@ pub fn openmetrics(run: &RunResult) -> String {
     for c in &run.contracts {
         for r in &c.checks {
             if let Some(v) = r.observed {
-                let at = place(c, r.dataset.as_deref().unwrap_or(""), Some(&r.id));
+                let at = place(c, r.info.dataset.as_deref().unwrap_or(""), Some(&r.info.id));
                 let _ = writeln!(out, "lakegate_check_observed{{{at}}} {}", number(v));
             }
         }

@@ -149,14 +149,14 @@ pub fn href(file: &str, line: usize, link_base: &str) -> String {
 pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> CheckView<'a> {
     let product = c.name.clone().unwrap_or_else(|| c.id.clone());
     CheckView {
-        id: &r.id,
+        id: &r.info.id,
         status: r.status.as_str(),
-        title: &r.title,
-        kind: &r.kind,
-        dataset: r.dataset.as_deref().unwrap_or(""),
-        property: r.property.as_deref().unwrap_or(""),
-        dimension: r.dimension.as_deref().unwrap_or(""),
-        severity: match r.severity {
+        title: &r.info.title,
+        kind: &r.info.kind,
+        dataset: r.info.dataset.as_deref().unwrap_or(""),
+        property: r.info.property.as_deref().unwrap_or(""),
+        dimension: r.info.dimension.as_deref().unwrap_or(""),
+        severity: match r.info.severity {
             lakegate_core::Severity::Error => "error",
             lakegate_core::Severity::Warning => "warning",
         },
@@ -165,8 +165,8 @@ pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> 
         message: &r.message,
         origin: r.origin.as_deref(),
         failing_since: r.failing_since.as_deref(),
-        location: format!("{}:{}", r.location.file, r.location.line),
-        href: href(&r.location.file, r.location.line, link_base),
+        location: format!("{}:{}", r.info.location.file, r.info.location.line),
+        href: href(&r.info.location.file, r.info.location.line, link_base),
         samples: r.samples.as_ref(),
         groups: r.failing_groups.iter().map(|(k, v)| (k.clone(), fmt_num(*v))).collect(),
         spark: spark(r),
