@@ -81,19 +81,6 @@ struct Opened {
 
 fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
     let (mut opened, n) = open_source(d);
-    let parquet = matches!(&d.source, Ok(s) if s.format == lakegate_core::Format::Parquet);
-    if let Ok(o) = &mut opened
-        && parquet
-    {
-        // The footers: row counts for slicing and, unless filtered, zero-scan answers.
-        o.footer = match source_files(d).and_then(|f| footer::read(&f)) {
-            Ok(f) => Some(f),
-            Err(e) => {
-                tracing::debug!(dataset = %d.name, "footers not used: {e}");
-                None
-            }
-        };
-    }
     if let Ok(o) = &mut opened
         && opts.slice_rows > 0
         && let Some(rows) = o.footer.as_ref().map(|f| f.rows).filter(|r| *r > opts.slice_rows)
@@ -134,10 +121,14 @@ fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
     };
     let n = files.len();
     let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    // The Parquet footers: row counts for slicing and, unless filtered, zero-scan answers.
+    let footer = (src.format == lakegate_core::Format::Parquet)
+        .then(|| footer::read(&files))
+        .and_then(|f| f.map_err(|e| tracing::debug!(dataset = %d.name, "footers not used: {e}")).ok());
     let opened = source::open(src, &files, &base, &d.declared)
         .and_then(|mut lf| {
             let schema = lf.collect_schema()?;
-            Ok(Opened { schema: convert_schema(&schema), lf, slices: Vec::new(), footer: None, bytes })
+            Ok(Opened { schema: convert_schema(&schema), lf, slices: Vec::new(), footer, bytes })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)
