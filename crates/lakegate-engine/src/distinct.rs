@@ -19,6 +19,11 @@ use rayon::prelude::*;
 
 const PARTS: usize = 256;
 
+/// A lock whose holder never panics mid-update: a poisoned one is used as it is.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn spread(x: u128) -> usize {
     // fold the key to 64 bits, then Fibonacci hashing; the top 8 bits pick the part.
     let h = ((x as u64) ^ ((x >> 64) as u64).rotate_left(29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
@@ -29,6 +34,8 @@ fn spread(x: u128) -> usize {
 /// not the rows). One key column is kept as u64, two as u128.
 pub struct Distinct {
     sets: Sets,
+    /// Duplicated keys are remembered (for the samples of a uniqueness check).
+    tracking: bool,
     rows: AtomicU64,
     /// Slices the kernel will be fed (a sliced dataset), for sizing the sets once.
     slices: Option<u64>,
@@ -42,6 +49,34 @@ pub struct Distinct {
 struct Part<K> {
     keys: HashSet<K>,
     again: Option<HashMap<K, u64>>,
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Part<K> {
+    fn new(tracking: bool) -> Part<K> {
+        Part { keys: HashSet::new(), again: tracking.then(HashMap::new) }
+    }
+
+    /// Adds a key; a key seen before counts once more in `again` when duplicates are tracked.
+    fn add(&mut self, k: K) {
+        if !self.keys.insert(k)
+            && let Some(again) = &mut self.again
+        {
+            *again.entry(k).or_insert(0) += 1;
+        }
+    }
+}
+
+fn parts<K: Copy + Eq + std::hash::Hash>(tracking: bool) -> Vec<Mutex<Part<K>>> {
+    (0..PARTS).map(|_| Mutex::new(Part::new(tracking))).collect()
+}
+
+/// Pieces of about an equal share of all cores' work over chunks of `lens` rows: (chunk, rows).
+fn pieces(lens: &[usize]) -> Vec<(usize, std::ops::Range<usize>)> {
+    let step = lens.iter().sum::<usize>().div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
+    lens.iter()
+        .enumerate()
+        .flat_map(|(c, &len)| (0..len.div_ceil(step)).map(move |p| (c, p * step..((p + 1) * step).min(len))))
+        .collect()
 }
 
 enum Sets {
@@ -79,11 +114,6 @@ impl Distinct {
     /// An empty kernel for keys of `width` (1 or 2) columns; `duplicates`: also remember the
     /// duplicated keys and their counts (for samples of a uniqueness check).
     pub fn new(width: usize, duplicates: bool) -> PolarsResult<Distinct> {
-        fn parts<K>(duplicates: bool) -> Vec<Mutex<Part<K>>> {
-            (0..PARTS)
-                .map(|_| Mutex::new(Part { keys: HashSet::new(), again: duplicates.then(HashMap::new) }))
-                .collect()
-        }
         let sets = match width {
             1 => Sets::One(parts(duplicates)),
             2 => Sets::Two(parts(duplicates)),
@@ -91,6 +121,7 @@ impl Distinct {
         };
         Ok(Distinct {
             sets,
+            tracking: duplicates,
             rows: AtomicU64::new(0),
             slices: None,
             sized: std::sync::atomic::AtomicBool::new(false),
@@ -102,19 +133,21 @@ impl Distinct {
     /// `rows` rows: a bitmap over the range when it is at most 8 bits per row.
     pub fn in_range(self, lo: i64, hi: i64, rows: u64) -> Distinct {
         let len = (i128::from(hi) - i128::from(lo) + 1).max(0) as u128;
-        let Sets::One(parts) = &self.sets else { return self };
-        if len == 0 || len > u128::from(MAX_BITS) || len > u128::from(rows.saturating_mul(8).max(1 << 20)) {
+        if !matches!(self.sets, Sets::One(_))
+            || len == 0
+            || len > u128::from(MAX_BITS)
+            || len > u128::from(rows.saturating_mul(8).max(1 << 20))
+        {
             return self;
         }
-        let tracking =
-            parts.first().is_some_and(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).again.is_some());
+        let tracking = self.tracking;
         let len = len as u64;
         let bits = Bits {
             base: lo,
             len,
             words: (0..len.div_ceil(64)).map(|_| AtomicU64::new(0)).collect(),
             again: tracking.then(|| Mutex::new(HashMap::new())),
-            side: Mutex::new(Part { keys: HashSet::new(), again: tracking.then(HashMap::new) }),
+            side: Mutex::new(Part::new(tracking)),
         };
         Distinct { sets: Sets::Bits(bits), ..self }
     }
@@ -124,19 +157,18 @@ impl Distinct {
     pub fn pairs_in_range(self, (lo_a, hi_a): (i64, i64), (lo_b, hi_b): (i64, i64)) -> Distinct {
         let len_a = (i128::from(hi_a) - i128::from(lo_a) + 1).max(0) as u128;
         let len_b = (i128::from(hi_b) - i128::from(lo_b) + 1).max(0) as u128;
-        let Sets::Two(parts) = &self.sets else { return self };
-        if len_a == 0 || len_b == 0 || len_a.checked_mul(len_b).is_none_or(|p| p > u128::from(u64::MAX)) {
+        if !matches!(self.sets, Sets::Two(_))
+            || len_a == 0
+            || len_b == 0
+            || len_a.checked_mul(len_b).is_none_or(|p| p > u128::from(u64::MAX))
+        {
             return self;
         }
-        let tracking =
-            parts.first().is_some_and(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).again.is_some());
         let packed = Packed {
             base: (lo_a, lo_b),
             len_b: len_b as u64,
-            sets: (0..PARTS)
-                .map(|_| Mutex::new(Part { keys: HashSet::new(), again: tracking.then(HashMap::new) }))
-                .collect(),
-            side: Mutex::new(Part { keys: HashSet::new(), again: tracking.then(HashMap::new) }),
+            sets: parts(self.tracking),
+            side: Mutex::new(Part::new(self.tracking)),
         };
         Distinct { sets: Sets::Packed(packed), ..self }
     }
@@ -161,7 +193,7 @@ impl Distinct {
         }
         let per_part = ((expected - rows) as f64 * distinct as f64 / rows as f64 / PARTS as f64 * 1.02) as usize;
         fn grow<K: Eq + std::hash::Hash + Send>(sets: &[Mutex<Part<K>>], n: usize) {
-            sets.par_iter().for_each(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys.reserve(n));
+            sets.par_iter().for_each(|p| lock(p).keys.reserve(n));
         }
         match &self.sets {
             Sets::One(s) => grow(s, per_part),
@@ -174,7 +206,7 @@ impl Distinct {
     /// Adds the rows where no key column is null (callable from several threads at once).
     pub fn add(&self, columns: &[&Column]) -> PolarsResult<()> {
         {
-            let mut d = self.dtypes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut d = lock(&self.dtypes);
             if d.is_empty() {
                 *d = columns.iter().map(|c| c.dtype().clone()).collect();
             }
@@ -245,23 +277,33 @@ impl Distinct {
                     })
                 };
                 let inside = insert(&p.sets, &lens, |c, i| pair(c, i)?.ok(), |k| spread(u128::from(k)));
-                // Pairs the bounds do not cover (statistics that do not hold): the side set.
-                let mut outside = 0u64;
-                let mut side = p.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                let Part { keys, again } = &mut *side;
-                for (c, &len) in lens.iter().enumerate() {
-                    for i in 0..len {
-                        if let Some(Err(k)) = pair(c, i) {
-                            outside += 1;
-                            if !keys.insert(k)
-                                && let Some(again) = again
-                            {
-                                *again.entry(k).or_insert(0) += 1;
+                // Rows without a null key, from the validity bitmaps: when all were inside the
+                // bounds (the footers hold), no second look at the rows is needed.
+                let keyed: u64 = a
+                    .iter()
+                    .zip(b)
+                    .zip(&lens)
+                    .map(|((x, y), &len)| {
+                        let nulls = match (x.validity(), y.validity()) {
+                            (None, None) => 0,
+                            (Some(m), None) | (None, Some(m)) => m.clone().sliced(0, len).unset_bits(),
+                            (Some(m), Some(n)) => (&m.clone().sliced(0, len) & &n.clone().sliced(0, len)).unset_bits(),
+                        };
+                        (len - nulls) as u64
+                    })
+                    .sum();
+                if keyed > inside {
+                    // Pairs the bounds do not cover (statistics that do not hold): the side set.
+                    let mut side = lock(&p.side);
+                    for (c, &len) in lens.iter().enumerate() {
+                        for i in 0..len {
+                            if let Some(Err(k)) = pair(c, i) {
+                                side.add(k);
                             }
                         }
                     }
                 }
-                inside + outside
+                keyed
             }
             _ => polars_bail!(ComputeError: "key columns do not match the kernel's width"),
         };
@@ -287,18 +329,16 @@ impl Distinct {
     /// Distinct keys among the rows added.
     pub fn count(&self) -> u64 {
         fn total<K>(sets: &[Mutex<Part<K>>]) -> u64 {
-            sets.iter().map(|p| p.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys.len() as u64).sum()
+            sets.iter().map(|p| lock(p).keys.len() as u64).sum()
         }
         match &self.sets {
             Sets::One(s) => total(s),
             Sets::Two(s) => total(s),
             Sets::Bits(b) => {
                 b.words.iter().map(|w| u64::from(w.load(Ordering::Relaxed).count_ones())).sum::<u64>()
-                    + b.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys.len() as u64
+                    + lock(&b.side).keys.len() as u64
             }
-            Sets::Packed(p) => {
-                total(&p.sets) + p.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner).keys.len() as u64
-            }
+            Sets::Packed(p) => total(&p.sets) + lock(&p.side).keys.len() as u64,
         }
     }
 
@@ -309,61 +349,44 @@ impl Distinct {
         fn collect<K: Copy + Ord>(sets: &[Mutex<Part<K>>]) -> Option<Vec<(K, u64)>> {
             let mut out = Vec::new();
             for p in sets {
-                let p = p.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                let p = lock(p);
                 out.extend(p.again.as_ref()?.iter().map(|(k, c)| (*k, c + 1)));
             }
             Some(out)
         }
-        let dtypes = self.dtypes.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        let dtypes = lock(&self.dtypes).clone();
+        // The first n by key: key columns and counts.
+        let singles = |mut d: Vec<(u64, u64)>| {
+            d.sort_by_key(|(k, _)| *k as i64);
+            d.truncate(n);
+            (vec![d.iter().map(|(k, _)| *k as i64).collect()], d.iter().map(|(_, c)| *c).collect())
+        };
+        let pairs = |mut d: Vec<((i64, i64), u64)>| {
+            d.sort_by_key(|(k, _)| *k);
+            d.truncate(n);
+            (
+                vec![d.iter().map(|(k, _)| k.0).collect(), d.iter().map(|(k, _)| k.1).collect()],
+                d.iter().map(|(_, c)| *c).collect(),
+            )
+        };
+        let split = |(k, c): (u128, u64)| (((k >> 64) as u64 as i64, k as u64 as i64), c);
         let (mut rows, counts): (Vec<Vec<i64>>, Vec<u64>) = match &self.sets {
+            Sets::One(s) => singles(collect(s)?),
             Sets::Bits(b) => {
-                let mut d: Vec<(u64, u64)> = b
-                    .again
-                    .as_ref()?
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .iter()
-                    .map(|(k, c)| (*k, c + 1))
-                    .collect();
+                let mut d: Vec<(u64, u64)> = lock(b.again.as_ref()?).iter().map(|(k, c)| (*k, c + 1)).collect();
                 d.extend(collect(std::slice::from_ref(&b.side))?);
-                d.sort_by_key(|(k, _)| *k as i64);
-                d.truncate(n);
-                (vec![d.iter().map(|(k, _)| *k as i64).collect()], d.iter().map(|(_, c)| *c).collect())
+                singles(d)
             }
-            Sets::One(s) => {
-                let mut d = collect(s)?;
-                d.sort_by_key(|(k, _)| *k as i64);
-                d.truncate(n);
-                (vec![d.iter().map(|(k, _)| *k as i64).collect()], d.iter().map(|(_, c)| *c).collect())
-            }
+            Sets::Two(s) => pairs(collect(s)?.into_iter().map(split).collect()),
             Sets::Packed(p) => {
                 let (len_b, (base_a, base_b)) = (p.len_b, p.base);
-                let unpack = |k: u64| {
-                    (
-                        (i128::from(base_a) + i128::from(k / len_b)) as i64,
-                        (i128::from(base_b) + i128::from(k % len_b)) as i64,
-                    )
+                let unpack = |(k, c): (u64, u64)| {
+                    let a = (i128::from(base_a) + i128::from(k / len_b)) as i64;
+                    ((a, (i128::from(base_b) + i128::from(k % len_b)) as i64), c)
                 };
-                let mut d: Vec<((i64, i64), u64)> =
-                    collect(&p.sets)?.into_iter().map(|(k, c)| (unpack(k), c)).collect();
-                let split = |k: u128| ((k >> 64) as u64 as i64, k as u64 as i64);
-                d.extend(collect(std::slice::from_ref(&p.side))?.into_iter().map(|(k, c)| (split(k), c)));
-                d.sort_by_key(|(k, _)| *k);
-                d.truncate(n);
-                (
-                    vec![d.iter().map(|(k, _)| k.0).collect(), d.iter().map(|(k, _)| k.1).collect()],
-                    d.iter().map(|(_, c)| *c).collect(),
-                )
-            }
-            Sets::Two(s) => {
-                let mut d = collect(s)?;
-                let split = |k: u128| ((k >> 64) as u64 as i64, k as u64 as i64);
-                d.sort_by_key(|(k, _)| split(*k));
-                d.truncate(n);
-                (
-                    vec![d.iter().map(|(k, _)| split(*k).0).collect(), d.iter().map(|(k, _)| split(*k).1).collect()],
-                    d.iter().map(|(_, c)| *c).collect(),
-                )
+                let mut d: Vec<((i64, i64), u64)> = collect(&p.sets)?.into_iter().map(unpack).collect();
+                d.extend(collect(std::slice::from_ref(&p.side))?.into_iter().map(split));
+                pairs(d)
             }
         };
         let mut columns = Vec::new();
@@ -414,13 +437,7 @@ impl Bits {
     /// Sets the bits of the rows' keys (`key(chunk, row)`: None for a null); returns how many
     /// rows had a key. Pieces of rows on all cores; a bit is set with one atomic `or`.
     fn add(&self, lens: &[usize], key: impl Fn(usize, usize) -> Option<i64> + Sync) -> u64 {
-        let step = lens.iter().sum::<usize>().div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
-        let pieces: Vec<(usize, std::ops::Range<usize>)> = lens
-            .iter()
-            .enumerate()
-            .flat_map(|(c, &len)| (0..len.div_ceil(step)).map(move |p| (c, p * step..((p + 1) * step).min(len))))
-            .collect();
-        pieces
+        pieces(lens)
             .into_par_iter()
             .map(|(c, rows)| {
                 let (mut n, mut outside, mut again) = (0u64, Vec::new(), Vec::new());
@@ -440,20 +457,15 @@ impl Bits {
                 if let Some(map) = &self.again
                     && !again.is_empty()
                 {
-                    let mut map = map.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                    let mut map = lock(map);
                     for k in again {
                         *map.entry(k).or_insert(0) += 1;
                     }
                 }
                 if !outside.is_empty() {
-                    let mut side = self.side.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                    let Part { keys, again } = &mut *side;
+                    let mut side = lock(&self.side);
                     for k in outside {
-                        if !keys.insert(k)
-                            && let Some(again) = again
-                        {
-                            *again.entry(k).or_insert(0) += 1;
-                        }
+                        side.add(k);
                     }
                 }
                 n
@@ -479,13 +491,7 @@ where
     if n == 0 {
         return 0;
     }
-    let step = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
-    let pieces: Vec<(usize, std::ops::Range<usize>)> = lens
-        .iter()
-        .enumerate()
-        .flat_map(|(c, &len)| (0..len.div_ceil(step)).map(move |p| (c, p * step..((p + 1) * step).min(len))))
-        .collect();
-    let parted: Vec<Vec<Vec<K>>> = pieces
+    let parted: Vec<Vec<Vec<K>>> = pieces(lens)
         .into_par_iter()
         .map(|(c, rows)| {
             let mut parts: Vec<Vec<K>> = (0..PARTS).map(|_| Vec::with_capacity(rows.len() / PARTS + 16)).collect();
@@ -499,21 +505,18 @@ where
         .collect();
     sets.par_iter().enumerate().for_each(|(p, set)| {
         let n: usize = parted.iter().map(|c| c[p].len()).sum();
-        let mut part = set.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Part { keys, again } = &mut *part;
-        keys.reserve(n);
-        match again {
+        let mut part = lock(set);
+        part.keys.reserve(n);
+        match part.again {
             None => {
                 for c in &parted {
-                    keys.extend(c[p].iter().copied());
+                    part.keys.extend(c[p].iter().copied());
                 }
             }
-            Some(again) => {
+            Some(_) => {
                 for c in &parted {
                     for &k in &c[p] {
-                        if !keys.insert(k) {
-                            *again.entry(k).or_insert(0) += 1;
-                        }
+                        part.add(k);
                     }
                 }
             }
