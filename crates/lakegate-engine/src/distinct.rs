@@ -17,12 +17,9 @@ use hashbrown::{HashMap, HashSet};
 use polars::prelude::*;
 use rayon::prelude::*;
 
-const PARTS: usize = 256;
+use crate::lock;
 
-/// A lock whose holder never panics mid-update: a poisoned one is used as it is.
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+const PARTS: usize = 256;
 
 fn spread(x: u128) -> usize {
     // fold the key to 64 bits, then Fibonacci hashing; the top 8 bits pick the part.

@@ -134,6 +134,11 @@ fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
     (opened, n)
 }
 
+/// A lock whose holders never leave its data half-updated: a poisoned one is used as it is.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn first_line(s: &str) -> String {
     s.lines().next().unwrap_or(s).trim().to_owned()
 }
@@ -221,10 +226,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                 Ok(o) => {
                     let Computed { metrics, from_statistics, captured } = compute(d, &o, &frames, opts);
                     if !captured.is_empty() {
-                        captures
-                            .lock()
-                            .unwrap_or_else(std::sync::PoisonError::into_inner)
-                            .insert(d.name.clone(), captured);
+                        lock(&captures).insert(d.name.clone(), captured);
                     }
                     let bytes = o.bytes;
                     let rows = match metrics.get(&Metric::RowCount) {
@@ -620,13 +622,13 @@ fn read_slices(
         rows: vec![None; slices.len()],
         failed: None,
     });
-    let lock = || shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let state = || lock(&shared);
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicUsize::new(0);
     let work = || {
         loop {
             let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            if i >= slices.len() || lock().failed.is_some() {
+            if i >= slices.len() || state().failed.is_some() {
                 return;
             }
             let t0 = Instant::now();
@@ -634,7 +636,7 @@ fn read_slices(
                 Ok(df) => df,
                 Err(e) => {
                     let msg = format!("reading `{name}` (slice {}) failed: {}", i + 1, first_line(&e.to_string()));
-                    let mut g = lock();
+                    let mut g = state();
                     if g.failed.as_ref().is_none_or(|(j, _)| i < *j) {
                         g.failed = Some((i, msg));
                     }
@@ -647,7 +649,7 @@ fn read_slices(
             let rows: Vec<Option<DataFrame>> =
                 (0..captures).map(|j| samples::captured_rows(&df, &format!("c{j}"))).collect();
             {
-                let mut g = lock();
+                let mut g = state();
                 g.states[i] = Some(row);
                 g.rows[i] = Some(rows);
             }
@@ -672,7 +674,7 @@ fn read_slices(
             match w {
                 Ok(h) => {
                     if h.join().is_err() {
-                        lock().failed.get_or_insert((0, format!("reading `{name}` failed: a worker panicked")));
+                        state().failed.get_or_insert((0, format!("reading `{name}` failed: a worker panicked")));
                     }
                 }
                 // No thread: read here, one slice at a time.
