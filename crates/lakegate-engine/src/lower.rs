@@ -35,6 +35,12 @@ fn column_checked<'a>(schema: &'a DataSchema, path: &str) -> Result<(Expr, &'a C
     Ok((e, t))
 }
 
+/// A numeric column as f64; no cast node when it already is one (a no-op cast made polars add a
+/// common-subexpression stage that split the frame by chunk before the select).
+fn f64_of(e: Expr, t: &ColumnType) -> Expr {
+    if *t == ColumnType::Float(64) { e } else { e.cast(DataType::Float64) }
+}
+
 fn count(mask: Expr) -> Expr {
     mask.sum()
 }
@@ -113,7 +119,7 @@ pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
             let x = if t.is_temporal() {
                 epoch_seconds(e, t)?
             } else if t.is_numeric() {
-                e.cast(DataType::Float64)
+                f64_of(e, t)
             } else {
                 return Err(format!("order needs a numeric, date or timestamp column, found {}", t.name()));
             };
@@ -150,7 +156,7 @@ pub fn operand(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, Stri
     let (e, t) = column_checked(schema, column)?;
     let numeric = |what: &str| -> Result<Expr, String> {
         if t.is_numeric() {
-            Ok(e.clone().cast(DataType::Float64))
+            Ok(f64_of(e.clone(), t))
         } else {
             Err(format!("{what} needs a numeric column, found {}", t.name()))
         }
@@ -355,7 +361,7 @@ fn validity(column: &str, e: Expr, t: &ColumnType, r: &Validity) -> Result<Expr,
         Validity::Bound(cmp, b) => {
             let (lhs, rhs, nan_check) = match (b, t) {
                 (Bound::Number(x), t) if t.is_numeric() => {
-                    (e.clone().cast(DataType::Float64), lit(x.0), matches!(t, ColumnType::Float(_)))
+                    (f64_of(e.clone(), t), lit(x.0), matches!(t, ColumnType::Float(_)))
                 }
                 (Bound::Date(d), ColumnType::Date) => (e.clone().cast(DataType::Int32), lit(*d), false),
                 (Bound::Timestamp(us), ColumnType::Timestamp { .. }) => {
