@@ -6,6 +6,7 @@ mod distinct;
 mod footer;
 mod lower;
 mod merge;
+mod pattern;
 mod samples;
 pub mod source;
 

@@ -342,7 +342,7 @@ fn validity(column: &str, e: Expr, t: &ColumnType, r: &Validity) -> Result<Expr,
         Validity::Pattern(p) => {
             need_string(t, "pattern")?;
             regex_check(p)?;
-            e.str().contains(lit(p.clone()), true)
+            crate::pattern::matches(e, p)
         }
         Validity::MinLength(n) => {
             need_string(t, "minLength")?;
@@ -355,7 +355,7 @@ fn validity(column: &str, e: Expr, t: &ColumnType, r: &Validity) -> Result<Expr,
         Validity::Format(f) => {
             need_string(t, "format")?;
             let re = format_regex(f).ok_or_else(|| format!("format `{f}` is not checked"))?;
-            let m = e.clone().str().contains(lit(re), true);
+            let m = crate::pattern::matches(e.clone(), re);
             if f == "hostname" { m.and(e.str().len_chars().lt_eq(lit(253u32))) } else { m }
         }
         Validity::Bound(cmp, b) => {
