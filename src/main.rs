@@ -31,7 +31,30 @@ pub const EXIT_ERRORED: u8 = 3;
 /// Exit code: internal error (a bug in lakegate).
 pub const EXIT_INTERNAL: u8 = 101;
 
+/// glibc's allocator, tuned for columnar work: buffers up to 32 MiB come from the heap instead
+/// of a fresh `mmap` each (which the kernel zero-fills page by page and `munmap` unmaps again
+/// on free), and freed memory stays for the next allocation instead of being trimmed back at
+/// once. Measured on the orders benchmark (2 cores): 1M rows 0.165 -> 0.160 s, 10M 1.50 ->
+/// 1.41 s, 50M 8.0 -> 7.1 s at the same peak memory. A `GLIBC_TUNABLES` malloc setting wins.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn tune_allocator() {
+    if std::env::var("GLIBC_TUNABLES").is_ok_and(|t| t.contains("glibc.malloc.")) {
+        return;
+    }
+    #[allow(unsafe_code)]
+    // SAFETY: mallopt only sets allocator parameters; called before any other thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 512 << 20);
+        libc::mallopt(libc::M_TOP_PAD, 64 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn tune_allocator() {}
+
 fn main() -> ExitCode {
+    tune_allocator();
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
