@@ -13,8 +13,12 @@
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::ops::Range;
+
 use hashbrown::{HashMap, HashSet};
 use polars::prelude::*;
+use polars_arrow::array::PrimitiveArray;
+use polars_arrow::bitmap::Bitmap;
 use rayon::prelude::*;
 
 use crate::lock;
@@ -68,7 +72,7 @@ fn parts<K: Copy + Eq + std::hash::Hash>(tracking: bool) -> Vec<Mutex<Part<K>>> 
 }
 
 /// Pieces of about an equal share of all cores' work over chunks of `lens` rows: (chunk, rows).
-fn pieces(lens: &[usize]) -> Vec<(usize, std::ops::Range<usize>)> {
+fn pieces(lens: &[usize]) -> Vec<(usize, Range<usize>)> {
     let step = lens.iter().sum::<usize>().div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
     lens.iter()
         .enumerate()
@@ -88,6 +92,8 @@ enum Sets {
 /// u128 key. Pairs outside the ranges go to an exact side set.
 struct Packed {
     base: (i64, i64),
+    /// The largest offsets from the bases (the footer ranges' widths).
+    max: (u64, u64),
     len_b: u64,
     sets: Vec<Mutex<Part<u64>>>,
     side: Mutex<Part<u128>>,
@@ -163,6 +169,7 @@ impl Distinct {
         }
         let packed = Packed {
             base: (lo_a, lo_b),
+            max: ((len_a - 1) as u64, (len_b - 1) as u64),
             len_b: len_b as u64,
             sets: parts(self.tracking),
             side: Mutex::new(Part::new(self.tracking)),
@@ -219,88 +226,52 @@ impl Distinct {
         {
             cas = cas.iter().map(|c| c.rechunk().into_owned()).collect();
         }
-        let chunks: Vec<Vec<_>> = cas.iter().map(|ca| ca.downcast_iter().collect()).collect();
+        let chunks: Vec<Vec<&PrimitiveArray<i64>>> = cas.iter().map(|ca| ca.downcast_iter().collect()).collect();
         let added = match (&self.sets, chunks.as_slice()) {
             (_, []) => 0,
-            (Sets::Bits(bits), [a]) => {
-                let lens: Vec<usize> = a.iter().map(|c| c.len()).collect();
-                bits.add(&lens, |c, i| {
-                    let arr = a[c];
-                    arr.validity().is_none_or(|b| b.get_bit(i)).then(|| arr.values()[i])
-                })
-            }
+            (Sets::Bits(bits), [a]) => bits.add(a),
             (Sets::One(sets), [a]) => {
                 let lens: Vec<usize> = a.iter().map(|c| c.len()).collect();
-                insert(
-                    sets,
-                    &lens,
-                    |c, i| {
-                        let arr = a[c];
-                        arr.validity().is_none_or(|b| b.get_bit(i)).then(|| arr.values()[i] as u64)
-                    },
-                    |k| spread(u128::from(k)),
-                )
+                insert(sets, &lens, |c, rows, out| {
+                    let (values, valid) = rows_of(a[c], rows);
+                    each_valid(values.iter().copied(), valid.as_ref(), |v| out.push(v as u64))
+                })
             }
             (Sets::Two(sets), [a, b]) => {
                 let lens: Vec<usize> = a.iter().zip(b).map(|(x, y)| x.len().min(y.len())).collect();
-                insert(
-                    sets,
-                    &lens,
-                    |c, i| {
-                        let (x, y) = (a[c], b[c]);
-                        (x.validity().is_none_or(|m| m.get_bit(i)) && y.validity().is_none_or(|m| m.get_bit(i)))
-                            .then(|| (u128::from(x.values()[i] as u64) << 64) | u128::from(y.values()[i] as u64))
-                    },
-                    spread,
-                )
+                insert(sets, &lens, |c, rows, out| {
+                    let (pairs, valid) = pairs_of(a[c], b[c], rows);
+                    each_valid(pairs, valid.as_ref(), |(x, y)| {
+                        out.push((u128::from(x as u64) << 64) | u128::from(y as u64))
+                    })
+                })
             }
             (Sets::Packed(p), [a, b]) => {
                 let lens: Vec<usize> = a.iter().zip(b).map(|(x, y)| x.len().min(y.len())).collect();
-                let (base_a, base_b) = (i128::from(p.base.0), i128::from(p.base.1));
-                let len_b = i128::from(p.len_b);
-                let len_a = (i128::from(u64::MAX) + 1) / len_b;
-                // Some((in range, key)) for a row without nulls.
-                let pair = |c: usize, i: usize| {
-                    let (x, y) = (a[c], b[c]);
-                    if !(x.validity().is_none_or(|m| m.get_bit(i)) && y.validity().is_none_or(|m| m.get_bit(i))) {
-                        return None;
-                    }
-                    let (u, v) = (x.values()[i], y.values()[i]);
-                    let (da, db) = (i128::from(u) - base_a, i128::from(v) - base_b);
-                    Some(if (0..len_a).contains(&da) && (0..len_b).contains(&db) {
-                        Ok((da * len_b + db) as u64)
-                    } else {
-                        Err((u128::from(u as u64) << 64) | u128::from(v as u64))
-                    })
-                };
-                let inside = insert(&p.sets, &lens, |c, i| pair(c, i)?.ok(), |k| spread(u128::from(k)));
-                // Rows without a null key, from the validity bitmaps: when all were inside the
-                // bounds (the footers hold), no second look at the rows is needed.
-                let keyed: u64 = a
-                    .iter()
-                    .zip(b)
-                    .zip(&lens)
-                    .map(|((x, y), &len)| {
-                        let nulls = match (x.validity(), y.validity()) {
-                            (None, None) => 0,
-                            (Some(m), None) | (None, Some(m)) => m.clone().sliced(0, len).unset_bits(),
-                            (Some(m), Some(n)) => (&m.clone().sliced(0, len) & &n.clone().sliced(0, len)).unset_bits(),
-                        };
-                        (len - nulls) as u64
-                    })
-                    .sum();
-                if keyed > inside {
-                    // Pairs the bounds do not cover (statistics that do not hold): the side set.
-                    let mut side = lock(&p.side);
-                    for (c, &len) in lens.iter().enumerate() {
-                        for i in 0..len {
-                            if let Some(Err(k)) = pair(c, i) {
-                                side.add(k);
-                            }
+                let (base_a, base_b) = (p.base.0 as u64, p.base.1 as u64);
+                let (max_a, max_b, len_b) = (p.max.0, p.max.1, p.len_b);
+                insert(&p.sets, &lens, |c, rows, out| {
+                    let (pairs, valid) = pairs_of(a[c], b[c], rows);
+                    let mut outside = Vec::new();
+                    // Offsets in wrapping u64: a value below its base wraps past every
+                    // offset allowed, as the footer's maximum is at most i64::MAX.
+                    let keyed = each_valid(pairs, valid.as_ref(), |(x, y)| {
+                        let (da, db) = ((x as u64).wrapping_sub(base_a), (y as u64).wrapping_sub(base_b));
+                        if da <= max_a && db <= max_b {
+                            out.push(da * len_b + db);
+                        } else {
+                            // Pairs the bounds do not cover (statistics that do not hold).
+                            outside.push((u128::from(x as u64) << 64) | u128::from(y as u64));
+                        }
+                    });
+                    if !outside.is_empty() {
+                        let mut side = lock(&p.side);
+                        for k in outside {
+                            side.add(k);
                         }
                     }
-                }
-                keyed
+                    keyed
+                })
             }
             _ => polars_bail!(ComputeError: "key columns do not match the kernel's width"),
         };
@@ -431,26 +402,32 @@ impl Distinct {
 }
 
 impl Bits {
-    /// Sets the bits of the rows' keys (`key(chunk, row)`: None for a null); returns how many
-    /// rows had a key. Pieces of rows on all cores; a bit is set with one atomic `or`.
-    fn add(&self, lens: &[usize], key: impl Fn(usize, usize) -> Option<i64> + Sync) -> u64 {
-        pieces(lens)
+    /// Sets the bits of the keys of rows without a null; returns how many rows had a key.
+    /// Pieces of rows on all cores; a bit is read first and set with an atomic `or` only when
+    /// it is not set yet (a duplicate-heavy column mostly reads).
+    fn add(&self, chunks: &[&PrimitiveArray<i64>]) -> u64 {
+        let lens: Vec<usize> = chunks.iter().map(|c| c.len()).collect();
+        let (base, len, tracking) = (self.base as u64, self.len, self.again.is_some());
+        pieces(&lens)
             .into_par_iter()
             .map(|(c, rows)| {
-                let (mut n, mut outside, mut again) = (0u64, Vec::new(), Vec::new());
-                for i in rows {
-                    let Some(v) = key(c, i) else { continue };
-                    n += 1;
-                    let off = i128::from(v) - i128::from(self.base);
-                    if off < 0 || off >= i128::from(self.len) {
+                let (mut outside, mut again) = (Vec::new(), Vec::new());
+                let (values, valid) = rows_of(chunks[c], rows);
+                let n = each_valid(values.iter().copied(), valid.as_ref(), |v| {
+                    // Wrapping: a value below the base wraps past `len`, the footer's maximum
+                    // being at most i64::MAX.
+                    let off = (v as u64).wrapping_sub(base);
+                    if off >= len {
                         outside.push(v as u64);
-                        continue;
+                        return;
                     }
-                    let (w, bit) = ((off >> 6) as usize, 1u64 << (off & 63));
-                    if self.words[w].fetch_or(bit, Ordering::Relaxed) & bit != 0 && self.again.is_some() {
+                    let (word, bit) = (&self.words[(off >> 6) as usize], 1u64 << (off & 63));
+                    let seen =
+                        word.load(Ordering::Relaxed) & bit != 0 || word.fetch_or(bit, Ordering::Relaxed) & bit != 0;
+                    if seen && tracking {
                         again.push(v as u64);
                     }
-                }
+                });
                 if let Some(map) = &self.again
                     && !again.is_empty()
                 {
@@ -471,47 +448,92 @@ impl Bits {
     }
 }
 
-/// Inserts the keys of the rows of chunks of `lens` rows (`key(chunk, row)`: None for a row
-/// with a null) into the sets; returns how many rows had a key. Pieces of rows are partitioned
-/// by hash on all cores, then each part's keys go into its set, the parts on all cores (a
-/// part's lock only around its insert).
-fn insert<K>(
-    sets: &[Mutex<Part<K>>],
-    lens: &[usize],
-    key: impl Fn(usize, usize) -> Option<K> + Sync,
-    part: impl Fn(K) -> usize + Sync,
-) -> u64
+/// Rows `rows` of a chunk: their values and, when the chunk has nulls, their validity.
+fn rows_of(arr: &PrimitiveArray<i64>, rows: Range<usize>) -> (&[i64], Option<Bitmap>) {
+    let valid = arr.validity().filter(|v| v.unset_bits() > 0).map(|v| v.clone().sliced(rows.start, rows.len()));
+    (&arr.values()[rows], valid)
+}
+
+/// Rows `rows` of two aligned chunks: their value pairs and, when either has nulls, where both
+/// are valid.
+fn pairs_of(
+    a: &PrimitiveArray<i64>,
+    b: &PrimitiveArray<i64>,
+    rows: Range<usize>,
+) -> (impl Iterator<Item = (i64, i64)> + Clone, Option<Bitmap>) {
+    let (x, vx) = rows_of(a, rows.clone());
+    let (y, vy) = rows_of(b, rows);
+    let valid = match (vx, vy) {
+        (None, None) => None,
+        (Some(v), None) | (None, Some(v)) => Some(v),
+        (Some(v), Some(w)) => Some(&v & &w),
+    };
+    (x.iter().copied().zip(y.iter().copied()), valid)
+}
+
+/// Calls `f` with every value whose row is valid; returns how many there were.
+#[inline]
+fn each_valid<T>(values: impl IntoIterator<Item = T>, valid: Option<&Bitmap>, mut f: impl FnMut(T)) -> u64 {
+    match valid {
+        None => values.into_iter().fold(0, |n, v| {
+            f(v);
+            n + 1
+        }),
+        Some(valid) => values.into_iter().zip(valid.iter()).fold(0, |n, (v, ok)| {
+            if ok {
+                f(v);
+                n + 1
+            } else {
+                n
+            }
+        }),
+    }
+}
+
+/// A piece's keys, partitioned by hash for the sets.
+struct Scatter<K> {
+    parts: Vec<Vec<K>>,
+}
+
+impl<K: Copy + Into<u128>> Scatter<K> {
+    #[inline]
+    fn push(&mut self, k: K) {
+        self.parts[spread(k.into())].push(k);
+    }
+}
+
+/// Inserts keys into the sets: `fill(chunk, rows, out)` pushes the keys of a piece of rows
+/// and returns how many rows had a key (the sum is returned). Pieces are partitioned by hash on
+/// all cores, then each part's keys go into its set, the parts on all cores (a part's lock only
+/// around its insert).
+fn insert<K, F>(sets: &[Mutex<Part<K>>], lens: &[usize], fill: F) -> u64
 where
-    K: Copy + Eq + std::hash::Hash + Send + Sync,
+    K: Copy + Eq + std::hash::Hash + Into<u128> + Send + Sync,
+    F: Fn(usize, Range<usize>, &mut Scatter<K>) -> u64 + Sync,
 {
-    let n: usize = lens.iter().sum();
-    if n == 0 {
+    if lens.iter().sum::<usize>() == 0 {
         return 0;
     }
-    let parted: Vec<Vec<Vec<K>>> = pieces(lens)
+    let parted: Vec<(Vec<Vec<K>>, u64)> = pieces(lens)
         .into_par_iter()
         .map(|(c, rows)| {
-            let mut parts: Vec<Vec<K>> = (0..PARTS).map(|_| Vec::with_capacity(rows.len() / PARTS + 16)).collect();
-            for i in rows {
-                if let Some(k) = key(c, i) {
-                    parts[part(k)].push(k);
-                }
-            }
-            parts
+            let mut out = Scatter { parts: (0..PARTS).map(|_| Vec::with_capacity(rows.len() / PARTS + 16)).collect() };
+            let keyed = fill(c, rows, &mut out);
+            (out.parts, keyed)
         })
         .collect();
     sets.par_iter().enumerate().for_each(|(p, set)| {
-        let n: usize = parted.iter().map(|c| c[p].len()).sum();
+        let n: usize = parted.iter().map(|(c, _)| c[p].len()).sum();
         let mut part = lock(set);
         part.keys.reserve(n);
         match part.again {
             None => {
-                for c in &parted {
+                for (c, _) in &parted {
                     part.keys.extend(c[p].iter().copied());
                 }
             }
             Some(_) => {
-                for c in &parted {
+                for (c, _) in &parted {
                     for &k in &c[p] {
                         part.add(k);
                     }
@@ -519,7 +541,7 @@ where
             }
         }
     });
-    parted.iter().flatten().map(|p| p.len() as u64).sum()
+    parted.iter().map(|(_, keyed)| keyed).sum()
 }
 
 /// Rows and distinct keys of one set of columns.
