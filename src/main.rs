@@ -53,8 +53,26 @@ fn tune_allocator() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn tune_allocator() {}
 
+/// polars decodes all the projected columns of a Parquet row group as one task until a row
+/// group holds 16M values (`POLARS_PARQUET_DECODE_TARGET_VALUES_PER_THREAD`): a file of three
+/// row groups on two cores then decodes its last row group on one core while the other waits.
+/// With 256k values per task, each column of a row group of 256k rows or more is its own task.
+/// Orders, 1M rows in 3 row groups: 0.163 -> 0.142 s; 4 row groups and 10M rows: unchanged.
+/// A value set by the user wins.
+fn tune_polars() {
+    const KNOB: &str = "POLARS_PARQUET_DECODE_TARGET_VALUES_PER_THREAD";
+    if std::env::var_os(KNOB).is_none() {
+        #[allow(unsafe_code)]
+        // SAFETY: called first thing in main: no other thread can read the environment.
+        unsafe {
+            std::env::set_var(KNOB, "262144");
+        }
+    }
+}
+
 fn main() -> ExitCode {
     tune_allocator();
+    tune_polars();
     let cli = match cli::Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
