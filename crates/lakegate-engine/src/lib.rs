@@ -129,6 +129,16 @@ fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
     let opened = source::open(src, &files, &base, &d.declared)
         .and_then(|mut lf| {
             let schema = lf.collect_schema()?;
+            // Categorical and enum columns (a Parquet dictionary written by polars) are checked
+            // as the text they hold: polars' string functions refuse them.
+            let cats: Vec<Expr> = schema
+                .iter()
+                .filter(|(_, t)| matches!(t, DataType::Categorical(..) | DataType::Enum(..)))
+                .map(|(n, _)| col(n.clone()).cast(DataType::String))
+                .collect();
+            if !cats.is_empty() {
+                lf = lf.with_columns(cats);
+            }
             Ok(Opened { schema: convert_schema(&schema), lf, slices: Vec::new(), footer, bytes })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
