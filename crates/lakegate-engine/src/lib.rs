@@ -81,15 +81,7 @@ struct Opened {
 }
 
 fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
-    let (mut opened, n) = open_source(d);
-    if let Ok(o) = &mut opened
-        && opts.slice_rows > 0
-        && let Some(rows) = o.footer.as_ref().map(|f| f.rows).filter(|r| *r > opts.slice_rows)
-    {
-        let step = opts.slice_rows;
-        o.slices = (0..rows.div_ceil(step)).map(|i| o.lf.clone().slice((i * step) as i64, step as IdxSize)).collect();
-        tracing::debug!(dataset = %d.name, rows, slices = o.slices.len(), "read in slices");
-    }
+    let (mut opened, n) = open_source(d, opts.slice_rows);
     if let Ok(o) = &mut opened
         && (!opts.statistics || d.filter.is_some())
         && let Some(f) = o.footer.as_mut()
@@ -111,7 +103,9 @@ fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize
     (opened, n)
 }
 
-fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
+/// Opens a dataset's files; a Parquet dataset of more than `slice_rows` rows (by its footers)
+/// is also cut into slices: row ranges of the whole, or of whole files for hive partitions.
+fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usize) {
     let src = match &d.source {
         Ok(s) => s,
         Err(e) => return (Err(e.clone()), 0),
@@ -136,10 +130,21 @@ fn open_source(d: &DatasetPlan) -> (Result<Opened, String>, usize) {
                 .filter(|(_, t)| matches!(t, DataType::Categorical(..) | DataType::Enum(..)))
                 .map(|(n, _)| col(n.clone()).cast(DataType::String))
                 .collect();
-            if !cats.is_empty() {
-                lf = lf.with_columns(cats);
+            let text = |lf: LazyFrame| if cats.is_empty() { lf } else { lf.with_columns(cats.clone()) };
+            let mut slices = Vec::new();
+            if let Some(f) = footer.as_ref().filter(|f| slice_rows > 0 && f.rows > slice_rows) {
+                let hive = files.iter().any(|f| !source::hive_keys(f, &base).is_empty());
+                slices = if hive && f.file_rows.len() == files.len() {
+                    source::file_slices(src, &files, &base, &d.declared, &f.file_rows, slice_rows, &schema)?
+                } else {
+                    (0..f.rows.div_ceil(slice_rows))
+                        .map(|i| lf.clone().slice((i * slice_rows) as i64, slice_rows as IdxSize))
+                        .collect()
+                };
+                slices = slices.into_iter().map(text).collect();
+                tracing::debug!(dataset = %d.name, rows = f.rows, slices = slices.len(), hive, "read in slices");
             }
-            Ok(Opened { schema: convert_schema(&schema), lf, slices: Vec::new(), footer, bytes })
+            Ok(Opened { schema: convert_schema(&schema), lf: text(lf), slices, footer, bytes })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)

@@ -129,6 +129,48 @@ fn chrono_like_date(v: &str) -> Result<i32, ()> {
     Ok((era * 146_097 + doe - 719_468) as i32)
 }
 
+/// Slices of a hive-partitioned Parquet dataset (`file_rows`: each file's row count): whole
+/// files grouped in file order to at most `rows` rows each, a larger file cut into row ranges
+/// of its own. polars does not push a row slice into the scans of a concatenation, so slicing
+/// the whole dataset by row offsets read every earlier file again for each slice (10M rows in
+/// 30 partitions: 2.45 s against 1.33 s in one read). Each slice has the dataset's full
+/// `schema`, columns a group lacks being null, so that every slice answers the same metrics.
+pub fn file_slices(
+    src: &Source,
+    files: &[PathBuf],
+    base: &Path,
+    declared: &[DeclaredColumn],
+    file_rows: &[u64],
+    rows: u64,
+    schema: &Schema,
+) -> PolarsResult<Vec<LazyFrame>> {
+    let empty = DataFrame::empty_with_schema(schema).lazy();
+    let whole = |group: &[PathBuf]| -> PolarsResult<LazyFrame> {
+        let lf = open(src, group, base, declared)?;
+        concat([empty.clone(), lf], UnionArgs { diagonal: true, ..Default::default() })
+    };
+    let rows = rows.max(1);
+    let (mut out, mut group, mut in_group) = (Vec::new(), Vec::new(), 0u64);
+    for (f, &n) in files.iter().zip(file_rows) {
+        if !group.is_empty() && (n > rows || in_group + n > rows) {
+            out.push(whole(&group)?);
+            group.clear();
+            in_group = 0;
+        }
+        if n > rows {
+            let lf = whole(std::slice::from_ref(f))?;
+            out.extend((0..n.div_ceil(rows)).map(|i| lf.clone().slice((i * rows) as i64, rows as IdxSize)));
+        } else {
+            group.push(f.clone());
+            in_group += n;
+        }
+    }
+    if !group.is_empty() {
+        out.push(whole(&group)?);
+    }
+    Ok(out)
+}
+
 /// Suffix of the hidden raw-text copy of a typed CSV/JSON column (for parse-failure counts).
 pub const RAW_SUFFIX: &str = "\u{1}raw";
 
