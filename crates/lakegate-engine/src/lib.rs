@@ -503,7 +503,7 @@ fn compute_on(
         .map(|(j, cols)| {
             // Duplicated keys are remembered for the samples of a failing uniqueness check.
             let dups = n > 0 && kernel.iter().any(|(m, set)| *set == j && matches!(m, Metric::DuplicateCount { .. }));
-            kernel_for(cols, dups, slices.len(), footer).map(Arc::new)
+            kernel_for(cols, schema, dups, slices.len(), footer).map(Arc::new)
         })
         .collect::<PolarsResult<_>>()
         .unwrap_or_default();
@@ -707,13 +707,17 @@ fn read_slices(
 /// `slices` when there are several).
 fn kernel_for(
     cols: &[String],
+    schema: &DataSchema,
     dups: bool,
     slices: usize,
     footer: Option<&footer::Footer>,
 ) -> PolarsResult<distinct::Distinct> {
-    let k = distinct::Distinct::new(cols.len(), dups)?;
+    // One string column: the kernel's string sets (kernel_columns admits no other text key).
+    let text = matches!(cols, [c] if matches!(lower::find(schema, c), Some(ColumnType::String)));
+    let k = if text { distinct::Distinct::text(dups) } else { distinct::Distinct::new(cols.len(), dups)? };
     let k = if slices > 1 { k.expecting(slices as u64) } else { k };
     Ok(match (cols, footer) {
+        _ if text => k,
         ([c], Some(f)) => match f.int_range(c) {
             Some((lo, hi)) => k.in_range(lo, hi, f.rows),
             None => k,
@@ -753,12 +757,14 @@ fn kernel_columns(m: &Metric, schema: &DataSchema) -> Option<Vec<String>> {
             Some(ColumnType::Int(_) | ColumnType::UInt(8 | 16 | 32) | ColumnType::Date | ColumnType::Timestamp { .. })
         )
     };
+    let text = |c: &str| matches!(lower::find(schema, c), Some(ColumnType::String));
     match m {
         Metric::DuplicateCount { columns } if (1..=2).contains(&columns.len()) => {
-            columns.iter().all(|c| int_like(c)).then(|| columns.clone())
+            let keyed = columns.iter().all(|c| int_like(c)) || matches!(columns.as_slice(), [c] if text(c));
+            keyed.then(|| columns.clone())
         }
         Metric::Aggregate { column, agg: lakegate_core::Agg::DistinctCount | lakegate_core::Agg::DistinctRatio } => {
-            int_like(column).then(|| vec![column.clone()])
+            (int_like(column) || text(column)).then(|| vec![column.clone()])
         }
         _ => None,
     }
@@ -926,7 +932,8 @@ pub fn explain(plan: &ContractPlan, opts: &EngineOptions) -> String {
             }
             if let Some(cols) = kernel_columns(m, &o.schema) {
                 let footer = o.footer.as_ref().filter(|_| opts.statistics);
-                let mode = kernel_for(&cols, false, o.slices.len(), footer).map_or("hash sets", |k| k.mode());
+                let mode =
+                    kernel_for(&cols, &o.schema, false, o.slices.len(), footer).map_or("hash sets", |k| k.mode());
                 s.push_str(&format!("    (distinct kernel, {mode}, fed by the scan) {}\n", m.describe()));
                 continue;
             }
