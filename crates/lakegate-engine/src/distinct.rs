@@ -753,17 +753,21 @@ mod tests {
         assert!(Distinct::new(3, false).is_err());
     }
 
-    /// String keys against polars' n_unique and a group-by of the repeats: nulls, empty and
-    /// long strings, non-ASCII text, several chunks, fed in two slices.
-    #[test]
-    fn text_keys_agree_with_polars() -> PolarsResult<()> {
-        let mut x: u64 = 11;
-        let mut next = || {
+    /// A deterministic stream of pseudo-random numbers.
+    fn xorshift(mut x: u64) -> impl FnMut() -> u64 {
+        move || {
             x ^= x << 13;
             x ^= x >> 7;
             x ^= x << 17;
             x
-        };
+        }
+    }
+
+    /// String keys against polars' n_unique and a group-by of the repeats: nulls, empty and
+    /// long strings, non-ASCII text, several chunks, fed in two slices.
+    #[test]
+    fn text_keys_agree_with_polars() -> PolarsResult<()> {
+        let mut next = xorshift(11);
         let values: Vec<Option<String>> = (0..150_000)
             .map(|_| {
                 let v = next();
@@ -810,23 +814,17 @@ mod tests {
     /// negatives, extremes, dates and timestamps.
     #[test]
     fn agrees_with_polars_n_unique() {
-        let mut x: u64 = 7;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut next = xorshift(7);
         let a: Vec<Option<i64>> = (0..200_000)
             .map(|_| {
                 let v = next();
-                (v % 11 != 0).then(|| (v % 5_000) as i64 - 2_500)
+                (!v.is_multiple_of(11)).then(|| (v % 5_000) as i64 - 2_500)
             })
             .collect();
         let b: Vec<Option<i64>> = (0..200_000)
             .map(|_| {
                 let v = next();
-                (v % 13 != 0).then_some(if v % 97 == 0 { i64::MIN } else { (v % 300) as i64 })
+                (!v.is_multiple_of(13)).then_some(if v.is_multiple_of(97) { i64::MIN } else { (v % 300) as i64 })
             })
             .collect();
         let df = DataFrame::new(200_000, vec![Column::new("a".into(), a), Column::new("b".into(), b)]).expect("df");
