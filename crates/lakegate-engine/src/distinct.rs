@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use hashbrown::{HashMap, HashSet};
 use polars::prelude::*;
-use polars_arrow::array::{Array, PrimitiveArray};
+use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::Bitmap;
 use rayon::prelude::*;
 
@@ -126,6 +126,70 @@ struct Texts {
     /// One hasher for the pieces and every table (a table rehashes with it when it grows).
     hasher: hashbrown::DefaultHashBuilder,
     parts: Vec<Mutex<TextPart>>,
+    /// The key columns: `[true]` for one string column (its bytes are the key); otherwise
+    /// each row's values are encoded (true: a string, false: an integer-like value).
+    text: Vec<bool>,
+}
+
+/// Appends a row's value to its encoded key, order-preserving and injective over a fixed list
+/// of columns: a string's bytes with 0x00 escaped as 0x00 0xFF and ended by 0x00 0x01, an
+/// integer big-endian with its sign bit flipped. Byte order of two keys is their order.
+fn encode_text(out: &mut Vec<u8>, s: &[u8]) {
+    for &b in s {
+        out.push(b);
+        if b == 0 {
+            out.push(0xFF);
+        }
+    }
+    out.extend_from_slice(&[0, 1]);
+}
+
+fn encode_int(out: &mut Vec<u8>, v: i64) {
+    out.extend_from_slice(&((v as u64) ^ (1 << 63)).to_be_bytes());
+}
+
+/// One decoded value of an encoded key.
+enum KeyValue {
+    Text(String),
+    Int(i64),
+}
+
+/// The values of an encoded key, by the columns' kinds (true: a string).
+fn decode(mut key: &[u8], text: &[bool]) -> Vec<KeyValue> {
+    let mut out = Vec::with_capacity(text.len());
+    for &t in text {
+        if t {
+            let mut s = Vec::new();
+            while let [b, rest @ ..] = key {
+                key = rest;
+                if *b != 0 {
+                    s.push(*b);
+                    continue;
+                }
+                let [marker, rest @ ..] = key else { break };
+                key = rest;
+                if *marker == 0xFF {
+                    s.push(0);
+                } else {
+                    break;
+                }
+            }
+            out.push(KeyValue::Text(String::from_utf8_lossy(&s).into_owned()));
+        } else {
+            let (head, rest) = key.split_at(8.min(key.len()));
+            key = rest;
+            let mut b = [0u8; 8];
+            b[..head.len()].copy_from_slice(head);
+            out.push(KeyValue::Int((u64::from_be_bytes(b) ^ (1 << 63)) as i64));
+        }
+    }
+    out
+}
+
+/// One key column of an encoded key, its chunks aligned with the others (rechunked).
+enum KeyColumn<'a> {
+    Text(&'a Utf8ViewArray),
+    Int(&'a PrimitiveArray<i64>),
 }
 
 struct TextPart {
@@ -188,7 +252,7 @@ impl Texts {
     /// Adds the non-null strings of `ca`; returns how many there were. Pieces of rows hash
     /// their strings on all cores and sort them by part (bits 48-55 of the hash: the table
     /// uses the lowest bits and the top seven), then the parts insert on all cores.
-    fn add(&self, ca: &StringChunked) -> u64 {
+    fn add_strings(&self, ca: &StringChunked) -> u64 {
         let arrs: Vec<_> = ca.downcast_iter().collect();
         let lens: Vec<usize> = arrs.iter().map(|a| a.len()).collect();
         /// A piece's strings by part, (hash, bytes), and how many rows had one.
@@ -224,6 +288,95 @@ impl Texts {
         });
         parted.iter().map(|(_, n)| n).sum()
     }
+
+    /// Adds the rows where no key column is null; returns how many there were.
+    fn add(&self, columns: &[&Column]) -> PolarsResult<u64> {
+        if self.text == [true] {
+            let [c] = columns else { polars_bail!(ComputeError: "one string key column expected") };
+            let text = if c.dtype() == &DataType::String { (*c).clone() } else { c.cast(&DataType::String)? };
+            return Ok(self.add_strings(text.str()?));
+        }
+        if columns.len() != self.text.len() {
+            polars_bail!(ComputeError: "key columns do not match the kernel's width");
+        }
+        // Every key column in one chunk, so that rows line up.
+        let mut texts = Vec::new();
+        let mut ints = Vec::new();
+        for (c, &t) in columns.iter().zip(&self.text) {
+            if t {
+                texts.push(c.cast(&DataType::String)?.str()?.rechunk().into_owned());
+            } else {
+                ints.push(c.cast(&DataType::Int64)?.i64()?.rechunk().into_owned());
+            }
+        }
+        let (mut ti, mut ii) = (texts.iter(), ints.iter());
+        let mut keys: Vec<KeyColumn> = Vec::new();
+        for &t in &self.text {
+            let next = if t {
+                ti.next().and_then(|c| c.downcast_iter().next()).map(KeyColumn::Text)
+            } else {
+                ii.next().and_then(|c| c.downcast_iter().next()).map(KeyColumn::Int)
+            };
+            match next {
+                Some(k) => keys.push(k),
+                None => return Ok(0), // no rows
+            }
+        }
+        let len = keys
+            .iter()
+            .map(|k| match k {
+                KeyColumn::Text(a) => a.len(),
+                KeyColumn::Int(a) => a.len(),
+            })
+            .min()
+            .unwrap_or(0);
+        let valid: Vec<Option<&Bitmap>> = keys
+            .iter()
+            .map(|k| match k {
+                KeyColumn::Text(a) => a.validity(),
+                KeyColumn::Int(a) => a.validity(),
+            })
+            .map(|v| v.filter(|v| v.unset_bits() > 0))
+            .collect();
+        /// A piece's encoded keys (one buffer) by part, (hash, start, end), and its keyed rows.
+        type Parted = (Vec<u8>, Vec<Vec<(u64, usize, usize)>>, u64);
+        let parted: Vec<Parted> = pieces(&[len])
+            .into_par_iter()
+            .map(|(_, rows)| {
+                let mut buf = Vec::new();
+                let mut parts: Vec<Vec<(u64, usize, usize)>> =
+                    (0..PARTS).map(|_| Vec::with_capacity(rows.len() / PARTS + 16)).collect();
+                let mut n = 0;
+                for i in rows {
+                    if valid.iter().any(|v| v.is_some_and(|v| !v.get_bit(i))) {
+                        continue;
+                    }
+                    let start = buf.len();
+                    for k in &keys {
+                        match k {
+                            KeyColumn::Text(a) => encode_text(&mut buf, a.value(i).as_bytes()),
+                            KeyColumn::Int(a) => encode_int(&mut buf, a.values()[i]),
+                        }
+                    }
+                    let h = self.hasher.hash_one(&buf[start..]);
+                    parts[((h >> 48) & 0xff) as usize].push((h, start, buf.len()));
+                    n += 1;
+                }
+                (buf, parts, n)
+            })
+            .collect();
+        self.parts.par_iter().enumerate().for_each(|(p, part)| {
+            let mut part = lock(part);
+            let n: usize = parted.iter().map(|(_, c, _)| c[p].len()).sum();
+            part.reserve(&self.hasher, n);
+            for (buf, c, _) in &parted {
+                for &(h, start, end) in &c[p] {
+                    part.add(&self.hasher, h, &buf[start..end]);
+                }
+            }
+        });
+        Ok(parted.iter().map(|(_, _, n)| n).sum())
+    }
 }
 
 /// Ranges a bitmap is cut into (at least), so that all cores set bits at once.
@@ -251,11 +404,12 @@ impl Distinct {
         })
     }
 
-    /// An empty kernel for one string key column.
-    pub fn text(duplicates: bool) -> Distinct {
+    /// An empty kernel for byte-string keys: one string column (`[true]`: its bytes), or
+    /// several columns, strings (`true`) and integer-like values, each row's values encoded.
+    pub fn encoded(text: Vec<bool>, duplicates: bool) -> Distinct {
         let part = || Mutex::new(TextPart::new());
         Distinct {
-            sets: Sets::Text(Texts { hasher: Default::default(), parts: (0..PARTS).map(|_| part()).collect() }),
+            sets: Sets::Text(Texts { hasher: Default::default(), parts: (0..PARTS).map(|_| part()).collect(), text }),
             tracking: duplicates,
             rows: AtomicU64::new(0),
             slices: None,
@@ -358,9 +512,8 @@ impl Distinct {
                 *d = columns.iter().map(|c| c.dtype().clone()).collect();
             }
         }
-        if let (Sets::Text(t), [c]) = (&self.sets, columns) {
-            let text = if c.dtype() == &DataType::String { (*c).clone() } else { c.cast(&DataType::String)? };
-            let added = t.add(text.str()?);
+        if let Sets::Text(t) = &self.sets {
+            let added = t.add(columns)?;
             self.rows.fetch_add(added, Ordering::Relaxed);
             self.size_once(added);
             return Ok(());
@@ -434,7 +587,8 @@ impl Distinct {
     pub fn mode(&self) -> &'static str {
         match &self.sets {
             Sets::One(_) | Sets::Two(_) => "hash sets",
-            Sets::Text(_) => "hash sets of strings",
+            Sets::Text(t) if t.text == [true] => "hash sets of strings",
+            Sets::Text(_) => "hash sets of encoded rows",
             Sets::Bits(_) => "bitmap over the footer range",
             Sets::Packed(_) => "pairs packed in u64 over the footer ranges",
         }
@@ -494,20 +648,45 @@ impl Distinct {
                 }
                 d.extend(mine.into_iter().map(|(k, c)| (k.to_vec(), c)));
             }
-            // Byte order of UTF-8 is the order of the strings.
+            // Byte order of UTF-8, and of the encoded keys, is the order of the values.
             d.sort();
             d.truncate(n);
-            let keys: Vec<String> = d.iter().map(|(k, _)| String::from_utf8_lossy(k).into_owned()).collect();
-            let name = names.first().map_or("key", String::as_str);
-            let mut key = Column::new(name.into(), keys);
-            if let Some(t) = dtypes.first() {
-                key = match key.cast(t) {
-                    Ok(c) => c,
-                    Err(e) => return Some(Err(e)),
+            let rows: Vec<Vec<KeyValue>> = if t.text == [true] {
+                d.iter().map(|(k, _)| vec![KeyValue::Text(String::from_utf8_lossy(k).into_owned())]).collect()
+            } else {
+                d.iter().map(|(k, _)| decode(k, &t.text)).collect()
+            };
+            let mut columns = Vec::new();
+            for (i, &text) in t.text.iter().enumerate() {
+                let name = names.get(i).map_or("key", String::as_str);
+                let c = if text {
+                    let v: Vec<&str> = rows
+                        .iter()
+                        .map(|r| match &r[i] {
+                            KeyValue::Text(s) => s.as_str(),
+                            KeyValue::Int(_) => "",
+                        })
+                        .collect();
+                    Column::new(name.into(), v)
+                } else {
+                    let v: Vec<i64> = rows
+                        .iter()
+                        .map(|r| match r[i] {
+                            KeyValue::Int(x) => x,
+                            KeyValue::Text(_) => 0,
+                        })
+                        .collect();
+                    Column::new(name.into(), v)
                 };
+                columns.push(match dtypes.get(i).map(|t| c.cast(t)) {
+                    Some(Ok(c)) => c,
+                    Some(Err(e)) => return Some(Err(e)),
+                    None => c,
+                });
             }
             let counts: Vec<u64> = d.iter().map(|(_, c)| *c).collect();
-            return Some(DataFrame::new(counts.len(), vec![key, Column::new("count".into(), counts)]));
+            columns.push(Column::new("count".into(), counts.clone()));
+            return Some(DataFrame::new(counts.len(), columns));
         }
         // The first n by key: key columns and counts.
         let singles = |mut d: Vec<(u64, u64)>| {
@@ -787,6 +966,102 @@ mod tests {
         }
     }
 
+    /// Encoded keys decode to their values, and their byte order is the order of the values.
+    #[test]
+    fn encoded_keys_round_trip_in_order() {
+        let strings = ["", "\0", "a", "a\0", "a\0b", "ab", "b", "ü", "\0\0\u{1}"];
+        let ints = [i64::MIN, -1, 0, 1, 255, 256, i64::MAX];
+        let mut rows = Vec::new();
+        for s in strings {
+            for i in ints {
+                let mut k = Vec::new();
+                encode_text(&mut k, s.as_bytes());
+                encode_int(&mut k, i);
+                encode_text(&mut k, s.as_bytes());
+                rows.push(((s, i), k));
+            }
+        }
+        for ((s, i), k) in &rows {
+            match decode(k, &[true, false, true]).as_slice() {
+                [KeyValue::Text(a), KeyValue::Int(b), KeyValue::Text(c)] => {
+                    assert_eq!((a.as_str(), *b, c.as_str()), (*s, *i, *s));
+                }
+                _ => panic!("three values"),
+            }
+        }
+        let mut by_bytes = rows.clone();
+        by_bytes.sort_by(|a, b| a.1.cmp(&b.1));
+        let mut by_values = rows;
+        by_values.sort_by(|a, b| (a.0.0.as_bytes(), a.0.1).cmp(&(b.0.0.as_bytes(), b.0.1)));
+        assert_eq!(by_bytes, by_values);
+    }
+
+    /// Keys of a string and an integer column (and of three integer columns) against polars'
+    /// n_unique of the rows and a group-by of the repeats.
+    #[test]
+    fn composite_keys_agree_with_polars() -> PolarsResult<()> {
+        let mut next = xorshift(5);
+        let n = 120_000;
+        let (mut a, mut b, mut c) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..n {
+            let v = next();
+            a.push(
+                (!v.is_multiple_of(23))
+                    .then(|| format!("k{}\0{}", v % 300, if v.is_multiple_of(5) { "x" } else { "" })),
+            );
+            b.push((!v.is_multiple_of(29)).then_some((v % 40) as i64 - 20));
+            c.push((v % 3) as i64);
+        }
+        let df = DataFrame::new(
+            n,
+            vec![Column::new("a".into(), a), Column::new("b".into(), b), Column::new("c".into(), c)],
+        )?;
+        for (cols, text) in [(vec!["a", "b"], vec![true, false]), (vec!["b", "c", "b"], vec![false, false, false])] {
+            let d = Distinct::encoded(text, true);
+            let columns: Vec<Column> = cols.iter().map(|c| df.column(c).cloned()).collect::<PolarsResult<_>>()?;
+            // Two feeds, the second of several chunks.
+            let head: Vec<Column> = columns.iter().map(|c| c.slice(0, 50_000)).collect();
+            let tail: Vec<Column> = columns
+                .iter()
+                .map(|c| {
+                    let mut s = c.slice(50_000, 30_000).as_materialized_series().clone();
+                    s.append(c.slice(80_000, n).as_materialized_series())?;
+                    Ok(s.into_column())
+                })
+                .collect::<PolarsResult<_>>()?;
+            d.add(&head.iter().collect::<Vec<_>>())?;
+            d.add(&tail.iter().collect::<Vec<_>>())?;
+            let keyed = cols.iter().fold(df.clone().lazy(), |lf, c| lf.filter(col(*c).is_not_null()));
+            let distinct_cols: Vec<&str> = {
+                let mut v = cols.clone();
+                v.dedup();
+                v.sort();
+                v.dedup();
+                v
+            };
+            let rows = keyed.clone().collect()?.height() as u64;
+            let want = keyed
+                .clone()
+                .group_by(distinct_cols.iter().map(|c| col(*c)).collect::<Vec<_>>())
+                .agg([len().cast(DataType::UInt64).alias("count")])
+                .collect()?;
+            assert_eq!(d.rows(), rows, "{cols:?}");
+            assert_eq!(d.count(), want.height() as u64, "{cols:?}");
+            if cols == ["a", "b"] {
+                let names: Vec<String> = cols.iter().map(|c| c.to_string()).collect();
+                let got = d.duplicates(&names, 8).expect("tracked")?;
+                let want = want
+                    .lazy()
+                    .filter(col("count").gt(lit(1u64)))
+                    .sort(["a", "b"], Default::default())
+                    .limit(8)
+                    .collect()?;
+                assert!(got.equals(&want), "{got}\n{want}");
+            }
+        }
+        Ok(())
+    }
+
     /// A string repeated more than u32::MAX times keeps an exact count.
     #[test]
     fn text_repeats_past_u32_stay_exact() {
@@ -828,7 +1103,7 @@ mod tests {
             w.append(&rest)?;
             w
         };
-        let d = Distinct::text(true);
+        let d = Distinct::encoded(vec![true], true);
         d.add(&[&s.into_column()])?;
         d.add(&[&rest.into_column()])?;
         let non_null = values.iter().filter(|v| v.is_some()).count() as u64;
@@ -846,7 +1121,7 @@ mod tests {
             .limit(6)
             .collect()?;
         assert!(got.equals(&want), "{got}\n{want}");
-        assert!(Distinct::text(false).duplicates(&["k".to_owned()], 6).is_none());
+        assert!(Distinct::encoded(vec![true], false).duplicates(&["k".to_owned()], 6).is_none());
         Ok(())
     }
 

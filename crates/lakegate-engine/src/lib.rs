@@ -712,9 +712,11 @@ fn kernel_for(
     slices: usize,
     footer: Option<&footer::Footer>,
 ) -> PolarsResult<distinct::Distinct> {
-    // One string column: the kernel's string sets (kernel_columns admits no other text key).
-    let text = matches!(cols, [c] if matches!(lower::find(schema, c), Some(ColumnType::String)));
-    let k = if text { distinct::Distinct::text(dups) } else { distinct::Distinct::new(cols.len(), dups)? };
+    // A string among the keys, or more than two columns: the kernel's byte-string sets (one
+    // string column as its bytes, several columns as an encoding of each row's values).
+    let texts: Vec<bool> = cols.iter().map(|c| matches!(lower::find(schema, c), Some(ColumnType::String))).collect();
+    let text = texts.iter().any(|t| *t) || cols.len() > 2;
+    let k = if text { distinct::Distinct::encoded(texts, dups) } else { distinct::Distinct::new(cols.len(), dups)? };
     let k = if slices > 1 { k.expecting(slices as u64) } else { k };
     Ok(match (cols, footer) {
         _ if text => k,
@@ -759,9 +761,8 @@ fn kernel_columns(m: &Metric, schema: &DataSchema) -> Option<Vec<String>> {
     };
     let text = |c: &str| matches!(lower::find(schema, c), Some(ColumnType::String));
     match m {
-        Metric::DuplicateCount { columns } if (1..=2).contains(&columns.len()) => {
-            let keyed = columns.iter().all(|c| int_like(c)) || matches!(columns.as_slice(), [c] if text(c));
-            keyed.then(|| columns.clone())
+        Metric::DuplicateCount { columns } if !columns.is_empty() => {
+            columns.iter().all(|c| int_like(c) || text(c)).then(|| columns.clone())
         }
         Metric::Aggregate { column, agg: lakegate_core::Agg::DistinctCount | lakegate_core::Agg::DistinctRatio } => {
             (int_like(column) || text(column)).then(|| vec![column.clone()])
