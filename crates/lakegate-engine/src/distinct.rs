@@ -1,4 +1,6 @@
-//! Exact distinct counting of integer keys (one or two 64-bit columns), in parallel.
+//! Exact distinct counting of keys, in parallel: integer-like keys of one or two columns as
+//! u64/u128 (or a bitmap, or packed pairs, over exact footer bounds), and keys with strings
+//! (or of more than two columns) as byte strings in arenas.
 //!
 //! polars' `n_unique` hashes on one thread per expression; uniqueness and distinct counts
 //! of ids are most of a data-quality run's time. Here the keys are radix-partitioned by a
