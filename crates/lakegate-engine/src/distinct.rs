@@ -12,10 +12,9 @@
 //! is held only while its keys are inserted, never across parallel work: a thread holding it
 //! cannot wait for (or steal) another task, so concurrent feeds cannot deadlock.
 
+use std::ops::Range;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use std::ops::Range;
 
 use hashbrown::{HashMap, HashSet};
 use polars::prelude::*;
@@ -23,7 +22,7 @@ use polars_arrow::array::PrimitiveArray;
 use polars_arrow::bitmap::Bitmap;
 use rayon::prelude::*;
 
-use crate::lock;
+use crate::{lock, pieces};
 
 mod text;
 
@@ -75,15 +74,6 @@ impl<K: Copy + Eq + std::hash::Hash> Part<K> {
 
 fn parts<K: Copy + Eq + std::hash::Hash>(tracking: bool) -> Vec<Mutex<Part<K>>> {
     (0..PARTS).map(|_| Mutex::new(Part::new(tracking))).collect()
-}
-
-/// Pieces of about an equal share of all cores' work over chunks of `lens` rows: (chunk, rows).
-fn pieces(lens: &[usize]) -> Vec<(usize, Range<usize>)> {
-    let step = lens.iter().sum::<usize>().div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
-    lens.iter()
-        .enumerate()
-        .flat_map(|(c, &len)| (0..len.div_ceil(step)).map(move |p| (c, p * step..((p + 1) * step).min(len))))
-        .collect()
 }
 
 enum Sets {

@@ -150,6 +150,15 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
     (opened, n)
 }
 
+/// Pieces of about an equal share of all cores' work over chunks of `lens` rows: (chunk, rows).
+pub(crate) fn pieces(lens: &[usize]) -> Vec<(usize, std::ops::Range<usize>)> {
+    let step = lens.iter().sum::<usize>().div_ceil(rayon::current_num_threads().max(1) * 4).max(1 << 16);
+    lens.iter()
+        .enumerate()
+        .flat_map(|(c, &len)| (0..len.div_ceil(step)).map(move |p| (c, p * step..((p + 1) * step).min(len))))
+        .collect()
+}
+
 /// A lock whose holders never leave its data half-updated: a poisoned one is used as it is.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -714,7 +723,7 @@ fn kernel_for(
 ) -> PolarsResult<distinct::Distinct> {
     // A string among the keys, or more than two columns: the kernel's byte-string sets (one
     // string column as its bytes, several columns as an encoding of each row's values).
-    let texts: Vec<bool> = cols.iter().map(|c| matches!(lower::find(schema, c), Some(ColumnType::String))).collect();
+    let texts: Vec<bool> = cols.iter().map(|c| is_text(schema, c)).collect();
     let text = texts.iter().any(|t| *t) || cols.len() > 2;
     let k = if text { distinct::Distinct::encoded(texts, dups) } else { distinct::Distinct::new(cols.len(), dups)? };
     let k = if slices > 1 { k.expecting(slices as u64) } else { k };
@@ -730,6 +739,11 @@ fn kernel_for(
         },
         _ => k,
     })
+}
+
+/// Whether a key column holds text (strings, and categoricals cast to text on opening).
+fn is_text(schema: &DataSchema, column: &str) -> bool {
+    matches!(lower::find(schema, column), Some(ColumnType::String))
 }
 
 /// A kernel metric's value from the kernel's rows and distinct keys.
@@ -759,13 +773,12 @@ fn kernel_columns(m: &Metric, schema: &DataSchema) -> Option<Vec<String>> {
             Some(ColumnType::Int(_) | ColumnType::UInt(8 | 16 | 32) | ColumnType::Date | ColumnType::Timestamp { .. })
         )
     };
-    let text = |c: &str| matches!(lower::find(schema, c), Some(ColumnType::String));
     match m {
         Metric::DuplicateCount { columns } if !columns.is_empty() => {
-            columns.iter().all(|c| int_like(c) || text(c)).then(|| columns.clone())
+            columns.iter().all(|c| int_like(c) || is_text(schema, c)).then(|| columns.clone())
         }
         Metric::Aggregate { column, agg: lakegate_core::Agg::DistinctCount | lakegate_core::Agg::DistinctRatio } => {
-            (int_like(column) || text(column)).then(|| vec![column.clone()])
+            (int_like(column) || is_text(schema, column)).then(|| vec![column.clone()])
         }
         _ => None,
     }

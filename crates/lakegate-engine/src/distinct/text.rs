@@ -11,8 +11,8 @@ use polars_arrow::array::{Array, PrimitiveArray, Utf8ViewArray};
 use polars_arrow::bitmap::Bitmap;
 use rayon::prelude::*;
 
-use super::{PARTS, pieces};
-use crate::lock;
+use super::PARTS;
+use crate::{lock, pieces};
 
 /// One string key column: the distinct strings in hash-partitioned parts, each holding the
 /// bytes of its strings once in an arena and a table of (offset, length, repeats), 16 bytes a
@@ -195,8 +195,7 @@ impl Texts {
     pub(super) fn add(&self, columns: &[&Column]) -> PolarsResult<u64> {
         if self.text == [true] {
             let [c] = columns else { polars_bail!(ComputeError: "one string key column expected") };
-            let text = if c.dtype() == &DataType::String { (*c).clone() } else { c.cast(&DataType::String)? };
-            return Ok(self.add_strings(text.str()?));
+            return Ok(self.add_strings(c.cast(&DataType::String)?.str()?));
         }
         if columns.len() != self.text.len() {
             polars_bail!(ComputeError: "key columns do not match the kernel's width");
