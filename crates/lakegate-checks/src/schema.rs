@@ -14,7 +14,7 @@
 //! | map | list of struct{key, value} (how Parquet and Arrow store maps) |
 //! | vector | list of float |
 
-use lakegate_contract::physical::{self, PhysicalType};
+use lakegate_contract::physical;
 use lakegate_core::{ColumnType, DataSchema};
 
 /// Finds a column by path (`a.b` descends into struct `a`).
@@ -70,40 +70,11 @@ pub fn fits_logical(t: &ColumnType, logical: &str, tz: Option<bool>) -> Result<(
     }
 }
 
-/// Whether a column of type `t` fits the physical type name; `Ok(false)`-like `None` when
-/// the name is unknown (no check derived).
+/// Whether a column of type `t` fits the physical type name; `None` when the name is
+/// unknown (no check derived). Widths that differ between tools are accepted under any
+/// reading (see `lakegate_contract::physical`).
 pub fn fits_physical(t: &ColumnType, name: &str) -> Option<Result<(), String>> {
-    use ColumnType as C;
-    let p = physical::parse(name)?;
-    let ok = match p {
-        PhysicalType::String => matches!(t, C::String),
-        PhysicalType::Int8 => *t == C::Int(8),
-        PhysicalType::Int16 => *t == C::Int(16),
-        PhysicalType::Int32 => *t == C::Int(32),
-        PhysicalType::Int64 => *t == C::Int(64),
-        PhysicalType::UInt(b) => *t == C::UInt(b),
-        PhysicalType::Float32 => *t == C::Float(32),
-        PhysicalType::Float64 => *t == C::Float(64),
-        PhysicalType::Decimal(p, s) => match t {
-            C::Decimal(tp, ts) => {
-                p.is_none_or(|p| *tp == Some(p as usize)) && s.is_none_or(|s| *ts == Some(s as usize))
-            }
-            _ => false,
-        },
-        PhysicalType::Boolean => *t == C::Boolean,
-        PhysicalType::Date => *t == C::Date,
-        PhysicalType::Timestamp(tz) => matches!(t, C::Timestamp { tz: has } if tz.is_none_or(|w| w == *has)),
-        PhysicalType::Time => *t == C::Time,
-        PhysicalType::Binary => *t == C::Binary,
-        PhysicalType::List => matches!(t, C::List(_)),
-        PhysicalType::Struct => matches!(t, C::Struct(_)),
-        PhysicalType::Map => matches!(t, C::List(_)),
-    };
-    Some(if ok || matches!(t, C::Null) {
-        Ok(())
-    } else {
-        Err(format!("physicalType `{name}` does not match the column's type {}", t.name()))
-    })
+    physical::fits(t, name)
 }
 
 #[cfg(test)]
