@@ -6,6 +6,8 @@ use polars::prelude::*;
 
 use crate::source::RAW_SUFFIX;
 
+mod literals;
+
 /// Finds a column by path (`a.b` descends into struct `a`).
 pub fn find<'a>(schema: &'a DataSchema, path: &str) -> Option<&'a ColumnType> {
     if let Some((_, t)) = schema.iter().find(|(n, _)| n == path) {
@@ -138,7 +140,10 @@ pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
     }
 }
 
-/// Parses a polars SQL expression and checks that the columns it names exist.
+/// Parses a polars SQL expression, checks that the columns it names exist, and reads a string
+/// literal compared with a date or timestamp column as a value of the column's type, as SQL
+/// does (`dt = '2026-11-25'`, `ts >= '2013-01-01 05:00:00'`, `BETWEEN`, `IN`; see
+/// `lower/literals.rs`). A literal that is not a date or timestamp is an error naming it.
 pub fn sql_expression(text: &str, schema: &DataSchema) -> Result<Expr, String> {
     let e = polars::sql::sql_expr(text)
         .map_err(|e| format!("cannot read `{text}`: {}", e.to_string().lines().next().unwrap_or("")))?;
@@ -147,7 +152,7 @@ pub fn sql_expression(text: &str, schema: &DataSchema) -> Result<Expr, String> {
             return Err(format!("column `{name}` of `{text}` not found in the data"));
         }
     }
-    Ok(e)
+    literals::typed(e, schema).map_err(|why| format!("`{text}`: {why}"))
 }
 
 /// The values an aggregate reads, before aggregation: numbers as f64, string lengths as f64,

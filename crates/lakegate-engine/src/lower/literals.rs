@@ -1,0 +1,422 @@
+//! SQL's implicit cast of a string literal compared with a date or timestamp column.
+//!
+//! polars reads `dt = '2026-11-25'` as a comparison of a date with a string, a type error at
+//! run time (polars SQL only casts such literals when it knows the table's schema, which a
+//! lone expression does not). SQL casts the literal to the column's type, so lakegate does
+//! the same on the parsed expression, with the dataset's schema: in comparisons (`=`, `<>`,
+//! `<`, `<=`, `>`, `>=`, hence `BETWEEN`) and `IN` lists whose other side is a date or
+//! timestamp column. The literal is read here, strictly: one that is not a date (or a
+//! timestamp) is an error naming it, never a comparison that is silently false.
+//!
+//! Literal forms: `YYYY-MM-DD` (midnight for a timestamp column), `YYYY-MM-DD HH:MM[:SS[.f]]`
+//! (`T` or a space, up to nine fractional digits), optionally followed by `Z` or an offset
+//! `+HH:MM`, `+HHMM`, `+HH`. A literal with an offset is that instant. A literal without one is
+//! a wall-clock time in the column's time zone (UTC for a column without one), as casting the
+//! string to the column's type does and as polars SQL does in `type: sql` rules.
+
+use std::sync::Arc;
+
+use lakegate_core::{ColumnType, DataSchema};
+use polars::prelude::*;
+
+/// A date or timestamp literal, read from its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Temporal {
+    /// A date: days since 1970-01-01.
+    Date(i32),
+    /// A timestamp: nanoseconds since 1970-01-01T00:00:00 (wall clock when `offset` is None),
+    /// and the offset from UTC in seconds, when the literal gives one.
+    Timestamp { nanos: i128, offset: Option<i32> },
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+fn digits(s: &str, n: usize) -> Option<i64> {
+    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
+}
+
+fn date(s: &str) -> Option<i64> {
+    let (y, rest) = s.split_at_checked(4)?;
+    let rest = rest.strip_prefix('-')?;
+    let (m, d) = rest.split_once('-')?;
+    let (y, m, d) = (digits(y, 4)?, digits(m, 2)?, digits(d, 2)?);
+    ((1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m)).then(|| days_from_civil(y, m, d))
+}
+
+/// The offset of a `Z`, `+HH:MM`, `+HHMM` or `+HH` suffix, in seconds.
+fn offset(s: &str) -> Option<i32> {
+    if s.eq_ignore_ascii_case("z") {
+        return Some(0);
+    }
+    let sign = match s.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let s = &s[1..];
+    let (h, m) = match s.len() {
+        2 => (digits(s, 2)?, 0),
+        4 => (digits(&s[..2], 2)?, digits(&s[2..], 2)?),
+        5 if s.as_bytes()[2] == b':' => (digits(&s[..2], 2)?, digits(&s[3..], 2)?),
+        _ => return None,
+    };
+    (h <= 23 && m <= 59).then(|| sign * (h * 3600 + m * 60) as i32)
+}
+
+/// Reads a date or timestamp literal (the forms in the module documentation).
+pub(crate) fn parse(s: &str) -> Option<Temporal> {
+    let s = s.trim();
+    if s.len() == 10 {
+        return date(s).and_then(|d| i32::try_from(d).ok()).map(Temporal::Date);
+    }
+    let days = date(s.get(..10)?)?;
+    let rest = s.get(10..)?;
+    let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix('t')).or_else(|| rest.strip_prefix(' '))?;
+    // The time ends where the offset starts.
+    let end = rest.find(['Z', 'z', '+', '-']).unwrap_or(rest.len());
+    let (time, zone) = rest.split_at(end);
+    let zone = zone.trim_start();
+    let time = time.trim_end();
+    let offset = if zone.is_empty() { None } else { Some(offset(zone)?) };
+    let (hms, frac) = match time.split_once('.') {
+        Some((hms, frac)) => (hms, Some(frac)),
+        None => (time, None),
+    };
+    let mut parts = hms.split(':');
+    let h = digits(parts.next()?, 2)?;
+    let m = digits(parts.next()?, 2)?;
+    let sec = match parts.next() {
+        Some(p) => digits(p, 2)?,
+        None if frac.is_none() => 0,
+        None => return None,
+    };
+    if parts.next().is_some() || h > 23 || m > 59 || sec > 59 {
+        return None;
+    }
+    let nanos_frac = match frac {
+        Some(f) if !f.is_empty() && f.len() <= 9 && f.bytes().all(|b| b.is_ascii_digit()) => {
+            f.parse::<i64>().ok()? * 10i64.pow(9 - f.len() as u32)
+        }
+        Some(_) => return None,
+        None => 0,
+    };
+    let secs = i128::from(days) * 86_400 + i128::from(h * 3600 + m * 60 + sec);
+    Some(Temporal::Timestamp { nanos: secs * 1_000_000_000 + i128::from(nanos_frac), offset })
+}
+
+/// The comparison operators SQL casts a literal for.
+fn is_comparison(op: &Operator) -> bool {
+    matches!(
+        op,
+        Operator::Eq
+            | Operator::EqValidity
+            | Operator::NotEq
+            | Operator::NotEqValidity
+            | Operator::Lt
+            | Operator::LtEq
+            | Operator::Gt
+            | Operator::GtEq
+    )
+}
+
+/// A date or timestamp column referenced by name, with its type.
+fn temporal_column<'a>(e: &Expr, schema: &'a DataSchema) -> Option<(String, &'a ColumnType)> {
+    match e {
+        Expr::Column(name) => match super::find(schema, name.as_str()) {
+            Some(t @ (ColumnType::Date | ColumnType::Timestamp { .. })) => Some((name.to_string(), t)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn string_literal(e: &Expr) -> Option<&str> {
+    match e {
+        Expr::Literal(lv) => lv.extract_str(),
+        _ => None,
+    }
+}
+
+/// A datetime literal of `nanos` in the finest unit it needs (µs unless it has nanoseconds).
+fn datetime_literal(nanos: i128, tz: Option<TimeZone>) -> Result<Expr, String> {
+    let out_of_range = || "the timestamp is out of range".to_owned();
+    Ok(if nanos % 1000 == 0 {
+        let us = i64::try_from(nanos / 1000).map_err(|_| out_of_range())?;
+        lit(us).cast(DataType::Datetime(TimeUnit::Microseconds, tz))
+    } else {
+        let ns = i64::try_from(nanos).map_err(|_| out_of_range())?;
+        lit(ns).cast(DataType::Datetime(TimeUnit::Nanoseconds, tz))
+    })
+}
+
+/// The two sides of a comparison of `column` (of type `t`) with the string `text`: the
+/// column (as a wall clock when the literal is one) and the literal in the column's type.
+fn sides(column: &str, t: &ColumnType, text: &str) -> Result<(Expr, Expr), String> {
+    let c = col(column);
+    let parsed = parse(text);
+    match (t, parsed) {
+        (ColumnType::Date, Some(Temporal::Date(d))) => Ok((c, lit(d).cast(DataType::Date))),
+        (ColumnType::Date, Some(Temporal::Timestamp { .. })) => Err(format!(
+            "'{text}' is a timestamp, `{column}` is a date: compare it with a date 'YYYY-MM-DD' \
+             (or CAST(`{column}` AS TIMESTAMP))"
+        )),
+        (ColumnType::Date, None) => {
+            Err(format!("'{text}' is not a date (YYYY-MM-DD) to compare with `{column}` (date)"))
+        }
+        (ColumnType::Timestamp { tz }, Some(p)) => {
+            let (nanos, offset) = match p {
+                Temporal::Date(d) => (i128::from(d) * 86_400 * 1_000_000_000, None),
+                Temporal::Timestamp { nanos, offset } => (nanos, offset),
+            };
+            match (tz, offset) {
+                // An instant: compared in UTC.
+                (false, Some(o)) => Ok((c, datetime_literal(nanos - i128::from(o) * 1_000_000_000, None)?)),
+                (true, Some(o)) => Ok((
+                    c.dt().convert_time_zone(TimeZone::UTC),
+                    datetime_literal(nanos - i128::from(o) * 1_000_000_000, Some(TimeZone::UTC))?,
+                )),
+                // A wall-clock time: a naive column's own value, or the wall clock of a zoned one.
+                (false, None) => Ok((c, datetime_literal(nanos, None)?)),
+                (true, None) => Ok((
+                    c.dt().replace_time_zone(None, lit("raise"), NonExistent::Raise),
+                    datetime_literal(nanos, None)?,
+                )),
+            }
+        }
+        (ColumnType::Timestamp { .. }, None) => Err(format!(
+            "'{text}' is not a timestamp (YYYY-MM-DD[ HH:MM[:SS[.f]]][Z|+HH:MM]) to compare with `{column}` ({})",
+            t.name()
+        )),
+        _ => unreachable_type(t),
+    }
+}
+
+fn unreachable_type(t: &ColumnType) -> Result<(Expr, Expr), String> {
+    Err(format!("a string cannot be compared with a {} column here", t.name()))
+}
+
+fn binary(left: Expr, op: Operator, right: Expr) -> Expr {
+    Expr::BinaryExpr { left: Arc::new(left), op, right: Arc::new(right) }
+}
+
+/// The strings of an `IN` list literal, when it is one (None items are nulls).
+fn in_list_strings(e: &Expr) -> Option<Vec<Option<String>>> {
+    let inner = match e {
+        Expr::Agg(AggExpr::Implode { input, .. }) => input.as_ref(),
+        other => other,
+    };
+    match inner {
+        Expr::Literal(LiteralValue::Series(s)) if s.dtype() == &DataType::String => {
+            let ca = s.str().ok()?;
+            Some(ca.iter().map(|v| v.map(str::to_owned)).collect())
+        }
+        _ => None,
+    }
+}
+
+/// One node, rewritten when it compares a date or timestamp column with string literals.
+fn rewrite(node: &Expr, schema: &DataSchema) -> Result<Option<Expr>, String> {
+    match node {
+        Expr::BinaryExpr { left, op, right } if is_comparison(op) => {
+            if let (Some((c, t)), Some(s)) = (temporal_column(left, schema), string_literal(right)) {
+                let (l, r) = sides(&c, t, s)?;
+                return Ok(Some(binary(l, *op, r)));
+            }
+            if let (Some(s), Some((c, t))) = (string_literal(left), temporal_column(right, schema)) {
+                let (l, r) = sides(&c, t, s)?;
+                return Ok(Some(binary(r, *op, l)));
+            }
+            Ok(None)
+        }
+        Expr::Function { input, function: FunctionExpr::Boolean(BooleanFunction::IsIn { nulls_equal }) }
+            if input.len() == 2 =>
+        {
+            let (Some((c, t)), Some(items)) = (temporal_column(&input[0], schema), in_list_strings(&input[1])) else {
+                return Ok(None);
+            };
+            // `x IN (a, b)` is `x = a OR x = b`: the same answer, nulls included (a null
+            // `x`, or a null item that does not match, gives null).
+            let mut any: Option<Expr> = None;
+            for item in items {
+                let eq = match item {
+                    Some(s) => {
+                        let (l, r) = sides(&c, t, &s)?;
+                        binary(l, if *nulls_equal { Operator::EqValidity } else { Operator::Eq }, r)
+                    }
+                    None => lit(NULL).cast(DataType::Boolean),
+                };
+                any = Some(match any {
+                    Some(a) => a.or(eq),
+                    None => eq,
+                });
+            }
+            Ok(any)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// `e` with every string literal compared with a date or timestamp column of `schema` read
+/// as a value of the column's type; an error names a literal that is not one.
+pub(crate) fn typed(e: Expr, schema: &DataSchema) -> Result<Expr, String> {
+    let mut failed: Option<String> = None;
+    let out = e.map_expr(|node| {
+        if failed.is_some() {
+            return node;
+        }
+        match rewrite(&node, schema) {
+            Ok(Some(n)) => n,
+            Ok(None) => node,
+            Err(why) => {
+                failed = Some(why);
+                node
+            }
+        }
+    });
+    match failed {
+        Some(why) => Err(why),
+        None => Ok(out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NS: i128 = 1_000_000_000;
+
+    #[test]
+    fn literals_read_strictly() {
+        assert_eq!(parse("1970-01-01"), Some(Temporal::Date(0)));
+        assert_eq!(parse("2026-11-25"), Some(Temporal::Date(20_782)));
+        assert_eq!(parse("2024-02-29"), Some(Temporal::Date(19_782)));
+        assert_eq!(parse("1969-12-31"), Some(Temporal::Date(-1)));
+        assert_eq!(parse("2023-02-29"), None);
+        assert_eq!(parse("2026-13-01"), None);
+        assert_eq!(parse("2026-1-01"), None);
+        assert_eq!(parse("yesterday"), None);
+        assert_eq!(
+            parse("2013-01-01 05:00:00"),
+            Some(Temporal::Timestamp { nanos: (15_706 * 86_400 + 5 * 3600) * NS, offset: None })
+        );
+        assert_eq!(
+            parse("2013-01-01T05:00"),
+            Some(Temporal::Timestamp { nanos: (15_706 * 86_400 + 5 * 3600) * NS, offset: None })
+        );
+        assert_eq!(
+            parse("2013-01-01T05:00:00.25Z"),
+            Some(Temporal::Timestamp { nanos: (15_706 * 86_400 + 5 * 3600) * NS + NS / 4, offset: Some(0) })
+        );
+        assert_eq!(
+            parse("2013-01-01 05:00:00.000000001+02:00"),
+            Some(Temporal::Timestamp { nanos: (15_706 * 86_400 + 5 * 3600) * NS + 1, offset: Some(7200) })
+        );
+        assert_eq!(
+            parse("2013-01-01 05:00:00-0130"),
+            Some(Temporal::Timestamp { nanos: (15_706 * 86_400 + 5 * 3600) * NS, offset: Some(-5400) })
+        );
+        assert_eq!(parse("2013-01-01 24:00:00"), None);
+        assert_eq!(parse("2013-01-01 05:00:00+25:00"), None);
+        assert_eq!(parse("2013-01-01 05:00:00.1234567890"), None);
+        assert_eq!(parse("2013-01-01 05"), None);
+    }
+
+    /// Rows of a frame where `predicate` holds, or the error.
+    fn count(df: &DataFrame, predicate: &str) -> Result<u32, String> {
+        let schema = crate::convert_schema(df.schema());
+        let pred = crate::lower::sql_expression(predicate, &schema)?;
+        let out = df.clone().lazy().filter(pred).select([len().alias("n")]).collect().map_err(|e| e.to_string())?;
+        Ok(out.column("n").map_err(|e| e.to_string())?.u32().map_err(|e| e.to_string())?.get(0).unwrap_or(0))
+    }
+
+    fn frame() -> DataFrame {
+        const H: i64 = 3_600_000_000;
+        let jan1 = 15_706 * 24 * H;
+        // 2013-01-01 03:00 .. 08:00 (UTC), one row per hour.
+        let us: Vec<i64> = (3..=8).map(|h| jan1 + h * H).collect();
+        let ts = |tz: Option<TimeZone>, name: &str| {
+            Series::new(name.into(), us.clone())
+                .cast(&DataType::Datetime(TimeUnit::Microseconds, tz))
+                .expect("ts")
+                .into_column()
+        };
+        let ns = Series::new("ns".into(), us.iter().map(|u| u * 1000 + 1).collect::<Vec<i64>>())
+            .cast(&DataType::Datetime(TimeUnit::Nanoseconds, None))
+            .expect("ns")
+            .into_column();
+        let days = [15_705i32, 15_706, 15_706, 15_707, 15_708, 15_709];
+        let dt = Series::new("dt".into(), days).cast(&DataType::Date).expect("date").into_column();
+        let berlin = TimeZone::opt_try_new(Some("Europe/Berlin")).expect("tz");
+        DataFrame::new(6, vec![ts(None, "ts"), ts(berlin, "berlin"), ts(Some(TimeZone::UTC), "utc"), ns, dt])
+            .expect("frame")
+    }
+
+    #[test]
+    fn string_literals_take_the_column_type() {
+        let df = frame();
+        let n = |p: &str| count(&df, p).unwrap_or_else(|e| panic!("{p}: {e}"));
+        // Naive timestamps: 05:00, 06:00, 07:00, 08:00.
+        assert_eq!(n("ts >= '2013-01-01 05:00:00'"), 4);
+        assert_eq!(n("'2013-01-01 05:00:00' <= ts"), 4);
+        assert_eq!(n("ts > '2013-01-01T05:00'"), 3);
+        assert_eq!(n("ts = '2013-01-01 05:00:00'"), 1);
+        assert_eq!(n("ts <> '2013-01-01 05:00:00'"), 5);
+        assert_eq!(n("ts >= '2013-01-01'"), 6);
+        assert_eq!(n("ts BETWEEN '2013-01-01 04:00' AND '2013-01-01 06:00'"), 3);
+        assert_eq!(n("ts NOT BETWEEN '2013-01-01 04:00' AND '2013-01-01 06:00'"), 3);
+        assert_eq!(n("ts IN ('2013-01-01 04:00:00', '2013-01-01 07:00:00', '2014-01-01')"), 2);
+        assert_eq!(n("ts NOT IN ('2013-01-01 04:00:00', '2013-01-01 07:00:00')"), 4);
+        // An offset is an instant: 07:00+02:00 is 05:00 UTC.
+        assert_eq!(n("ts >= '2013-01-01T07:00:00+02:00'"), 4);
+        assert_eq!(n("ts < '2013-01-01T05:00:00Z'"), 2);
+        // A zoned column: an instant compares instants, a wall-clock time the column's wall
+        // clock (Berlin is UTC+1 in January: 05:00 UTC reads 06:00).
+        assert_eq!(n("berlin >= '2013-01-01T05:00:00Z'"), 4);
+        assert_eq!(n("berlin >= '2013-01-01 06:00:00'"), 4);
+        assert_eq!(n("berlin = '2013-01-01 06:00:00'"), 1);
+        assert_eq!(n("utc >= '2013-01-01 05:00:00'"), 4);
+        assert_eq!(n("utc IN ('2013-01-01 05:00:00+00:00', '2013-01-01T08:00:00+02:00')"), 2);
+        // Nanoseconds: every value is 1 ns past the hour.
+        assert_eq!(n("ns > '2013-01-01 05:00:00'"), 4);
+        assert_eq!(n("ns > '2013-01-01 05:00:00.000000001'"), 3);
+        assert_eq!(n("ns = '2013-01-01 05:00:00.000000001'"), 1);
+        // Dates (a hive partition `dt`): 2012-12-31, 01-01, 01-01, 01-02, 01-03, 01-04.
+        assert_eq!(n("dt = '2013-01-01'"), 2);
+        assert_eq!(n("dt > '2013-01-01'"), 3);
+        assert_eq!(n("dt BETWEEN '2013-01-01' AND '2013-01-02'"), 3);
+        assert_eq!(n("dt IN ('2012-12-31', '2013-01-04')"), 2);
+        assert_eq!(n("dt = DATE '2013-01-01'"), 2);
+        assert_eq!(n("dt = '2013-01-01' AND ts >= '2013-01-01 05:00'"), 1);
+    }
+
+    #[test]
+    fn a_literal_that_is_not_a_date_is_an_error_naming_it() {
+        let df = frame();
+        let e = count(&df, "dt = '2013-02-30'").expect_err("not a date");
+        assert!(e.contains("`dt = '2013-02-30'`") && e.contains("'2013-02-30' is not a date"), "{e}");
+        let e = count(&df, "ts >= 'yesterday'").expect_err("not a timestamp");
+        assert!(e.contains("'yesterday' is not a timestamp") && e.contains("`ts`"), "{e}");
+        let e = count(&df, "dt IN ('2013-01-01', 'soon')").expect_err("not a date");
+        assert!(e.contains("'soon' is not a date"), "{e}");
+        let e = count(&df, "dt = '2013-01-01 05:00'").expect_err("a timestamp for a date");
+        assert!(e.contains("is a timestamp, `dt` is a date"), "{e}");
+    }
+}

@@ -1,0 +1,186 @@
+//! Values users compare across tools (issue 12, "Values"): string literals compared with date
+//! and timestamp columns in every expression form, exact integer sums and means, one NaN
+//! rule for every metric and bound, boolean means, empty patterns, data from the future.
+//! Every answer is known from the fixture; the sliced read (a small `--slice-rows`) must give
+//! the same answers as the whole read.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::write_parquet;
+use polars::prelude::*;
+use serde_json::Value;
+
+const H: i64 = 3_600_000_000;
+/// 2013-01-01T00:00:00 in microseconds.
+const JAN1: i64 = 15_706 * 24 * H;
+
+fn rule(id: &str, body: &str) -> String {
+    format!("      - id: {id}\n        type: custom\n        engine: lakegate\n        implementation: {body}\n")
+}
+
+fn contract(id: &str, objects: &[(&str, &str, &[String])]) -> String {
+    let mut s = format!(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: {id}\nversion: 1.0.0\nstatus: active\n\
+         servers: [{{server: local, type: local, path: 'data/{{model}}', format: parquet}}]\nschema:\n"
+    );
+    for (name, properties, rules) in objects {
+        s.push_str(&format!("  - name: {name}\n    properties:\n{properties}"));
+        if !rules.is_empty() {
+            s.push_str("    quality:\n");
+            for r in *rules {
+                s.push_str(r);
+            }
+        }
+    }
+    s
+}
+
+struct Run {
+    code: i32,
+    json: Value,
+    out: String,
+}
+
+fn lakegate(dir: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir)
+        .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--json", "r.json"])
+        .args(args)
+        .output()
+        .expect("run");
+    let json = std::fs::read_to_string(dir.join("r.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or(Value::Null);
+    let _ = std::fs::remove_file(dir.join("r.json"));
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        json,
+        out: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+fn find<'a>(run: &'a Run, id: &str) -> &'a Value {
+    run.json["contracts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|c| c["checks"].as_array().into_iter().flatten())
+        .find(|r| r["id"].as_str().is_some_and(|s| s.ends_with(&format!("/{id}"))))
+        .unwrap_or_else(|| panic!("no check {id}: {}", run.out))
+}
+
+/// The check has this status and exactly this observed value.
+fn expect(run: &Run, id: &str, status: &str, observed: f64) {
+    let r = find(run, id);
+    assert_eq!(r["status"], status, "{id}: {}", r["message"]);
+    assert_eq!(r["observed"].as_f64(), Some(observed), "{id}: {}", r["message"]);
+}
+
+/// The check has this status and its message says `needle`.
+fn expect_message(run: &Run, id: &str, status: &str, needle: &str) {
+    let r = find(run, id);
+    assert_eq!(r["status"], status, "{id}: {}", r["message"]);
+    let m = r["message"].as_str().unwrap_or("");
+    assert!(m.contains(needle), "{id}: `{m}` does not say `{needle}`");
+}
+
+fn timestamps(name: &str, us: Vec<i64>, tz: Option<TimeZone>) -> Column {
+    Series::new(name.into(), us).cast(&DataType::Datetime(TimeUnit::Microseconds, tz)).expect("ts").into_column()
+}
+
+/// flights: `time_hour` 2013-01-01 03:00 .. 08:00 (six rows), `local` the same instants in
+/// Europe/Berlin (UTC+1). events: hive partitions dt=2026-11-24 (2 rows) and dt=2026-11-25
+/// (3 rows).
+fn temporal_fixture(dir: &Path) {
+    let us: Vec<i64> = (3..=8).map(|h| JAN1 + h * H).collect();
+    let berlin = TimeZone::opt_try_new(Some("Europe/Berlin")).expect("tz");
+    let mut flights = DataFrame::new(
+        6,
+        vec![
+            Column::new("id".into(), (1..=6).collect::<Vec<i64>>()),
+            timestamps("time_hour", us.clone(), None),
+            timestamps("local", us, berlin),
+        ],
+    )
+    .expect("flights");
+    write_parquet(&dir.join("data/flights/flights.parquet"), &mut flights);
+    for (day, n) in [("2026-11-24", 2i64), ("2026-11-25", 3)] {
+        let mut df =
+            DataFrame::new(n as usize, vec![Column::new("v".into(), (0..n).collect::<Vec<i64>>())]).expect("events");
+        write_parquet(&dir.join(format!("data/events/dt={day}/part.parquet")), &mut df);
+    }
+}
+
+const FLIGHT_PROPS: &str = "      - {name: id, logicalType: integer}\n      - {name: time_hour, logicalType: timestamp}\n      - {name: local, logicalType: timestamp}\n";
+const EVENT_PROPS: &str = "      - {name: v, logicalType: integer}\n      - {name: dt, logicalType: date}\n";
+
+#[test]
+fn string_literals_compared_with_dates_and_timestamps_take_the_column_type() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    temporal_fixture(dir.path());
+    let flights = [
+        rule("late_rows", "{metric: rowCondition, expression: \"time_hour >= '2013-01-01 05:00:00'\", mustBe: 0}"),
+        rule(
+            "late_where",
+            "{metric: rowCount, where: \"time_hour BETWEEN '2013-01-01 05:00' AND '2013-01-01T06:00:00'\", mustBe: 2}",
+        ),
+        rule(
+            "late_expression",
+            "{metric: expression, expression: \"sum(CASE WHEN time_hour >= '2013-01-01' AND time_hour < '2013-01-01 05:00' THEN 1 ELSE 0 END)\", mustBe: 2}",
+        ),
+        rule("berlin_wall_clock", "{metric: rowCount, where: \"local >= '2013-01-01 06:00:00'\", mustBe: 4}"),
+        rule("berlin_instant", "{metric: rowCount, where: \"local >= '2013-01-01T05:00:00Z'\", mustBe: 4}"),
+        rule(
+            "in_list",
+            "{metric: rowCount, where: \"time_hour IN ('2013-01-01 03:00:00', '2013-01-01 08:00:00')\", mustBe: 2}",
+        ),
+        rule("bad_literal", "{metric: rowCount, where: \"time_hour >= '2013-13-01'\", mustBe: 0}"),
+        "      - id: sql_late\n        type: sql\n        query: \"SELECT count(*) FROM flights WHERE time_hour >= '2013-01-01 05:00:00'\"\n        mustBe: 4\n".to_owned(),
+    ];
+    let events = [rule("one_day", "{metric: rowCount, where: \"dt = '2026-11-25'\", mustBe: 3}")];
+    let c = contract(
+        "temporal",
+        &[("flights", FLIGHT_PROPS, flights.as_slice()), ("events", EVENT_PROPS, events.as_slice())],
+    );
+    std::fs::write(dir.path().join("c.odcs.yaml"), c).expect("contract");
+    for slice in ["0", "2"] {
+        let run = lakegate(dir.path(), &["--slice-rows", slice]);
+        // rowCondition counts the rows where it is false: 03:00 and 04:00.
+        expect(&run, "late_rows", "failed", 2.0);
+        expect(&run, "late_where", "passed", 2.0);
+        expect(&run, "late_expression", "passed", 2.0);
+        expect(&run, "berlin_wall_clock", "passed", 4.0);
+        expect(&run, "berlin_instant", "passed", 4.0);
+        expect(&run, "in_list", "passed", 2.0);
+        expect(&run, "sql_late", "passed", 4.0);
+        expect(&run, "one_day", "passed", 3.0);
+        // Not a date: an error naming the expression, and only this check's.
+        expect_message(&run, "bad_literal", "errored", "'2013-13-01' is not a timestamp");
+        expect_message(&run, "bad_literal", "errored", "time_hour >= '2013-13-01'");
+        assert_eq!(run.code, 3, "{}", run.out);
+    }
+    // `--where` on a date partition, as `check --help` shows it.
+    let run = lakegate(dir.path(), &["--where", "dt = '2026-11-25'"]);
+    let events = run.json["contracts"][0]["datasets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["name"] == "events")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(events["rows"].as_u64(), Some(3), "{}", run.out);
+    let run = lakegate(dir.path(), &["--where", "dt = '25.11.2026'"]);
+    let events = run.json["contracts"][0]["datasets"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|d| d["name"] == "events")
+        .cloned()
+        .unwrap_or(Value::Null);
+    let error = events["error"].as_str().unwrap_or("");
+    assert!(error.contains("'25.11.2026' is not a date") && error.contains("--where"), "{error}: {}", run.out);
+}
