@@ -184,3 +184,52 @@ fn string_literals_compared_with_dates_and_timestamps_take_the_column_type() {
     let error = events["error"].as_str().unwrap_or("");
     assert!(error.contains("'25.11.2026' is not a date") && error.contains("--where"), "{error}: {}", run.out);
 }
+
+/// `big` = [2^53, 1, 1, null], `neg` = [-2^53, -1, -1, null], `huge` (uint64) = [2^63, 2^63, 0, 1].
+fn integer_fixture(dir: &Path) {
+    let p53 = 1i64 << 53;
+    let mut df = DataFrame::new(
+        4,
+        vec![
+            Column::new("big".into(), [Some(p53), Some(1), Some(1), None]),
+            Column::new("neg".into(), [Some(-p53), Some(-1), Some(-1), None]),
+            Column::new("huge".into(), [1u64 << 63, 1u64 << 63, 0, 1]),
+        ],
+    )
+    .expect("ints");
+    write_parquet(&dir.join("data/ints/ints.parquet"), &mut df);
+}
+
+#[test]
+fn integer_sums_and_means_are_exact_whole_and_sliced() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    integer_fixture(dir.path());
+    let rules = [
+        rule("sum_big", "{metric: sum, property: big, mustBe: 9007199254740994}"),
+        rule("sum_big_sql", "{metric: expression, expression: 'sum(big)', mustBe: 9007199254740994}"),
+        rule("avg_big", "{metric: avg, property: big, mustBeGreaterThan: 3002399751580331}"),
+        rule("sum_neg", "{metric: sum, property: neg, mustBe: -9007199254740994}"),
+        rule("avg_neg", "{metric: avg, property: neg, mustBeLessThan: -3002399751580331}"),
+        rule("sum_huge", "{metric: sum, property: huge, mustBe: 1.8446744073709552e19}"),
+        rule("avg_huge", "{metric: avg, property: huge, mustBeGreaterThan: 0}"),
+        rule("sum_big_where", "{metric: sum, property: big, where: 'big < 2', mustBe: 2}"),
+    ];
+    let props = "      - {name: big, logicalType: integer}\n      - {name: neg, logicalType: integer}\n      - {name: huge, logicalType: integer}\n";
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract("ints", &[("ints", props, rules.as_slice())]))
+        .expect("contract");
+    // Whole, one row per slice, two rows per slice.
+    for slice in ["0", "1", "2"] {
+        let run = lakegate(dir.path(), &["--slice-rows", slice]);
+        expect(&run, "sum_big", "passed", 9_007_199_254_740_994.0);
+        expect(&run, "sum_big_sql", "passed", 9_007_199_254_740_994.0);
+        // (2^53 + 2) / 3 = 3002399751580331.33..., whose nearest f64 is ...331.5 (an f64 sum
+        // gives 2^53 / 3, nearest ...330.5).
+        expect(&run, "avg_big", "passed", 3_002_399_751_580_331.5);
+        expect(&run, "sum_neg", "passed", -9_007_199_254_740_994.0);
+        expect(&run, "avg_neg", "passed", -3_002_399_751_580_331.5);
+        // 2^64 + 1 rounds to 2^64 once; an int64 sum would wrap.
+        expect(&run, "sum_huge", "passed", 18_446_744_073_709_551_616.0);
+        expect(&run, "avg_huge", "passed", 4_611_686_018_427_387_904.0);
+        expect(&run, "sum_big_where", "passed", 2.0);
+    }
+}

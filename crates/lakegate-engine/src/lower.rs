@@ -155,10 +155,31 @@ pub fn sql_expression(text: &str, schema: &DataSchema) -> Result<Expr, String> {
     literals::typed(e, schema).map_err(|why| format!("`{text}`: {why}"))
 }
 
-/// The values an aggregate reads, before aggregation: numbers as f64, string lengths as f64,
-/// dates and timestamps as epoch seconds for min and max; the raw column for counts.
+/// Whether `sum` and `avg` of a column are computed exactly, on 128-bit integers: integer
+/// columns, and boolean ones (true is 1: the sum counts true values, the mean is their share).
+pub fn exact_sum(column: &str, schema: &DataSchema) -> bool {
+    matches!(find(schema, column), Some(ColumnType::Int(_) | ColumnType::UInt(_) | ColumnType::Boolean))
+}
+
+/// The mean of integers from their exact sum and count: `q + r / n` with `q`, `r` the floored
+/// quotient and remainder of `sum / n`, so the one rounding is in the fraction (an f64 sum
+/// loses units above 2^53 before dividing). Null when `n` is 0.
+pub fn exact_mean(sum: Expr, n: Expr) -> Expr {
+    let n = n.cast(DataType::Int128);
+    let q = sum.clone().floor_div(n.clone());
+    let r = sum - q.clone() * n.clone();
+    let mean = q.cast(DataType::Float64) + r.cast(DataType::Float64) / n.clone().cast(DataType::Float64);
+    when(n.eq(lit(0i64))).then(lit(NULL).cast(DataType::Float64)).otherwise(mean)
+}
+
+/// The values an aggregate reads, before aggregation: numbers as f64 (integers and booleans as
+/// 128-bit integers for `sum` and `avg`, see [`exact_sum`]), string lengths as f64, dates and
+/// timestamps as epoch seconds for min and max; the raw column for counts.
 pub fn operand(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String> {
     let (e, t) = column_checked(schema, column)?;
+    if matches!(agg, Agg::Sum | Agg::Avg) && exact_sum(column, schema) {
+        return Ok(e.cast(DataType::Int128));
+    }
     let numeric = |what: &str| -> Result<Expr, String> {
         if t.is_numeric() {
             Ok(f64_of(e.clone(), t))
@@ -185,6 +206,7 @@ fn aggregate(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String
     Ok(match agg {
         Agg::Min | Agg::MinLength => x.min(),
         Agg::Max | Agg::MaxLength => x.max(),
+        Agg::Avg if exact_sum(column, schema) => exact_mean(x.clone().sum(), x.count()),
         Agg::Avg | Agg::AvgLength => x.mean(),
         Agg::Sum => x.sum(),
         Agg::Stddev => x.std(1),

@@ -22,6 +22,13 @@ pub enum Merge {
     Max,
     /// Two states (sum, count of non-null values): sum / count.
     Mean,
+    /// An exact integer sum: two states per slice, the slice's 128-bit sum split in
+    /// `sum div 2^32` and `sum mod 2^32` (each exact as an f64 for sums below 2^85), added up
+    /// as integers.
+    ExactSum,
+    /// The mean of integers: the [`Merge::ExactSum`] states and the count of non-null values;
+    /// the mean of the exact total (see `lower::exact_mean`).
+    ExactMean,
     /// Three states (count, mean, variance with ddof 0): sample standard deviation (ddof 1).
     Stddev,
 }
@@ -39,6 +46,17 @@ pub fn states(m: &Metric, schema: &DataSchema) -> Option<Result<(Merge, Vec<Expr
         | Metric::RowConditionFailures { .. } => whole(Merge::Sum),
         Metric::MaxEpoch { .. } => whole(Merge::Max),
         Metric::MinEpoch { .. } => whole(Merge::Min),
+        Metric::Aggregate { column, agg: agg @ (Agg::Sum | Agg::Avg) } if lower::exact_sum(column, schema) => {
+            Some(lower::operand(column, *agg, schema).map(|x| {
+                let sum = x.clone().sum();
+                let hi = sum.clone().floor_div(lit(SPLIT));
+                let lo = sum - hi.clone() * lit(SPLIT);
+                match agg {
+                    Agg::Sum => (Merge::ExactSum, vec![hi, lo]),
+                    _ => (Merge::ExactMean, vec![hi, lo, x.count()]),
+                }
+            }))
+        }
         Metric::Aggregate { column, agg } => match agg {
             Agg::Sum | Agg::Count | Agg::NullCount => whole(Merge::Sum),
             Agg::Min | Agg::MinLength => whole(Merge::Min),
@@ -56,12 +74,40 @@ pub fn states(m: &Metric, schema: &DataSchema) -> Option<Result<(Merge, Vec<Expr
     }
 }
 
+/// Where exact sums are split into two f64-exact halves.
+const SPLIT: i64 = 1 << 32;
+
+/// The exact total of [`Merge::ExactSum`] states (the first two of each slice).
+fn exact_total(slices: &[Vec<Option<f64>>]) -> i128 {
+    slices
+        .iter()
+        .map(|s| {
+            let part = |i: usize| s.get(i).copied().flatten().unwrap_or(0.0) as i128;
+            part(0) * i128::from(SPLIT) + part(1)
+        })
+        .sum()
+}
+
+/// `total / n` rounded once, as `lower::exact_mean` computes it in polars (NaN when `n` is 0).
+pub fn exact_mean(total: i128, n: i128) -> f64 {
+    if n == 0 {
+        return f64::NAN;
+    }
+    let (q, r) = (total.div_euclid(n), total.rem_euclid(n));
+    q as f64 + r as f64 / n as f64
+}
+
 /// Merges the per-slice states (`slices[i]` holds slice i's states, None for null) into the
 /// metric's value (NaN when there is none).
 pub fn finish(merge: Merge, slices: &[Vec<Option<f64>>]) -> f64 {
     let first = |s: &Vec<Option<f64>>| s.first().copied().flatten();
     match merge {
         Merge::Sum => slices.iter().filter_map(first).sum(),
+        Merge::ExactSum => exact_total(slices) as f64,
+        Merge::ExactMean => {
+            let n: f64 = slices.iter().map(|s| s.get(2).copied().flatten().unwrap_or(0.0)).sum();
+            exact_mean(exact_total(slices), n as i128)
+        }
         Merge::Min => fold(slices.iter().filter_map(first), f64::min),
         Merge::Max => fold(slices.iter().filter_map(first), f64::max),
         Merge::Mean => {
@@ -118,5 +164,21 @@ mod tests {
         let got = finish(Merge::Stddev, &[s(&a), s(&[Some(0.0), None, None]), s(&b)]);
         assert!((got - 2.5f64.sqrt()).abs() < 1e-12, "{got}");
         assert!(finish(Merge::Stddev, &[s(&[Some(1.0), Some(4.0), Some(0.0)])]).is_nan());
+    }
+
+    #[test]
+    fn integer_sums_merge_exactly() {
+        // Slices of 2^53 and 1 + 1: as (sum div 2^32, sum mod 2^32).
+        let a = vec![Some((1u64 << 21) as f64), Some(0.0), Some(1.0)];
+        let b = vec![Some(0.0), Some(2.0), Some(2.0)];
+        assert_eq!(finish(Merge::ExactSum, &[a.clone(), vec![None, None, None], b.clone()]), 9_007_199_254_740_994.0);
+        assert_eq!(finish(Merge::ExactMean, &[a, b]), 3_002_399_751_580_331.5);
+        // -3 = -1 * 2^32 + (2^32 - 3).
+        let c = vec![Some(-1.0), Some(4_294_967_293.0), Some(2.0)];
+        assert_eq!(finish(Merge::ExactSum, std::slice::from_ref(&c)), -3.0);
+        assert_eq!(finish(Merge::ExactMean, &[c]), -1.5);
+        assert!(finish(Merge::ExactMean, &[vec![Some(0.0), Some(0.0), Some(0.0)]]).is_nan());
+        assert_eq!(exact_mean(7, 2), 3.5);
+        assert_eq!(exact_mean(-7, 2), -3.5);
     }
 }
