@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::{DateTime, SecondsFormat, Utc};
 use lakegate_checks::evaluate::DatasetFacts;
-use lakegate_checks::{CompileOptions, compile, evaluate};
+use lakegate_checks::{CompileOptions, compile};
 use lakegate_core::{ContractPlan, ContractResult, RunResult, Status, Summary};
 use rayon::prelude::*;
 
@@ -316,7 +316,7 @@ fn run_contract(
             .map(|o| DatasetFacts { schema: o.schema.as_ref().map_err(String::as_str), metrics: &o.metrics })
     };
     let past = |id: &str| history.get(id).cloned().unwrap_or_default();
-    let mut checks: Vec<_> = plan.checks.iter().map(|spec| evaluate(spec, &lookup, now, &past)).collect();
+    let mut checks = lakegate_checks::evaluate_all(&plan.checks, &lookup, now, &past);
     // Where a value came from: footer statistics when every metric of the check did.
     for (spec, result) in plan.checks.iter().zip(checks.iter_mut()) {
         if let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.info.dataset, &spec.plan)

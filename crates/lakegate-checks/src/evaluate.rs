@@ -299,7 +299,10 @@ fn schema_check(spec: &CheckSpec, a: &SchemaAssertion, schema: &DataSchema) -> C
                 fail_status(spec),
                 Some(0.0),
                 "present".into(),
-                format!("`{column}` is missing from the data"),
+                format!(
+                    "`{column}` is missing from the data{}",
+                    crate::schema::rename_hint(schema, column).map(|h| format!("; {h}")).unwrap_or_default()
+                ),
             ),
         },
         SchemaAssertion::Type { column, logical, physical, tz } => {

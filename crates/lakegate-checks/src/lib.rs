@@ -9,8 +9,10 @@
 
 pub mod change;
 pub mod compile;
+pub mod depend;
 pub mod evaluate;
 pub mod schema;
 
 pub use compile::{CompileOptions, compile};
+pub use depend::evaluate_all;
 pub use evaluate::evaluate;

@@ -24,14 +24,61 @@ pub fn find<'a>(schema: &'a DataSchema, path: &str) -> Option<&'a ColumnType> {
     }
     let mut parts = path.split('.');
     let first = parts.next()?;
+    let (first, mut items) = strip_items(first);
     let mut t = &schema.iter().find(|(n, _)| n == first)?.1;
-    for part in parts {
+    loop {
+        // `col[]`: the items of a list column (one `[]` per level of nesting).
+        for _ in 0..items {
+            match t {
+                ColumnType::List(inner) => t = inner,
+                _ => return None,
+            }
+        }
+        let Some(part) = parts.next() else { return Some(t) };
+        let (part, n) = strip_items(part);
+        items = n;
         match t {
             ColumnType::Struct(fields) => t = &fields.iter().find(|(n, _)| n == part)?.1,
             _ => return None,
         }
     }
-    Some(t)
+}
+
+/// `tags[][]` -> (`tags`, 2).
+fn strip_items(part: &str) -> (&str, usize) {
+    let mut p = part;
+    let mut n = 0;
+    while let Some(rest) = p.strip_suffix("[]") {
+        p = rest;
+        n += 1;
+    }
+    (p, n)
+}
+
+/// A likely rename of a missing column: the same name in another case, or a close name
+/// (e.g. `sex` missing, `Sex` present; `customer_id` missing, `customerid` present).
+pub fn rename_hint(schema: &DataSchema, path: &str) -> Option<String> {
+    let (prefix, name, fields): (&str, &str, Vec<&str>) = match path.rsplit_once('.') {
+        Some((parent, last)) if find(schema, path).is_none() => match find(schema, parent) {
+            Some(ColumnType::Struct(f)) => (parent, last, f.iter().map(|(n, _)| n.as_str()).collect()),
+            _ => ("", path, schema.iter().map(|(n, _)| n.as_str()).collect()),
+        },
+        _ => ("", path, schema.iter().map(|(n, _)| n.as_str()).collect()),
+    };
+    let full = |n: &str| if prefix.is_empty() { n.to_owned() } else { format!("{prefix}.{n}") };
+    if let Some(n) = fields.iter().find(|n| n.eq_ignore_ascii_case(name)) {
+        return Some(format!("the data has `{}` (the case differs)", full(n)));
+    }
+    let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    if let Some(n) = fields.iter().find(|n| squash(n) == squash(name)) {
+        return Some(format!("the data has `{}`", full(n)));
+    }
+    let best = fields
+        .iter()
+        .map(|n| (strsim::jaro_winkler(&n.to_lowercase(), &name.to_lowercase()), *n))
+        .filter(|(score, _)| *score >= 0.88)
+        .max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(format!("did you mean `{}`?", full(best.1)))
 }
 
 /// Whether a column of type `t` fits `logical`; `Err` explains why not.
@@ -103,9 +150,30 @@ mod tests {
     }
 
     #[test]
+    fn rename_hints() {
+        let schema = vec![
+            ("Sex".to_owned(), C::String),
+            ("customerid".to_owned(), C::Int(64)),
+            ("created_at".to_owned(), C::Date),
+            ("s".to_owned(), C::Struct(vec![("Alpha".to_owned(), C::Int(32))])),
+        ];
+        assert_eq!(rename_hint(&schema, "sex").as_deref(), Some("the data has `Sex` (the case differs)"));
+        assert_eq!(rename_hint(&schema, "customer_id").as_deref(), Some("the data has `customerid`"));
+        assert_eq!(rename_hint(&schema, "created_att").as_deref(), Some("did you mean `created_at`?"));
+        assert_eq!(rename_hint(&schema, "s.alpha").as_deref(), Some("the data has `s.Alpha` (the case differs)"));
+        assert_eq!(rename_hint(&schema, "zzz"), None);
+    }
+
+    #[test]
     fn nested_paths() {
         let schema = vec![("a".to_owned(), C::Struct(vec![("b".to_owned(), C::Int(32))]))];
         assert_eq!(find(&schema, "a.b"), Some(&C::Int(32)));
         assert_eq!(find(&schema, "a.c"), None);
+        let lists =
+            vec![("l".to_owned(), C::List(Box::new(C::Struct(vec![("x".to_owned(), C::List(Box::new(C::String)))]))))];
+        assert_eq!(find(&lists, "l[].x[]"), Some(&C::String));
+        assert!(matches!(find(&lists, "l[].x"), Some(C::List(_))));
+        assert_eq!(find(&lists, "l.x"), None);
+        assert_eq!(find(&schema, "a[]"), None);
     }
 }

@@ -194,7 +194,7 @@ impl ContractRun {
         }
         let (lf, schema) = self.frames.get(&d.name)?;
         let lazy: BTreeMap<String, LazyFrame> = self.frames.iter().map(|(k, (f, _))| (k.clone(), f.clone())).collect();
-        samples::sample(lf, schema, d, measure, &lazy, n, export)
+        guarded(|| samples::sample(lf, schema, d, measure, &lazy, n, export)).unwrap_or_else(|panic| Some(Err(panic)))
     }
 }
 
@@ -209,7 +209,13 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
     // on rayon's pool, each polars query is parallel itself, and nested rayon loops let a
     // blocked worker steal another contract onto its stack (a stack overflow at 500 contracts).
     let started: Vec<Instant> = plan.datasets.iter().map(|_| Instant::now()).collect();
-    let opened: Vec<(Result<Opened, String>, usize)> = plan.datasets.iter().map(|d| open(d, opts)).collect();
+    let opened: Vec<(Result<Opened, String>, usize)> = plan
+        .datasets
+        .iter()
+        .map(|d| {
+            guarded(|| open(d, opts)).unwrap_or_else(|panic| (Err(format!("cannot read `{}`: {panic}", d.name)), 0))
+        })
+        .collect();
     let frames: BTreeMap<String, LazyFrame> = plan
         .datasets
         .iter()
@@ -249,7 +255,14 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                     }
                 }
                 Ok(o) => {
-                    let Computed { metrics, from_statistics, captured } = compute(d, &o, &frames, opts);
+                    // A panic while computing (inside polars, on data it did not expect) errors
+                    // this dataset's metrics with the reason; the other datasets still run.
+                    let Computed { metrics, from_statistics, captured } = guarded(|| compute(d, &o, &frames, opts))
+                        .unwrap_or_else(|panic| Computed {
+                            metrics: d.metrics.iter().map(|m| (m.clone(), Err(panic.clone()))).collect(),
+                            from_statistics: BTreeSet::new(),
+                            captured: BTreeMap::new(),
+                        });
                     if !captured.is_empty() {
                         lock(&captures).insert(d.name.clone(), captured);
                     }
@@ -418,9 +431,63 @@ fn compute_on(
     n: usize,
     progress: Option<&SliceProgress>,
 ) -> (MetricMap, BTreeMap<Metric, DataFrame>) {
+    let (out, captured, failed) = compute_once(frame, metrics.clone(), captures.clone(), n, progress);
+    if !failed {
+        return (out, captured);
+    }
+    // The shared read failed on the data (a cast of a value that does not convert, say): find
+    // the metrics at fault by halving, error those alone, and read again without them.
+    let candidates: Vec<(usize, Expr)> = metrics
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| !matches!(m, Metric::Grouped { .. }) && kernel_columns(m, frame.schema).is_none())
+        .filter_map(|(i, m)| lower::expr(m, frame.schema).ok().map(|e| (i, e.cast(DataType::Float64))))
+        .collect();
+    let bad = culprits(frame.lf, &candidates);
+    if bad.is_empty() {
+        return (out, captured);
+    }
+    let mut errors = MetricMap::new();
+    let mut keep = Vec::new();
+    for (i, m) in metrics.into_iter().enumerate() {
+        match bad.iter().find(|(j, _)| *j == i) {
+            Some((_, why)) => {
+                errors.insert(m, Err(format!("reading `{}` failed: {why}", frame.name)));
+            }
+            None => keep.push(m),
+        }
+    }
+    let captures = captures.into_iter().filter(|(m, _)| !errors.contains_key(m)).collect();
+    let (mut out, captured, _) = compute_once(frame, keep, captures, n, progress);
+    out.extend(errors);
+    (out, captured)
+}
+
+/// One attempt of [`compute_on`]; also says whether the shared read failed on the data.
+fn compute_once(
+    frame: Frame<'_>,
+    metrics: Vec<Metric>,
+    captures: Vec<(Metric, Capture)>,
+    n: usize,
+    progress: Option<&SliceProgress>,
+) -> (MetricMap, BTreeMap<Metric, DataFrame>, bool) {
     let Frame { lf, slices, schema, name, footer } = frame;
     let mut out = MetricMap::new();
     let mut captured: BTreeMap<Metric, DataFrame> = BTreeMap::new();
+    // A capture whose mask does not resolve on this data is dropped: its metric then takes
+    // the plain path, where it is validated and errored alone.
+    let probe = slices.first().unwrap_or(lf);
+    let captures: Vec<(Metric, Capture)> = if captures.is_empty()
+        || probe
+            .clone()
+            .select(captures.iter().map(|(_, (m, _))| m.clone()).collect::<Vec<_>>())
+            .collect_schema()
+            .is_ok()
+    {
+        captures
+    } else {
+        captures.into_iter().filter(|(_, (m, shown))| resolves(probe, &[m.clone()]) && resolves(probe, shown)).collect()
+    };
     // A captured metric's mask is computed once, as a column: its count and its first failing
     // rows both read it.
     let masks: Vec<Expr> =
@@ -470,7 +537,7 @@ fn compute_on(
             // Counted from its mask column (merges by addition over slices).
             let e = mask.sum();
             if slices.is_empty() {
-                exprs.push(e.cast(DataType::Float64).alias(format!("m{}", exprs.len())));
+                exprs.push(e.cast(DataType::Float64));
                 names.push(m);
             } else {
                 let start = states.len();
@@ -482,6 +549,11 @@ fn compute_on(
         if !slices.is_empty() {
             match merge::states(&m, schema) {
                 Some(Ok((how, es))) => {
+                    // A state that does not resolve on this data errors its metric alone.
+                    if let Some(why) = unresolved(probe, &es) {
+                        out.insert(m, Err(why));
+                        continue;
+                    }
                     let start = states.len();
                     for e in es {
                         states.push(e.cast(DataType::Float64).alias(format!("s{}", states.len())));
@@ -498,7 +570,7 @@ fn compute_on(
         }
         match lower::expr(&m, schema) {
             Ok(e) => {
-                exprs.push(e.cast(DataType::Float64).alias(format!("m{}", exprs.len())));
+                exprs.push(e.cast(DataType::Float64));
                 names.push(m);
             }
             Err(why) => {
@@ -506,32 +578,61 @@ fn compute_on(
             }
         }
     }
-    let kernels: Vec<Arc<distinct::Distinct>> = key_sets
-        .iter()
-        .enumerate()
-        .map(|(j, cols)| {
-            // Duplicated keys are remembered for the samples of a failing uniqueness check.
-            let dups = n > 0 && kernel.iter().any(|(m, set)| *set == j && matches!(m, Metric::DuplicateCount { .. }));
-            kernel_for(cols, schema, dups, slices.len(), footer).map(Arc::new)
-        })
-        .collect::<PolarsResult<_>>()
-        .unwrap_or_default();
-    let feeds: Vec<Expr> = key_sets
-        .iter()
-        .zip(&kernels)
-        .enumerate()
-        .map(|(j, (cols, k))| k.feed(cols.iter().map(|c| lower::column(c)).collect()).alias(format!("k{j}")))
-        .collect();
+    // Every expression is checked against the data's schema before the shared select: one
+    // that does not type-check (a timestamp compared with text, a column that is not there)
+    // errors its own metric, not every metric of the dataset.
+    if !exprs.is_empty() && !resolves(lf, &aliased(&exprs)) {
+        let (mut keep_e, mut keep_n) = (Vec::new(), Vec::new());
+        for (e, m) in exprs.into_iter().zip(names) {
+            match unresolved(lf, std::slice::from_ref(&e)) {
+                Some(why) => {
+                    out.insert(m, Err(why));
+                }
+                None => {
+                    keep_e.push(e);
+                    keep_n.push(m);
+                }
+            }
+        }
+        (exprs, names) = (keep_e, keep_n);
+    }
+    let make_kernels = || -> Vec<Arc<distinct::Distinct>> {
+        key_sets
+            .iter()
+            .enumerate()
+            .map(|(j, cols)| {
+                // Duplicated keys are remembered for the samples of a failing uniqueness check.
+                let dups =
+                    n > 0 && kernel.iter().any(|(m, set)| *set == j && matches!(m, Metric::DuplicateCount { .. }));
+                kernel_for(cols, schema, dups, slices.len(), footer).map(Arc::new)
+            })
+            .collect::<PolarsResult<_>>()
+            .unwrap_or_default()
+    };
+    let make_feeds = |kernels: &[Arc<distinct::Distinct>]| -> Vec<Expr> {
+        key_sets
+            .iter()
+            .zip(kernels)
+            .enumerate()
+            .map(|(j, (cols, k))| k.feed(cols.iter().map(|c| lower::column(c)).collect()).alias(format!("k{j}")))
+            .collect()
+    };
+    let kernels = make_kernels();
+    let feeds = make_feeds(&kernels);
     let whole_keys = slices.is_empty() && !feeds.is_empty();
     let whole_captures = slices.is_empty() && !capture_exprs.is_empty();
     let mut kernel_error: Option<String> = None;
+    let mut read_failed = false;
     if !exprs.is_empty() || whole_keys || whole_captures {
-        let select: Vec<Expr> = exprs
+        let select: Vec<Expr> = aliased(&exprs)
             .into_iter()
             .chain(if whole_keys { feeds.clone() } else { vec![] })
             .chain(if whole_captures { capture_exprs.clone() } else { vec![] })
             .collect();
-        match lf.clone().select(select).collect() {
+        let result = guarded(|| lf.clone().select(select).collect())
+            .unwrap_or_else(|panic| Err(PolarsError::ComputeError(panic.into())));
+        read_failed |= result.is_err();
+        match result {
             Ok(df) => {
                 if whole_captures {
                     for (j, (m, _)) in captures.iter().enumerate() {
@@ -584,6 +685,7 @@ fn compute_on(
             }
         }
         if let Some(msg) = failed {
+            read_failed = true;
             kernel_error = Some(msg.clone());
             for (m, _, _) in merged {
                 out.insert(m, Err(msg.clone()));
@@ -616,7 +718,62 @@ fn compute_on(
     for (keys, metrics) in grouped {
         out.extend(group_metrics(lf, schema, &keys, metrics));
     }
-    (out, captured)
+    (out, captured, read_failed)
+}
+
+/// The metric expressions of a select, named by position (`m0`, `m1` ...).
+fn aliased(exprs: &[Expr]) -> Vec<Expr> {
+    exprs.iter().enumerate().map(|(i, e)| e.clone().alias(format!("m{i}"))).collect()
+}
+
+/// Whether `exprs` resolve (columns, types) on `lf` without reading data.
+fn resolves(lf: &LazyFrame, exprs: &[Expr]) -> bool {
+    unresolved(lf, exprs).is_none()
+}
+
+/// Why `exprs` do not resolve on `lf` (columns, types), without reading data; a panic in
+/// polars while resolving is an answer too.
+fn unresolved(lf: &LazyFrame, exprs: &[Expr]) -> Option<String> {
+    let aliased: Vec<Expr> = exprs.iter().enumerate().map(|(i, e)| e.clone().alias(format!("v{i}"))).collect();
+    match guarded(|| lf.clone().select(aliased).collect_schema().map_err(|e| first_line(&e.to_string()))) {
+        Ok(Ok(_)) => None,
+        Ok(Err(e)) | Err(e) => Some(e),
+    }
+}
+
+/// The expressions (by index) whose reading fails on `lf`, found by halving: a failing half is
+/// split again until each culprit is alone. Reads `lf` about 2 log2(n) times per culprit.
+fn culprits(lf: &LazyFrame, exprs: &[(usize, Expr)]) -> Vec<(usize, String)> {
+    let run = |part: &[(usize, Expr)]| -> Result<(), String> {
+        let select: Vec<Expr> = part.iter().map(|(i, e)| e.clone().alias(format!("m{i}"))).collect();
+        match guarded(|| lf.clone().select(select).collect().map(|_| ()).map_err(|e| first_line(&e.to_string()))) {
+            Ok(r) => r,
+            Err(panic) => Err(panic),
+        }
+    };
+    match (exprs.len(), run(exprs)) {
+        (_, Ok(())) | (0, _) => Vec::new(),
+        (1, Err(why)) => vec![(exprs[0].0, why)],
+        (n, Err(_)) => {
+            let (a, b) = exprs.split_at(n / 2);
+            let mut out = culprits(lf, a);
+            out.extend(culprits(lf, b));
+            out
+        }
+    }
+}
+
+/// Runs `f`, turning a panic (inside polars, on data it did not expect) into an error with the
+/// panic's message: one bad dataset or rule never takes the run down.
+pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_owned());
+        format!("internal error while reading (please report it): {}", first_line(&msg))
+    })
 }
 
 /// Slices read at once: a slow expression (a regex) or the kernel of one slice overlaps with
@@ -1092,4 +1249,34 @@ fn convert(t: &DataType) -> ColumnType {
 pub fn source_files(d: &DatasetPlan) -> Result<Vec<PathBuf>, String> {
     let src = d.source.as_ref().map_err(Clone::clone)?;
     source::resolve_files(src).map(|(f, _)| f)
+}
+
+#[cfg(test)]
+mod guard_tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_error_with_its_message() {
+        let r: Result<(), String> = guarded(|| panic!("bad data {}", 7));
+        assert_eq!(r, Err("internal error while reading (please report it): bad data 7".to_owned()));
+        assert_eq!(guarded(|| 3), Ok(3));
+    }
+
+    #[test]
+    fn culprits_are_found_by_halving() {
+        let lf = df!("a" => [1i64, 2, 3], "s" => ["x", "1", "2"]).expect("frame").lazy();
+        let exprs: Vec<(usize, Expr)> = (0..6)
+            .map(|i| {
+                let e = if i == 2 || i == 5 {
+                    col("s").strict_cast(DataType::Int64).sum().cast(DataType::Float64)
+                } else {
+                    col("a").sum().cast(DataType::Float64)
+                };
+                (i, e)
+            })
+            .collect();
+        let bad: Vec<usize> = culprits(&lf, &exprs).into_iter().map(|(i, _)| i).collect();
+        assert_eq!(bad, [2, 5]);
+        assert!(culprits(&lf, &exprs[..2]).is_empty());
+    }
 }

@@ -14,7 +14,10 @@ pub fn find<'a>(schema: &'a DataSchema, path: &str) -> Option<&'a ColumnType> {
         return Some(t);
     }
     let mut parts = path.split('.');
-    let mut t = &schema.iter().find(|(n, _)| n == parts.next().unwrap_or(""))?.1;
+    // The first part is taken once, outside the search (inside it, each column compared would
+    // consume another part of the path).
+    let first = parts.next().unwrap_or("");
+    let mut t = &schema.iter().find(|(n, _)| n == first)?.1;
     for part in parts {
         match t {
             ColumnType::Struct(fields) => t = &fields.iter().find(|(n, _)| n == part)?.1,

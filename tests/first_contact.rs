@@ -1,0 +1,229 @@
+//! Faults found when lakegate first met real data (issue 12): a missing or renamed column is a
+//! breach (exit 1) whose dependent checks are skipped with a reason, one bad rule never errors
+//! its neighbours, nested struct fields are checked like top-level columns, and array items
+//! are checked or skipped with a reason. Each test runs the real binary on files it writes.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Runs `lakegate check c.odcs.yaml` in `dir` (after writing the contract): exit code, stdout
+/// and the JSON report.
+fn check(dir: &Path, contract: &str) -> (i32, String, Value) {
+    std::fs::write(dir.join("c.odcs.yaml"), contract).expect("write contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir)
+        .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--format", "json"])
+        .output()
+        .expect("run lakegate");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "lakegate panicked: {stderr}");
+    (out.status.code().unwrap_or(-1), stdout, json)
+}
+
+/// (status, message) of the check whose id ends with `suffix`.
+fn status(json: &Value, suffix: &str) -> (String, String) {
+    for c in json["contracts"].as_array().expect("contracts") {
+        for r in c["checks"].as_array().expect("checks") {
+            if r["id"].as_str().is_some_and(|s| s.ends_with(suffix)) {
+                return (r["status"].as_str().unwrap_or("").to_owned(), r["message"].as_str().unwrap_or("").to_owned());
+            }
+        }
+    }
+    panic!("no check ending with {suffix} in {json}");
+}
+
+const HEADER: &str = "apiVersion: v3.1.0\nkind: DataContract\nid: t\nversion: 1.0.0\nstatus: active\n";
+
+fn contract(path: &str, format: &str, schema: &str) -> String {
+    format!(
+        "{HEADER}servers:\n  - server: local\n    type: local\n    path: {path}\n    format: {format}\nschema:\n{schema}"
+    )
+}
+
+#[test]
+fn a_missing_column_is_a_breach_and_its_value_checks_are_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.csv"), "id,Sex,age\n1,M,30\n2,F,40\n3,F,-1\n").expect("csv");
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "p.csv",
+            "csv",
+            r#"  - name: p
+    properties:
+      - name: id
+        logicalType: integer
+        required: true
+      - name: sex
+        logicalType: string
+        required: true
+        logicalTypeOptions: { pattern: "^[MF]$" }
+      - name: age
+        logicalType: integer
+        logicalTypeOptions: { minimum: 0 }
+    quality:
+      - id: sexes
+        type: custom
+        engine: lakegate
+        implementation: { metric: rowCondition, expression: "sex IN ('M', 'F')", mustBe: 0 }
+"#,
+        ),
+    );
+    assert_eq!(code, 1, "a missing column is a contract breach (exit 1), not unreadable data (exit 3)");
+    let (s, m) = status(&json, "p/sex/schema.present");
+    assert_eq!(s, "failed");
+    assert!(m.contains("the data has `Sex` (the case differs)"), "rename hint: {m}");
+    for id in ["p/sex/schema.type", "p/sex/required", "p/sex/pattern", "p/sexes"] {
+        let (s, m) = status(&json, id);
+        assert_eq!(s, "skipped", "{id}: {m}");
+        assert_eq!(m, "column `sex` is missing (see check t/p/sex/schema.present)", "{id}");
+    }
+    assert_eq!(status(&json, "p/age/minimum").0, "failed", "the other checks still run");
+    assert_eq!(json["summary"]["errored"], 0);
+}
+
+#[test]
+fn a_rule_over_an_undeclared_absent_column_fails_with_a_hint() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.csv"), "id,amount\n1,3\n").expect("csv");
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "p.csv",
+            "csv",
+            r#"  - name: p
+    properties:
+      - name: id
+        logicalType: integer
+    quality:
+      - id: positive
+        type: custom
+        engine: lakegate
+        implementation: { metric: rowCondition, expression: "amout > 0", mustBe: 0 }
+"#,
+        ),
+    );
+    assert_eq!(code, 1);
+    let (s, m) = status(&json, "p/positive");
+    assert_eq!(s, "failed");
+    assert!(m.contains("column `amout` is not in the data") && m.contains("did you mean `amount`?"), "{m}");
+}
+
+#[test]
+fn one_failing_expression_errors_only_its_own_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.csv"), "id,code\n1,A\n2,B\n3,\n").expect("csv");
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "p.csv",
+            "csv",
+            r#"  - name: p
+    properties:
+      - name: id
+        logicalType: integer
+        required: true
+      - name: code
+        logicalType: string
+    quality:
+      - id: casts
+        type: custom
+        engine: lakegate
+        implementation: { metric: rowCondition, expression: "CAST(code AS INT) > 0", mustBe: 0 }
+      - id: sum_ids
+        type: custom
+        engine: lakegate
+        implementation: { metric: sum, property: id, mustBe: 6 }
+      - id: typed
+        type: custom
+        engine: lakegate
+        implementation: { metric: rowCondition, expression: "id + code > 0", mustBe: 0 }
+"#,
+        ),
+    );
+    // The cast fails while reading; `id + code` does not type-check: each errors alone.
+    assert_eq!(status(&json, "p/casts").0, "errored");
+    assert!(status(&json, "p/casts").1.contains("conversion"), "{}", status(&json, "p/casts").1);
+    assert_eq!(status(&json, "p/sum_ids"), ("passed".to_owned(), "observed 6, expected = 6".to_owned()));
+    assert_eq!(status(&json, "p/id/required").0, "passed");
+    assert_eq!(status(&json, "p/typed").0, "errored");
+    assert_eq!(json["summary"]["errored"], 2, "only the two bad rules: {json}");
+    assert_eq!(code, 3);
+}
+
+#[test]
+fn struct_fields_have_value_checks_and_array_items_are_typed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("n.json"),
+        concat!(
+            "{\"id\":1,\"s\":{\"a\":1,\"b\":\"x\"},\"tags\":[\"a\",\"b\"]}\n",
+            "{\"id\":2,\"s\":{\"a\":null,\"b\":\"yy\"},\"tags\":[]}\n",
+            "{\"id\":3,\"s\":{\"a\":-5,\"b\":\"z\"},\"tags\":[\"c\"]}\n",
+        ),
+    )
+    .expect("json");
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "n.json",
+            "json",
+            r#"  - name: n
+    properties:
+      - name: id
+        logicalType: integer
+      - name: s
+        logicalType: object
+        properties:
+          - name: a
+            logicalType: integer
+            required: true
+            logicalTypeOptions: { minimum: 0 }
+          - name: b
+            logicalType: string
+            logicalTypeOptions: { maxLength: 1 }
+      - name: tags
+        logicalType: array
+        items:
+          logicalType: string
+          logicalTypeOptions: { maxLength: 1 }
+"#,
+        ),
+    );
+    assert_eq!(code, 1);
+    let observed = |suffix: &str| {
+        for r in json["contracts"][0]["checks"].as_array().expect("checks") {
+            if r["id"].as_str().is_some_and(|s| s.ends_with(suffix)) {
+                return (r["status"].as_str().unwrap_or("").to_owned(), r["observed"].clone());
+            }
+        }
+        panic!("{suffix}")
+    };
+    assert_eq!(observed("n/s.a/required"), ("failed".to_owned(), Value::from(1.0)));
+    assert_eq!(observed("n/s.a/minimum"), ("failed".to_owned(), Value::from(1.0)));
+    assert_eq!(observed("n/s.b/maxLength"), ("failed".to_owned(), Value::from(1.0)));
+    assert_eq!(observed("n/tags[]/schema.type").0, "passed");
+    let (s, m) = status(&json, "n/tags[]/logicalTypeOptions/maxLength");
+    assert_eq!(s, "skipped");
+    assert!(m.contains("items.logicalTypeOptions.maxLength"), "{m}");
+}
+
+#[test]
+fn array_items_of_another_type_fail_their_type_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("n.json"), "{\"tags\":[1,2]}\n").expect("json");
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "n.json",
+            "json",
+            "  - name: n\n    properties:\n      - name: tags\n        logicalType: array\n        items: { logicalType: string }\n",
+        ),
+    );
+    assert_eq!(code, 1);
+    assert_eq!(status(&json, "n/tags[]/schema.type").0, "failed");
+}
