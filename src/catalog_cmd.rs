@@ -9,6 +9,9 @@ use serde_json::{Value, json};
 
 use crate::cli::CatalogArgs;
 
+/// The file that marks a `catalog --out` folder as lakegate's.
+const CATALOG_MARKER: &str = ".lakegate-catalog";
+
 const CLASSIFIED: [&str; 5] = ["pii", "restricted", "confidential", "sensitive", "secret"];
 
 fn column(p: &Property) -> Value {
@@ -145,6 +148,16 @@ fn product(c: &Contract, file: &str, runs: Option<&Vec<(String, Vec<Status>)>>) 
 /// Writes the site: `index.html` and one page per product.
 pub fn run(args: &CatalogArgs) -> anyhow::Result<u8> {
     let Some(contracts) = crate::contracts::load(&args.paths)? else { return Ok(crate::EXIT_INVALID) };
+    // Before anything is written: the site folder must be new, empty or a previous catalog.
+    if args.out.join("index.html").is_file()
+        && !args.out.join(CATALOG_MARKER).exists()
+        && std::fs::read_to_string(args.out.join("index.html")).is_ok_and(|t| t.contains("lakegate catalog</title>"))
+    {
+        // A catalog written before the marker existed.
+        std::fs::write(args.out.join(CATALOG_MARKER), "written by lakegate catalog\n")
+            .with_context(|| format!("cannot write into `{}`", args.out.display()))?;
+    }
+    crate::output::claim_folder(&args.out, CATALOG_MARKER, "catalog --out")?;
     // Health: per contract, the statuses of each run, oldest first.
     let mut runs: BTreeMap<String, Vec<(String, Vec<Status>)>> = BTreeMap::new();
     if let Some(dir) = &args.history {
@@ -168,7 +181,6 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<u8> {
     let mut domains: Vec<String> = contracts.iter().filter_map(|c| c.contract.domain.clone()).collect();
     domains.sort();
     domains.dedup();
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create `{}`", args.out.display()))?;
     let history = args.history.as_ref().map(|h| h.display().to_string());
     let index =
         lakegate_report::catalog_index(&products, &domains, history.as_deref()).map_err(|e| anyhow::anyhow!(e))?;

@@ -15,6 +15,9 @@ use rayon::prelude::*;
 
 use crate::cli::{CheckArgs, FailOn};
 
+/// The file that marks a `--samples-out` folder as lakegate's.
+pub const SAMPLES_MARKER: &str = ".lakegate-samples";
+
 /// Runs `lakegate check`.
 pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     let started = Instant::now();
@@ -33,6 +36,20 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
         data.insert(obj.to_owned(), PathBuf::from(path));
     }
     crate::output::check_writable(&args.files)?;
+    if let Some(dir) = &args.history {
+        crate::output::check_history_folder(dir)?;
+    }
+    if let Some(dir) = &args.samples_out {
+        crate::output::claim_folder(dir, SAMPLES_MARKER, "--samples-out")?;
+        // The folder holds the failing rows of the last run only: a check that passes now
+        // leaves no stale export behind.
+        for e in std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))?.flatten() {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "parquet") && p.is_file() {
+                std::fs::remove_file(&p).with_context(|| format!("cannot remove the old export `{}`", p.display()))?;
+            }
+        }
+    }
     let root = match &args.root {
         Some(r) => r.clone(),
         None => std::env::current_dir().context("cannot read the current directory")?,

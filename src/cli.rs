@@ -87,8 +87,15 @@ pub struct ReportFiles {
     /// Write the full result as JSON to PATH.
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
-    /// Write the self-contained HTML report (default path: reports/lakegate-report.html).
-    #[arg(long, value_name = "PATH", num_args = 0..=1, default_missing_value = "reports/lakegate-report.html")]
+    /// Write the self-contained HTML report: `--html` alone writes reports/lakegate-report.html,
+    /// another path is given as `--html=PATH` (the flag never takes the next argument).
+    #[arg(
+        long,
+        value_name = "PATH",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "reports/lakegate-report.html"
+    )]
     pub html: Option<PathBuf>,
     /// Write JUnit XML to PATH.
     #[arg(long, value_name = "PATH")]
@@ -174,9 +181,10 @@ pub struct CheckArgs {
     /// Write every failing row of each failed row-level check to DIR/<check>.parquet.
     #[arg(long, value_name = "DIR")]
     pub samples_out: Option<PathBuf>,
-    /// Append this run to the history folder and read change rules' baselines from it
-    /// (default folder: reports/history).
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = "reports/history")]
+    /// Append this run to the history folder and read change rules' baselines from it:
+    /// `--history` alone uses reports/history, another folder is given as `--history=DIR`
+    /// (the flag never takes the next argument).
+    #[arg(long, value_name = "DIR", num_args = 0..=1, require_equals = true, default_missing_value = "reports/history")]
     pub history: Option<PathBuf>,
     /// Delete history older than this (e.g. 400d) after appending the run.
     #[arg(long, value_name = "DURATION", requires = "history")]

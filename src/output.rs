@@ -26,6 +26,207 @@ pub fn check_writable(files: &ReportFiles) -> anyhow::Result<()> {
         }
         tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write `{}`", p.display()))?;
     }
+    for (p, kind) in [
+        (&files.json, ReportKind::Json),
+        (&files.html, ReportKind::Html),
+        (&files.junit, ReportKind::Junit),
+        (&files.markdown, ReportKind::Markdown),
+        (&files.metrics, ReportKind::OpenMetrics),
+    ] {
+        if let Some(p) = p {
+            check_overwrite(p, kind)?;
+        }
+    }
+    let given: Vec<&std::path::PathBuf> =
+        [&files.json, &files.html, &files.junit, &files.markdown, &files.metrics].into_iter().flatten().collect();
+    for (i, p) in given.iter().enumerate() {
+        if given[..i].iter().any(|q| same_file(p, q)) {
+            bail!("`{}` is given for two reports: each report needs its own file", p.display());
+        }
+    }
+    Ok(())
+}
+
+/// Two report paths naming one file (also through `./` or a symlink).
+fn same_file(a: &Path, b: &Path) -> bool {
+    let canon = |p: &Path| {
+        let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::canonicalize(dir).ok().map(|d| d.join(p.file_name().unwrap_or_default()))
+    };
+    match (std::fs::canonicalize(a).ok().or_else(|| canon(a)), std::fs::canonicalize(b).ok().or_else(|| canon(b))) {
+        (Some(x), Some(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// The kinds of report files, each recognised by what lakegate writes into it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportKind {
+    /// `--json`: a JSON object with `report_version`.
+    Json,
+    /// `--html`: `<meta name="generator" content="lakegate ...">`.
+    Html,
+    /// `--junit`: `<testsuites name="lakegate"`.
+    Junit,
+    /// `--markdown`: the `<!-- lakegate report -->` marker line.
+    Markdown,
+    /// `--metrics`: `lakegate_` metric families.
+    OpenMetrics,
+}
+
+impl ReportKind {
+    fn describe(self) -> &'static str {
+        match self {
+            ReportKind::Json => "JSON report (no `report_version` key)",
+            ReportKind::Html => "HTML report (no `<meta name=\"generator\" content=\"lakegate ...\">`)",
+            ReportKind::Junit => "JUnit report (no `<testsuites name=\"lakegate\"`)",
+            ReportKind::Markdown => "Markdown report (no `<!-- lakegate report -->` line)",
+            ReportKind::OpenMetrics => "OpenMetrics file (no `lakegate_` metric family)",
+        }
+    }
+
+    fn flag(self) -> &'static str {
+        match self {
+            ReportKind::Json => "--json",
+            ReportKind::Html => "--html",
+            ReportKind::Junit => "--junit",
+            ReportKind::Markdown => "--markdown",
+            ReportKind::OpenMetrics => "--metrics",
+        }
+    }
+
+    /// Whether `head` (the first bytes of an existing file) is lakegate's own output of this kind.
+    fn recognises(self, head: &str) -> bool {
+        let start = head.trim_start_matches('\u{feff}').trim_start();
+        match self {
+            ReportKind::Json => {
+                start.starts_with('{')
+                    && start.get(1..).is_some_and(|rest| rest.trim_start().starts_with("\"report_version\""))
+            }
+            ReportKind::Html => {
+                start.to_ascii_lowercase().starts_with("<!doctype html")
+                    && head.contains("<meta name=\"generator\" content=\"lakegate")
+            }
+            ReportKind::Junit => start.starts_with("<?xml") && head.contains("<testsuites name=\"lakegate\""),
+            // Summaries written before the marker: the heading line of `markdown()`.
+            ReportKind::Markdown => {
+                start.starts_with(lakegate_report::MARKDOWN_MARKER)
+                    || (start.starts_with("## ")
+                        && start.lines().next().is_some_and(|l| l.contains(" lakegate: ") && l.contains(" checks, ")))
+            }
+            ReportKind::OpenMetrics => start.starts_with("# TYPE lakegate_") || start.starts_with("# HELP lakegate_"),
+        }
+    }
+}
+
+/// Refuses (exit 2, before any data is read) to replace an existing file that is not a
+/// previous lakegate report of the same kind: `--html contract.odcs.yaml` must never destroy
+/// the contract. A missing or empty file (e.g. a fresh `$GITHUB_STEP_SUMMARY`) is fine.
+pub fn check_overwrite(p: &Path, kind: ReportKind) -> anyhow::Result<()> {
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => bail!("cannot write `{}`: {e}", p.display()),
+    };
+    if meta.is_dir() {
+        bail!("cannot write `{}`: it is a folder", p.display());
+    }
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let mut head = vec![0u8; 8192];
+    let n = {
+        use std::io::Read;
+        let mut f = std::fs::File::open(p).with_context(|| format!("cannot read `{}`", p.display()))?;
+        let mut n = 0;
+        while n < head.len() {
+            match f.read(&mut head[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => bail!("cannot read `{}`: {e}", p.display()),
+            }
+        }
+        n
+    };
+    let text = String::from_utf8_lossy(&head[..n]);
+    if !kind.recognises(&text) {
+        bail!(
+            "`{} {}`: refusing to overwrite `{}`: the file exists and is not a lakegate {}; give a new path \
+             (e.g. `{}=reports/...`) or delete the file first",
+            kind.flag(),
+            p.display(),
+            p.display(),
+            kind.describe(),
+            kind.flag()
+        );
+    }
+    Ok(())
+}
+
+/// `--history=DIR` must be new, empty, or a lakegate history: only `date=YYYY-MM-DD` folders
+/// (and hidden files). Checked before any data is read.
+pub fn check_history_folder(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => bail!("cannot use `{}`: {e}", dir.display()),
+        Ok(m) if !m.is_dir() => {
+            bail!(
+                "`--history={}`: refusing to use `{}`: it is a file, not a history folder",
+                dir.display(),
+                dir.display()
+            )
+        }
+        Ok(_) => {
+            for e in std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))? {
+                let e = e.with_context(|| format!("cannot read `{}`", dir.display()))?;
+                let name = e.file_name().to_string_lossy().into_owned();
+                let is_day = name
+                    .strip_prefix("date=")
+                    .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() || d == "unknown")
+                    && e.path().is_dir();
+                if !is_day && !name.starts_with('.') {
+                    bail!(
+                        "`--history={}`: refusing to write into `{}`: it is not a lakegate history folder (`{name}` \
+                         is not a `date=YYYY-MM-DD` folder); give a new or empty folder",
+                        dir.display(),
+                        dir.display()
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A folder lakegate writes into (`--samples-out`, `catalog --out`): it must be new, empty,
+/// or hold `marker` (lakegate wrote it before). Creates it and writes the marker.
+pub fn claim_folder(dir: &Path, marker: &str, flag: &str) -> anyhow::Result<()> {
+    match std::fs::metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => bail!("cannot use `{}`: {e}", dir.display()),
+        Ok(m) if !m.is_dir() => {
+            bail!("`{flag} {}`: refusing to write into `{}`: it is a file, not a folder", dir.display(), dir.display())
+        }
+        Ok(_) => {
+            let mut entries = std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))?;
+            let empty = entries.next().is_none();
+            if !empty && !dir.join(marker).is_file() {
+                bail!(
+                    "`{flag} {}`: refusing to write into `{}`: the folder is not empty and was not written by \
+                     lakegate (no `{marker}` file in it); give a new or empty folder",
+                    dir.display(),
+                    dir.display()
+                );
+            }
+        }
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create `{}`", dir.display()))?;
+    let m = dir.join(marker);
+    if !m.is_file() {
+        std::fs::write(&m, "written by lakegate: this folder may be rewritten by the next run\n")
+            .with_context(|| format!("cannot write `{}`", m.display()))?;
+    }
     Ok(())
 }
 

@@ -19,8 +19,10 @@ fn catalog_lists_every_product_with_its_schema_and_health() {
     let hist = dir.path().join("hist");
     let hist = hist.to_str().expect("utf8");
     for day in ["2026-11-25T06:00:00Z", "2026-11-26T06:00:00Z"] {
-        let (code, out) =
-            lakegate(&root, &["check", "contracts", "--now", day, "--history", hist, "-q", "--samples", "0"]);
+        let (code, out) = lakegate(
+            &root,
+            &["check", "contracts", "--now", day, &format!("--history={hist}"), "-q", "--samples", "0"],
+        );
         assert_eq!(code, 1, "{out}");
     }
     let site = dir.path().join("site");

@@ -85,7 +85,7 @@ fn a_month_of_daily_runs_flags_the_anomalies_on_the_right_days() {
         }
         let now = format!("2026-11-{day:02}T06:00:00Z");
         let (code, json, out) =
-            run(dir.path(), &["check", "c.odcs.yaml", "--now", &now, "--history", "hist", "--json", "r.json"]);
+            run(dir.path(), &["check", "c.odcs.yaml", "--now", &now, "--history=hist", "--json", "r.json"]);
         let (z, msg) = status(&json, "volume_z");
         if day <= 5 {
             assert_eq!(z, "skipped", "day {day}: {msg}");
@@ -136,7 +136,7 @@ fn a_month_of_daily_runs_flags_the_anomalies_on_the_right_days() {
     write_rows(dir.path(), 1004);
     let (code, json, out) = run(
         dir.path(),
-        &["check", "c.odcs.yaml", "--now", "2026-12-01T06:00:00Z", "--history", "hist", "--json", "r.json"],
+        &["check", "c.odcs.yaml", "--now", "2026-12-01T06:00:00Z", "--history=hist", "--json", "r.json"],
     );
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("run-corrupt.parquet` skipped"), "{out}");
@@ -145,7 +145,7 @@ fn a_month_of_daily_runs_flags_the_anomalies_on_the_right_days() {
     // Retention prunes old days.
     let (code, _, out) = run(
         dir.path(),
-        &["check", "c.odcs.yaml", "--now", "2026-12-02T06:00:00Z", "--history", "hist", "--history-retention", "10d"],
+        &["check", "c.odcs.yaml", "--now", "2026-12-02T06:00:00Z", "--history=hist", "--history-retention", "10d"],
     );
     assert_eq!(code, 0, "{out}");
     let days = std::fs::read_dir(dir.path().join("hist")).expect("hist").count();
@@ -182,7 +182,7 @@ fn two_runs_at_the_same_time_write_two_readable_files() {
     let spawn = || {
         Command::new(env!("CARGO_BIN_EXE_lakegate"))
             .current_dir(dir.path())
-            .args(["check", "c.odcs.yaml", "--now", "2026-11-20T06:00:00Z", "--history", "hist", "-q"])
+            .args(["check", "c.odcs.yaml", "--now", "2026-11-20T06:00:00Z", "--history=hist", "-q"])
             .spawn()
             .expect("spawn")
     };

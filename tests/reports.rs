@@ -77,12 +77,12 @@ fn html_report_renders_in_chromium_escaped_and_filterable() {
     let dir = tempfile::tempdir().expect("tempdir");
     hostile_run(dir.path());
     let (code, _, err) =
-        lakegate(dir.path(), &["check", "c.odcs.yaml", "--html", "out/report.html", "--json", "out/run.json"]);
+        lakegate(dir.path(), &["check", "c.odcs.yaml", "--html=out/report.html", "--json", "out/run.json"]);
     assert_eq!(code, 2, "the out/ folder does not exist: exit 2 before reading data ({err})");
     assert!(err.contains("folder `out` does not exist"), "{err}");
     std::fs::create_dir_all(dir.path().join("out")).expect("mkdir");
     let (code, _, err) =
-        lakegate(dir.path(), &["check", "c.odcs.yaml", "--html", "out/report.html", "--json", "out/run.json"]);
+        lakegate(dir.path(), &["check", "c.odcs.yaml", "--html=out/report.html", "--json", "out/run.json"]);
     assert_eq!(code, 3, "{err}");
     let html = std::fs::read_to_string(dir.path().join("out/report.html")).expect("html");
     assert!(!html.contains(HOSTILE), "raw hostile markup in the file");
@@ -146,7 +146,7 @@ fn json_junit_markdown_github_and_report_rerender() {
     std::fs::remove_dir_all(dir.path().join("data")).expect("rm data");
     let (code, text, err) = lakegate(
         dir.path(),
-        &["report", "run.json", "--junit", "junit.xml", "--markdown", "summary.md", "--html", "r.html"],
+        &["report", "run.json", "--junit", "junit.xml", "--markdown", "summary.md", "--html=r.html"],
     );
     assert_eq!(code, 0, "{err}");
     assert!(text.contains("12 checks: 5 passed, 1 warnings, 3 failed, 2 errored, 1 skipped"), "{text}");
@@ -210,7 +210,7 @@ fn a_large_run_gives_a_small_html_file() {
         "summary": {"total": 5000, "passed": 4900, "warnings": 0, "failed": 100, "errored": 0, "skipped": 0}
     });
     std::fs::write(dir.path().join("big.json"), run.to_string()).expect("write");
-    let (code, _, err) = lakegate(dir.path(), &["report", "big.json", "--html", "big.html"]);
+    let (code, _, err) = lakegate(dir.path(), &["report", "big.json", "--html=big.html"]);
     assert_eq!(code, 0, "{err}");
     let size = std::fs::metadata(dir.path().join("big.html")).expect("html").len();
     assert!(size < 3 * 1024 * 1024, "5,000 checks: {size} bytes");

@@ -14,7 +14,7 @@ pub use catalog::{catalog_index, catalog_product};
 pub use github::github_annotations;
 pub use html::html;
 pub use junit::junit;
-pub use markdown::markdown;
+pub use markdown::{MARKDOWN_MARKER, markdown};
 pub use metrics::openmetrics;
 
 use lakegate_core::RunResult;

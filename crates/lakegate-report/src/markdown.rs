@@ -4,6 +4,10 @@ use std::fmt::Write as _;
 
 use lakegate_core::{RunResult, Status};
 
+/// The first line of every Markdown summary (hidden when rendered): how lakegate recognises
+/// its own file before replacing it.
+pub const MARKDOWN_MARKER: &str = "<!-- lakegate report -->";
+
 /// At most this many problems are listed.
 pub const MAX_ROWS: usize = 50;
 
@@ -22,7 +26,7 @@ pub fn markdown(run: &RunResult, link_base: &str) -> String {
         _ => "✅",
     };
     let mut out = format!(
-        "## {icon} lakegate: {} checks, {} failed, {} errored, {} warnings, {} passed, {} skipped\n\n",
+        "{MARKDOWN_MARKER}\n## {icon} lakegate: {} checks, {} failed, {} errored, {} warnings, {} passed, {} skipped\n\n",
         s.total, s.failed, s.errored, s.warnings, s.passed, s.skipped
     );
     let _ = writeln!(out, "| product | status | checks | failed | errored | warnings |\n|---|---|---|---|---|---|");

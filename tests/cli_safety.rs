@@ -1,0 +1,185 @@
+//! The command line never destroys a user's file and a closed stdout never changes the
+//! verdict. The binary runs from its own working folder, on a project and data elsewhere,
+//! with stdout piped.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::write_parquet;
+use polars::prelude::*;
+
+/// Runs lakegate in `cwd`; (exit code, stdout, stderr).
+fn lakegate(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("run lakegate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+const CONTRACT: &str = "apiVersion: v3.1.0
+kind: DataContract
+id: orders
+version: 1.0.0
+status: active
+servers: [{server: local, type: local, path: data/t.parquet, format: parquet}]
+schema:
+  - name: t
+    properties:
+      - {name: id, logicalType: integer, required: true}
+      - {name: amount, logicalType: number, required: true}
+";
+
+/// A project folder: `c.odcs.yaml` over `data/t.parquet`, where `amount` has a null (the run
+/// fails: exit 1).
+fn project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("c.odcs.yaml"), CONTRACT).expect("contract");
+    let mut df = DataFrame::new(
+        3,
+        vec![Column::new("id".into(), [1i64, 2, 3]), Column::new("amount".into(), [Some(1.0f64), None, Some(3.0)])],
+    )
+    .expect("frame");
+    write_parquet(&dir.path().join("data/t.parquet"), &mut df);
+    dir
+}
+
+/// Runs `check` from `cwd` on the project `p` (its folder is the data root).
+fn check_from(cwd: &Path, p: &Path, extra: &[&str]) -> (i32, String, String) {
+    let contract = s(&p.join("c.odcs.yaml"));
+    let root = s(p);
+    let mut args = vec!["check", contract.as_str(), "--root", root.as_str()];
+    args.extend(extra);
+    lakegate(cwd, &args)
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn html_and_history_never_take_the_next_argument() {
+    let p = project();
+    let contract = p.path().join("c.odcs.yaml");
+    // `--html c.odcs.yaml`: the contract is checked, the HTML goes to the default path.
+    let (code, out, err) = lakegate(p.path(), &["check", "--html", "c.odcs.yaml"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert_eq!(std::fs::read_to_string(&contract).expect("contract"), CONTRACT, "the contract is intact");
+    let html = std::fs::read_to_string(p.path().join("reports/lakegate-report.html")).expect("default HTML path");
+    assert!(html.contains("<meta name=\"generator\" content=\"lakegate"));
+    assert!(out.contains("contract orders"), "{out}");
+    // `--history c.odcs.yaml`: the default history folder, the contract is checked.
+    let (code, out, err) = lakegate(p.path(), &["check", "--history", "c.odcs.yaml"]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert_eq!(std::fs::read_to_string(&contract).expect("contract"), CONTRACT);
+    assert!(p.path().join("reports/history").is_dir());
+    // `--html=PATH` and `--history=DIR` name other places.
+    let (code, _, err) = lakegate(p.path(), &["check", "c.odcs.yaml", "--html=r.html", "--history=h"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(p.path().join("r.html").is_file() && p.path().join("h").is_dir());
+    // `report RUN --html PATH` is a usage error now (exit 2), never a write over PATH.
+    let (code, _, err) = lakegate(p.path(), &["check", "c.odcs.yaml", "--json", "run.json"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = lakegate(p.path(), &["report", "run.json", "--html", "c.odcs.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read_to_string(&contract).expect("contract"), CONTRACT);
+}
+
+#[test]
+fn report_writers_refuse_files_that_are_not_their_own_reports() {
+    let p = project();
+    let elsewhere = tempfile::tempdir().expect("cwd");
+    let contract = s(&p.path().join("c.odcs.yaml"));
+    let parquet = p.path().join("data/t.parquet");
+    let parquet_bytes = std::fs::read(&parquet).expect("parquet");
+    let notes = elsewhere.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").expect("notes");
+    for (flag, target) in [
+        ("--json", contract.clone()),
+        ("--junit", s(&parquet)),
+        ("--markdown", s(&notes)),
+        ("--metrics", contract.clone()),
+    ] {
+        let (code, out, err) = check_from(elsewhere.path(), p.path(), &[flag, &target]);
+        assert_eq!(code, 2, "{flag} {target}: {out}\n{err}");
+        assert!(err.contains(&target) && err.contains("refusing to overwrite"), "{flag}: {err}");
+        assert!(out.is_empty(), "refused before the run: {out}");
+    }
+    let (code, _, err) = check_from(elsewhere.path(), p.path(), &[&format!("--html={}", s(&notes))]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not a lakegate HTML report"), "{err}");
+    assert_eq!(std::fs::read_to_string(p.path().join("c.odcs.yaml")).expect("contract"), CONTRACT);
+    assert_eq!(std::fs::read(&parquet).expect("parquet"), parquet_bytes);
+    assert_eq!(std::fs::read_to_string(&notes).expect("notes"), "my notes\n");
+    // One report kind over another's file is refused too (a JUnit file is no JSON report).
+    let (code, _, err) = check_from(elsewhere.path(), p.path(), &["--junit", "j.xml", "--json", "r.json"]);
+    assert_eq!(code, 1, "{err}");
+    let (code, _, err) = check_from(elsewhere.path(), p.path(), &["--json", "j.xml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("j.xml"), "{err}");
+    // Its own previous reports are replaced, and an empty file (a fresh $GITHUB_STEP_SUMMARY) is written.
+    std::fs::write(elsewhere.path().join("summary.md"), "").expect("empty");
+    let all =
+        ["--json", "r.json", "--junit", "j.xml", "--markdown", "summary.md", "--metrics", "m.prom", "--html=r.html"];
+    for round in 0..2 {
+        let (code, _, err) = check_from(elsewhere.path(), p.path(), &all);
+        assert_eq!(code, 1, "round {round}: {err}");
+    }
+    let md = std::fs::read_to_string(elsewhere.path().join("summary.md")).expect("md");
+    assert!(md.starts_with("<!-- lakegate report -->\n## "), "{md}");
+    // `lakegate report` rewrites them from the saved run too.
+    let (code, _, err) = lakegate(elsewhere.path(), &["report", "r.json", "--junit", "j.xml", "--html=r.html"]);
+    assert_eq!(code, 0, "{err}");
+    // The same file for two reports is refused.
+    let (code, _, err) = check_from(elsewhere.path(), p.path(), &["--json", "x.out", "--junit", "./x.out"]);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn samples_history_and_catalog_folders_must_be_lakegates_own() {
+    let p = project();
+    let elsewhere = tempfile::tempdir().expect("cwd");
+    let contract = s(&p.path().join("c.odcs.yaml"));
+    // A folder of someone else's files: refused, nothing written.
+    let foreign = elsewhere.path().join("foreign");
+    std::fs::create_dir_all(&foreign).expect("mkdir");
+    std::fs::write(foreign.join("keep.parquet"), "not mine").expect("file");
+    for args in [
+        vec!["check", &contract, "--samples-out", "foreign"],
+        vec!["check", &contract, "--history=foreign"],
+        vec!["catalog", &contract, "--out", "foreign"],
+        vec!["check", &contract, "--history=foreign/keep.parquet"],
+        vec!["check", &contract, "--samples-out", "foreign/keep.parquet"],
+    ] {
+        let (code, out, err) = lakegate(elsewhere.path(), &args);
+        assert_eq!(code, 2, "{args:?}: {out}\n{err}");
+        assert!(err.contains("foreign") && err.contains("refusing"), "{args:?}: {err}");
+    }
+    assert_eq!(std::fs::read_dir(&foreign).expect("dir").count(), 1);
+    assert_eq!(std::fs::read_to_string(foreign.join("keep.parquet")).expect("kept"), "not mine");
+    // New folders are claimed, and the next run writes into them again.
+    for _ in 0..2 {
+        let (code, _, err) =
+            check_from(elsewhere.path(), p.path(), &["--samples-out", "q", "--history=h", "--samples", "1"]);
+        assert_eq!(code, 1, "{err}");
+        let (code, _, err) = lakegate(elsewhere.path(), &["catalog", &contract, "--out", "site"]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let exports: Vec<_> = std::fs::read_dir(elsewhere.path().join("q"))
+        .expect("q")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(exports.iter().any(|f| f.ends_with(".parquet")), "{exports:?}");
+    assert!(elsewhere.path().join("site/index.html").is_file());
+    let days = std::fs::read_dir(elsewhere.path().join("h")).expect("h").count();
+    assert_eq!(days, 1, "one day folder");
+}
