@@ -227,3 +227,25 @@ fn array_items_of_another_type_fail_their_type_check() {
     assert_eq!(code, 1);
     assert_eq!(status(&json, "n/tags[]/schema.type").0, "failed");
 }
+
+#[test]
+fn samples_out_exports_every_row_of_a_duplicated_key() {
+    use polars::prelude::*;
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("d.csv"), "id,code\n1,A\n2,B\n1,C\n3,D\n1,E\n3,F\n").expect("csv");
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        contract("d.csv", "csv", "  - name: d\n    properties:\n      - name: id\n        logicalType: integer\n        unique: true\n      - name: code\n        logicalType: string\n"),
+    )
+    .expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--samples-out", "quarantine"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(1));
+    let file = dir.path().join("quarantine/t_d_id_unique.parquet");
+    let df = ParquetReader::new(std::fs::File::open(&file).expect("exported file")).finish().expect("parquet");
+    let codes: Vec<&str> = df.column("code").expect("code").str().expect("str").iter().flatten().collect();
+    assert_eq!(codes, ["A", "C", "D", "E", "F"], "every row of keys 1 and 3, in the data's order");
+}

@@ -125,12 +125,26 @@ pub fn sample(
     if let [Metric::DuplicateCount { columns }] = metrics.as_slice() {
         let keys: Vec<Expr> = columns.iter().map(|c| lower::column(c).alias(c.as_str())).collect();
         let not_null = columns.iter().map(|c| lower::column(c).is_not_null()).reduce(|a, b| a.and(b))?;
-        let q = lf
+        let duplicated = lf
             .clone()
-            .filter(not_null)
-            .group_by(keys)
+            .filter(not_null.clone())
+            .group_by(keys.clone())
             .agg([len().alias("count")])
-            .filter(col("count").gt(lit(1)))
+            .filter(col("count").gt(lit(1)));
+        if let Some(path) = export {
+            // Every row whose key is duplicated (all its occurrences), in the data's order.
+            let on: Vec<Expr> = columns.iter().map(|c| col(c.as_str())).collect();
+            let rows = lf.clone().filter(not_null).with_columns(keys).join(
+                duplicated.clone().select(on.clone()),
+                on.clone(),
+                on,
+                JoinArgs::new(JoinType::Semi),
+            );
+            if let Err(e) = write_export(rows, d, path) {
+                return Some(Err(e));
+            }
+        }
+        let q = duplicated
             .sort(columns.iter().map(|c| c.as_str()).collect::<Vec<_>>(), SortMultipleOptions::default())
             .limit(n as u32)
             .collect();
@@ -196,21 +210,32 @@ fn shown_columns(schema: &DataSchema, d: &DatasetPlan, offending: Vec<&str>) -> 
 
 fn finish(q: LazyFrame, d: &DatasetPlan, n: usize, export: Option<&Path>) -> Result<Samples, String> {
     if let Some(path) = export {
-        // Quarantine files are redacted like samples: classified values never leave the lake.
-        let names = q.clone().collect_schema().map_err(|e| e.to_string())?;
-        let hide: Vec<Expr> = d
-            .redacted
-            .iter()
-            .filter(|c| names.get(c.as_str()).is_some())
-            .map(|c| lit("***").alias(c.as_str()))
-            .collect();
-        let mut all = q.clone().with_columns(hide).collect().map_err(|e| e.to_string())?;
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
-        }
-        let f = std::fs::File::create(path).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
-        ParquetWriter::new(f).finish(&mut all).map_err(|e| e.to_string())?;
+        write_export(q.clone(), d, path)?;
     }
     let df = q.limit(n as u32).collect().map_err(|e| e.to_string())?;
     Ok(to_samples(&df, &d.redacted))
+}
+
+/// Writes every failing row to `path` (Parquet), classified columns redacted like samples
+/// (classified values never leave the lake), through a temporary file and a rename: a killed
+/// run never leaves a truncated file over a previous good one.
+fn write_export(q: LazyFrame, d: &DatasetPlan, path: &Path) -> Result<(), String> {
+    let names = q.clone().collect_schema().map_err(|e| e.to_string())?;
+    let hide: Vec<Expr> =
+        d.redacted.iter().filter(|c| names.get(c.as_str()).is_some()).map(|c| lit("***").alias(c.as_str())).collect();
+    let mut all = q.with_columns(hide).collect().map_err(|e| e.to_string())?;
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
+    let cannot = |e: &dyn std::fmt::Display| format!("cannot write `{}`: {e}", path.display());
+    let mut tmp = tempfile::NamedTempFile::new_in(parent).map_err(|e| cannot(&e))?;
+    ParquetWriter::new(tmp.as_file_mut()).finish(&mut all).map_err(|e| cannot(&e))?;
+    // The usual file mode of a data file, not the temporary file's private one.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file().set_permissions(std::fs::Permissions::from_mode(0o644)).map_err(|e| cannot(&e))?;
+    }
+    tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
+    tmp.persist(path).map_err(|e| cannot(&e.error))?;
+    Ok(())
 }
