@@ -191,6 +191,6 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<u8> {
         crate::output::write_atomic(&args.out.join(name), page.as_bytes())?;
     }
     use std::io::Write;
-    writeln!(std::io::stdout(), "catalog: {} product(s) written to {}", products.len(), args.out.display())?;
+    writeln!(crate::stdout::stdout(), "catalog: {} product(s) written to {}", products.len(), args.out.display())?;
     Ok(crate::EXIT_OK)
 }

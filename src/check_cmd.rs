@@ -101,7 +101,7 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
         capture: if args.samples_out.is_some() { 0 } else { args.samples },
     };
     if args.explain {
-        let mut out = std::io::stdout().lock();
+        let mut out = crate::stdout::stdout();
         for p in &plans {
             writeln!(out, "contract `{}` ({})", p.id, p.file)?;
             write!(out, "{}", lakegate_engine::explain(p, &engine))?;

@@ -49,7 +49,7 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
         }
         since
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout::stdout();
     match args.format {
         LintFormat::Json => {
             let checks: Vec<_> = by_check

@@ -16,7 +16,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
     }
     let errors = all.iter().filter(|(_, d)| d.severity == Severity::Error).count();
     let warnings = all.len() - errors;
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout::stdout();
     match args.format {
         LintFormat::Text => {
             for (source, d) in &all {

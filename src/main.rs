@@ -14,6 +14,7 @@ mod logging;
 mod output;
 mod report_cmd;
 mod schema_cmd;
+mod stdout;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -112,8 +113,9 @@ fn main() -> ExitCode {
         cli::Command::Schema(args) => schema_cmd::run(&args),
     };
     match result {
+        // A reader that closed stdout early (`lakegate check | head`) changes nothing: the
+        // output was discarded quietly (see stdout.rs) and the code is the run's own.
         Ok(code) => ExitCode::from(code),
-        Err(e) if is_broken_pipe(&e) => ExitCode::from(EXIT_OK),
         Err(e) => {
             let mut err = std::io::stderr().lock();
             let _ = writeln!(err, "error: {e}");
@@ -123,9 +125,4 @@ fn main() -> ExitCode {
             ExitCode::from(EXIT_INVALID)
         }
     }
-}
-
-/// A closed stdout (`lakegate lint | head`) is not an error.
-fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| c.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe))
 }

@@ -259,7 +259,7 @@ fn link_base(report: &Path) -> String {
 
 /// Prints the run on stdout in `format` and writes the requested files.
 pub fn emit(run: &RunResult, format: OutputFormat, files: &ReportFiles, secs: Option<f64>) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout::stdout();
     match format {
         OutputFormat::Text => {
             print_console(&mut out, run, secs)?;

@@ -5,7 +5,8 @@ use lakegate_core::RunResult;
 
 use crate::cli::ReportArgs;
 
-/// Reads the JSON result and writes the requested formats; the exit code is the run's.
+/// Reads the JSON result and writes the requested formats; exit 0 once they are written (the
+/// run's verdict was given by `check`).
 pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
     let text = std::fs::read_to_string(&args.run).with_context(|| format!("cannot read `{}`", args.run.display()))?;
     let run: RunResult = serde_json::from_str(&text)

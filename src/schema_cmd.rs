@@ -18,7 +18,7 @@ pub fn run(args: &SchemaArgs) -> anyhow::Result<u8> {
     } else {
         lakegate_contract::json_schema()
     };
-    let mut out = std::io::stdout().lock();
+    let mut out = crate::stdout::stdout();
     serde_json::to_writer_pretty(&mut out, &schema)?;
     writeln!(out)?;
     Ok(crate::EXIT_OK)

@@ -4,8 +4,9 @@
 
 mod common;
 
+use std::io::Read;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use common::write_parquet;
 use polars::prelude::*;
@@ -182,4 +183,112 @@ fn samples_history_and_catalog_folders_must_be_lakegates_own() {
     assert!(elsewhere.path().join("site/index.html").is_file());
     let days = std::fs::read_dir(elsewhere.path().join("h")).expect("h").count();
     assert_eq!(days, 1, "one day folder");
+}
+
+/// A project whose text output is far bigger than a pipe buffer (64 KiB): 800 columns, each
+/// `required`, every other one with a null (400 failed checks, exit 1).
+fn big_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut yaml = String::from(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: wide\nversion: 1.0.0\nstatus: active\n\
+         servers: [{server: local, type: local, path: data/w.parquet, format: parquet}]\nschema:\n  - name: w\n    properties:\n",
+    );
+    let mut cols = Vec::new();
+    for i in 0..800 {
+        yaml.push_str(&format!(
+            "      - {{name: column_with_a_long_name_{i:04}, logicalType: integer, required: true}}\n"
+        ));
+        let v = if i % 2 == 0 { vec![Some(1i64), None, Some(3)] } else { vec![Some(1i64), Some(2), Some(3)] };
+        cols.push(Column::new(format!("column_with_a_long_name_{i:04}").into(), v));
+    }
+    std::fs::write(dir.path().join("c.odcs.yaml"), yaml).expect("contract");
+    let mut df = DataFrame::new(3, cols).expect("frame");
+    write_parquet(&dir.path().join("data/w.parquet"), &mut df);
+    dir
+}
+
+/// Runs lakegate with stdout a pipe that the reader closes after `keep` bytes (0: before
+/// lakegate writes anything); returns (exit code, stderr).
+fn closed_early(cwd: &Path, args: &[&str], keep: usize) -> (i32, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("GITHUB_ACTIONS")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn lakegate");
+    let mut stdout = child.stdout.take().expect("stdout");
+    if keep > 0 {
+        let mut buf = vec![0u8; keep];
+        stdout.read_exact(&mut buf).expect("the first bytes");
+    }
+    drop(stdout);
+    let mut err = String::new();
+    child.stderr.take().expect("stderr").read_to_string(&mut err).expect("stderr");
+    (child.wait().expect("wait").code().unwrap_or(-1), err)
+}
+
+#[test]
+fn a_closed_stdout_never_changes_the_exit_code() {
+    let big = big_project();
+    let small = project();
+    let elsewhere = tempfile::tempdir().expect("cwd");
+    let (code, out, _) = check_from(elsewhere.path(), big.path(), &[]);
+    assert_eq!(code, 1);
+    assert!(out.len() > 256 << 10, "the text output exceeds a pipe buffer: {} bytes", out.len());
+    let wide = s(&big.path().join("c.odcs.yaml"));
+    let root = s(big.path());
+    for format in ["text", "json", "github"] {
+        for keep in [0, 100] {
+            let (code, err) = closed_early(
+                elsewhere.path(),
+                &["check", &wide, "--root", &root, "--format", format, "--json", "r.json", "--history=h"],
+                keep,
+            );
+            assert_eq!(code, 1, "--format {format}, closed after {keep} bytes: {err}");
+            assert!(err.is_empty(), "quiet: {err}");
+            // Report files and history are still written.
+            let report = std::fs::read_to_string(elsewhere.path().join("r.json")).expect("report");
+            assert!(report.contains("\"failed\": 400"), "{format}");
+            std::fs::remove_file(elsewhere.path().join("r.json")).expect("rm");
+        }
+    }
+    let days = std::fs::read_dir(elsewhere.path().join("h/")).expect("history").flatten().next().expect("day");
+    assert_eq!(std::fs::read_dir(days.path()).expect("day").count(), 6, "one history file per run");
+    // The small run: stdout closed before lakegate writes anything.
+    let c = s(&small.path().join("c.odcs.yaml"));
+    let root = s(small.path());
+    for format in ["text", "json"] {
+        let (code, err) = closed_early(elsewhere.path(), &["check", &c, "--root", &root, "--format", format], 0);
+        assert_eq!(code, 1, "{format}: {err}");
+    }
+    // Every subcommand: the code is the one of the same run with stdout open.
+    check_from(elsewhere.path(), small.path(), &["--json", "small.json"]);
+    std::fs::write(elsewhere.path().join("bad.odcs.yaml"), "apiVersion: v3.1.0\nkind: DataContract\nid: [\n")
+        .expect("bad");
+    for (args, want) in [
+        (vec!["lint", wide.as_str()], 0),
+        (vec!["lint", wide.as_str(), "--format", "json"], 0),
+        (vec!["lint", "bad.odcs.yaml"], 2),
+        (vec!["lint", "bad.odcs.yaml", "--format", "json"], 2),
+        (vec!["report", "small.json"], 0),
+        (vec!["report", "small.json", "--format", "json"], 0),
+        (vec!["schema"], 0),
+        (vec!["schema", "--report"], 0),
+        (vec!["history", "--history", "h"], 0),
+        (vec!["history", "--history", "h", "--format", "json"], 0),
+        (vec!["catalog", wide.as_str(), "--out", "site"], 0),
+    ] {
+        let (open, out, err) = lakegate(elsewhere.path(), &args);
+        assert_eq!(open, want, "{args:?}: {out}\n{err}");
+        for keep in [0, 10] {
+            if keep > out.len() {
+                continue;
+            }
+            let (code, err) = closed_early(elsewhere.path(), &args, keep);
+            assert_eq!(code, want, "{args:?} closed after {keep} bytes: {err}");
+            assert!(!err.contains("Broken pipe") && !err.contains("panicked"), "{args:?}: {err}");
+        }
+    }
 }
