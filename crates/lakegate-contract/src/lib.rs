@@ -12,9 +12,11 @@ pub mod physical;
 pub mod servers;
 pub mod spans;
 pub mod sql;
+pub mod structure;
 pub mod units;
 pub mod validate;
 pub mod vars;
+pub mod versions;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use load::{LoadResult, LoadedContract, load_bytes, load_file, load_str};

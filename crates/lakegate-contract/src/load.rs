@@ -154,16 +154,122 @@ fn parse(
             .with_help(format!("set `{0}` in the environment, or write `${{{0}:-default}}`", unset.name)),
         );
     }
-    let contract: Contract = match serde_path_to_error::deserialize(value.clone()) {
-        Ok(c) => c,
-        Err(e) => {
-            diags.push(serde_error(file, &value, &spans, e));
+    let api = value.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+    let raw = crate::structure::check(file, &value, &spans, &api);
+    diags.extend(raw.diagnostics);
+    let (contract, repaired) = read_all(file, &value, &spans, &raw.null_pointers, diags)?;
+    let loaded = LoadedContract { file: file.to_owned(), source: text.to_owned(), contract, spans };
+    let semantic = validate::validate(&loaded, &value);
+    // Placeholders put in for missing required keys must not be reported a second time
+    // ("unknown server type ``"): the missing key is reported where they stand.
+    diags.extend(semantic.into_iter().filter(|d| !repaired.contains(&(d.line, d.column))));
+    Some(loaded)
+}
+
+/// Reads the typed model, reporting every error serde finds rather than the first: each
+/// error is reported, the offending node is set aside (an unknown key removed, a missing
+/// required key given a placeholder) and the document is read again. Returns the contract
+/// read from the repaired document, and the positions of the placeholders.
+fn read_all(
+    file: &str,
+    value: &Value,
+    spans: &SpanIndex,
+    already: &std::collections::BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(Contract, std::collections::BTreeSet<(usize, usize)>)> {
+    let mut work = value.clone();
+    let mut repaired = std::collections::BTreeSet::new();
+    let mut seen = std::collections::BTreeSet::new();
+    // Each round removes or fills one node; a document has far fewer faults than this.
+    for _ in 0..500 {
+        let e = match serde_path_to_error::deserialize::<_, Contract>(work.clone()) {
+            Ok(c) => return Some((c, repaired)),
+            Err(e) => e,
+        };
+        let path = path_segments(e.path());
+        let msg = e.inner().to_string();
+        let ptr = pointer(&path);
+        if !seen.insert((ptr.clone(), msg.clone())) {
             return None;
         }
-    };
-    let loaded = LoadedContract { file: file.to_owned(), source: text.to_owned(), contract, spans };
-    diags.extend(validate::validate(&loaded, &value));
-    Some(loaded)
+        let d = located_error(file, value, spans, path.clone(), msg.clone());
+        let missing = msg.starts_with("missing field `");
+        if missing {
+            repaired.insert((d.line, d.column));
+        }
+        if !already.contains(&ptr) {
+            diags.push(d);
+        }
+        if !repair(&mut work, &path, &msg) {
+            return None;
+        }
+    }
+    None
+}
+
+/// Sets aside the node a serde error is about; false when nothing could be done.
+fn repair(root: &mut Value, path: &[Seg], msg: &str) -> bool {
+    let field = |prefix: &str| msg.strip_prefix(prefix).and_then(|r| r.split('`').next()).map(str::to_owned);
+    let Some(node) = node_mut(root, path) else { return false };
+    if let Some(name) = field("unknown field `") {
+        // The path may end at the unknown key itself or at its mapping.
+        if let Value::Mapping(m) = node
+            && m.remove(name.as_str()).is_some()
+        {
+            return true;
+        }
+        return match (path.split_last(), root_parent(root, path)) {
+            (Some((Seg::Key(k), _)), Some(Value::Mapping(m))) => m.remove(k.as_str()).is_some(),
+            _ => false,
+        };
+    }
+    if let Some(name) = field("missing field `") {
+        let Value::Mapping(m) = node else { return false };
+        let placeholder = if matches!(name.as_str(), "key" | "value") {
+            Value::Mapping(serde_yaml::Mapping::new())
+        } else {
+            Value::String(String::new())
+        };
+        m.insert(Value::String(name), placeholder);
+        return true;
+    }
+    // A wrong type or value: remove an optional key, or put a value of the expected kind.
+    match (path.split_last(), root_parent(root, path)) {
+        (Some((Seg::Key(k), _)), Some(Value::Mapping(m))) => m.remove(k.as_str()).is_some(),
+        (Some((Seg::Index(i), _)), Some(Value::Sequence(items))) => match items.get_mut(*i) {
+            Some(item) => {
+                let replacement = if msg.contains("expected a string") || msg.contains("expected a borrowed string") {
+                    Value::String(String::new())
+                } else {
+                    Value::Mapping(serde_yaml::Mapping::new())
+                };
+                if *item == replacement {
+                    return false;
+                }
+                *item = replacement;
+                true
+            }
+            None => false,
+        },
+        _ => false,
+    }
+}
+
+fn node_mut<'a>(root: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
+    let mut node = root;
+    for seg in path {
+        node = match (seg, node) {
+            (Seg::Key(k), Value::Mapping(m)) => m.get_mut(k.as_str())?,
+            (Seg::Index(i), Value::Sequence(s)) => s.get_mut(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+fn root_parent<'a>(root: &'a mut Value, path: &[Seg]) -> Option<&'a mut Value> {
+    let (_, parent) = path.split_last()?;
+    node_mut(root, parent)
 }
 
 /// Rejects documents that are not ODCS contracts before any detailed validation.
@@ -253,16 +359,6 @@ fn is_contract(file: &str, value: &Value, spans: &SpanIndex, diags: &mut Vec<Dia
         }
     }
     ok
-}
-
-/// Turns a serde error (with its path) into a located diagnostic.
-fn serde_error(
-    file: &str,
-    root: &Value,
-    spans: &SpanIndex,
-    e: serde_path_to_error::Error<serde_yaml::Error>,
-) -> Diagnostic {
-    located_error(file, root, spans, path_segments(e.path()), e.inner().to_string())
 }
 
 /// The segments of a serde_path_to_error path.

@@ -991,3 +991,42 @@ pub struct ContextConstraint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub custom_properties: Option<Vec<CustomProperty>>,
 }
+
+/// The library rule names of ODCS v3.0 (`rule: nullCheck`), with the v3.1 metric each one
+/// reads as and whether the name itself sets the threshold (`nullCheck` means no nulls:
+/// `mustBe: 0` when no operator is written).
+pub const V3_0_LIBRARY_RULES: &[(&str, &str, bool)] = &[
+    ("nullCheck", "nullValues", true),
+    ("notNull", "nullValues", true),
+    ("duplicateCount", "duplicateValues", false),
+    ("unique", "duplicateValues", true),
+    ("uniqueCheck", "duplicateValues", true),
+    ("validValues", "invalidValues", false),
+    ("rowCount", "rowCount", false),
+    ("countCheck", "rowCount", false),
+];
+
+impl QualityRule {
+    /// The library metric of the rule: `metric`, or the deprecated `rule` (v3.0 names such
+    /// as `nullCheck` read as their v3.1 metric). The flag is true when the v3.0 name sets
+    /// the threshold itself (`mustBe: 0` when the rule writes no operator).
+    pub fn library_metric(&self) -> Option<(String, bool)> {
+        if let Some(m) = &self.metric {
+            return Some((m.clone(), false));
+        }
+        let rule = self.rule.as_deref()?;
+        Some(match V3_0_LIBRARY_RULES.iter().find(|(name, _, _)| *name == rule) {
+            Some((_, metric, implied)) => ((*metric).to_owned(), *implied),
+            None => (rule.to_owned(), false),
+        })
+    }
+
+    /// The operators of the rule, or `mustBe: 0` when a v3.0 rule name implies it.
+    pub fn operators_or_implied(&self) -> Vec<crate::operators::SetOperator> {
+        let ops = self.operators();
+        if ops.is_empty() && self.library_metric().is_some_and(|(_, implied)| implied) {
+            return vec![("mustBe", Some(vec![0.0]))];
+        }
+        ops
+    }
+}

@@ -12,6 +12,7 @@ use crate::model::{Contract, LogicalType, Property, QualityRule, QualityType, Sc
 use crate::physical;
 use crate::servers;
 use crate::units;
+use crate::versions::Version;
 
 /// The five library metrics of ODCS v3.1.
 pub const LIBRARY_METRICS: [&str; 5] = ["nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount"];
@@ -61,6 +62,10 @@ impl V<'_> {
     }
     fn warn(&mut self, code: &'static str, ptr: &str, msg: impl Into<String>, help: impl Into<String>) {
         self.at(false, code, ptr, msg.into(), Some(help.into()));
+    }
+    /// The ODCS version family of the contract.
+    fn version(&self) -> Version {
+        Version::of(&self.c.contract.api_version).unwrap_or(Version::V3_2)
     }
     /// The name of the schema object that holds the node at `ptr`.
     fn object_name(&self, ptr: &str) -> String {
@@ -187,7 +192,9 @@ fn fundamentals(v: &mut V, c: &Contract) {
             "set `element: object.property` on each SLA entry",
         );
     }
-    if let Some(crate::either::TeamField::Members(_)) = &c.team {
+    if let Some(crate::either::TeamField::Members(_)) = &c.team
+        && v.version() >= Version::V3_1
+    {
         v.warn(
             "deprecated",
             "/team",
@@ -233,7 +240,8 @@ fn servers_(v: &mut V, c: &Contract) {
             continue;
         };
         for key in v.keys_at(&ptr) {
-            if !servers::COMMON_KEYS.contains(&key.as_str()) && !keys.contains(&key.as_str()) {
+            let modelled = servers::SERVER_TYPES.iter().any(|(_, k, _)| k.contains(&key.as_str()));
+            if modelled && !servers::COMMON_KEYS.contains(&key.as_str()) && !keys.contains(&key.as_str()) {
                 v.error(
                     "unknown-key",
                     &format!("{ptr}/{key}"),
@@ -383,6 +391,7 @@ fn properties(v: &mut V, props: &[Property], ptr: &str, object: &str, refs: &Ref
                     );
                 }
             }
+            None if v.keys_at(&pptr).iter().any(|k| k == "name") => {}
             None => v.error(
                 "missing-key",
                 &pptr,
@@ -397,7 +406,9 @@ fn properties(v: &mut V, props: &[Property], ptr: &str, object: &str, refs: &Ref
 fn property(v: &mut V, p: &Property, ptr: &str, refs: &References) {
     let name = p.name.clone().unwrap_or_else(|| "?".into());
     let lt = p.logical_type;
-    if lt.is_none() && p.physical_type.is_none() {
+    let written = v.keys_at(ptr);
+    let typed = written.iter().any(|k| k == "logicalType" || k == "physicalType");
+    if lt.is_none() && p.physical_type.is_none() && !typed {
         v.warn(
             "missing-type",
             ptr,
@@ -590,6 +601,21 @@ fn type_options(v: &mut V, p: &Property, o: &crate::model::LogicalTypeOptions, p
     let mut parsed = Vec::new();
     for (key, b) in bounds {
         let Some(b) = b else { continue };
+        if key.starts_with("exclusive") && v.version() == Version::V3_0 {
+            // v3.0.x: a boolean that makes `minimum`/`maximum` exclusive (JSON Schema draft 4).
+            if !b.is_boolean() {
+                let bound = if key == "exclusiveMinimum" { "minimum" } else { "maximum" };
+                v.error(
+                    "invalid-type",
+                    &format!("{ptr}/{key}"),
+                    format!("{key} of `{name}` must be a boolean in ODCS v3.0.x, got {}", json_short(b)),
+                    format!(
+                        "in v3.0.x `{key}: true` makes `{bound}` exclusive; since v3.1.0 `{key}` is the bound itself: set `apiVersion: v3.1.0`"
+                    ),
+                );
+            }
+            continue;
+        }
         let value = match lt {
             LogicalType::Integer | LogicalType::Number => b.as_f64().ok_or("a number"),
             LogicalType::Date => b.as_str().and_then(units::parse_date_bound).ok_or("a date `YYYY-MM-DD`"),
@@ -748,7 +774,8 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
         }
         QualityType::Library => {
             not_for(v, &["query", "engine", "implementation"], "library");
-            operators(v, r, ptr, &label, &ops);
+            let implied: Vec<&str> = r.operators_or_implied().into_iter().map(|(name, _)| name).collect();
+            operators(v, r, ptr, &label, &implied);
             library(v, r, ptr, &label, property, object_props);
         }
     }
@@ -874,15 +901,17 @@ fn library(
     property: Option<&str>,
     object_props: &BTreeSet<String>,
 ) {
-    if r.rule.is_some() {
+    let rule_metric = r.library_metric().map(|(m, _)| m).unwrap_or_default();
+    if r.rule.is_some() && v.version() >= Version::V3_1 {
         v.warn(
             "deprecated",
             &format!("{ptr}/rule"),
             format!("`rule` in {label} is deprecated since ODCS v3.1.0"),
-            "write `metric:` instead",
+            format!("write `metric: {rule_metric}` instead"),
         );
     }
     let (metric, key) = match (&r.metric, &r.rule) {
+        (None, Some(_)) => (&rule_metric, "rule"),
         (Some(m), Some(_)) => {
             v.error(
                 "invalid-value",
@@ -893,12 +922,12 @@ fn library(
             (m, "metric")
         }
         (Some(m), None) => (m, "metric"),
-        (None, Some(m)) => (m, "rule"),
         (None, None) => {
+            let key = if v.version() == Version::V3_0 { "rule" } else { "metric" };
             v.error(
                 "missing-key",
                 ptr,
-                format!("missing key `metric` in {label}"),
+                format!("missing key `{key}` in {label}"),
                 format!(
                     "a library rule names one of: {}; or set `type: sql`, `text` or `custom`",
                     LIBRARY_METRICS.join(", ")
@@ -933,7 +962,9 @@ fn library(
         return;
     }
     let allowed = metric_arguments(metric);
-    let args = r.arguments.clone().unwrap_or_default();
+    let mut args = r.arguments.clone().unwrap_or_default();
+    // A null argument is reported where it stands (structure.rs).
+    args.retain(|_, v| !v.is_null());
     for k in args.keys() {
         if !allowed.contains(&k.as_str()) {
             let help = if allowed.is_empty() {
@@ -1128,7 +1159,7 @@ fn sla(v: &mut V, c: &Contract, refs: &References) {
 }
 
 /// The path segments of a JSON pointer.
-fn segments(ptr: &str) -> Vec<crate::spans::Seg> {
+pub(crate) fn segments(ptr: &str) -> Vec<crate::spans::Seg> {
     use crate::spans::Seg;
     ptr.split('/')
         .skip(1)
