@@ -6,13 +6,50 @@
 use chrono::{DateTime, Datelike, SecondsFormat};
 use lakegate_core::{Baseline, ChangeSpec, HistoryPoint, Status};
 
-/// The baseline points of `spec` at `now` (seconds since the epoch), oldest first.
+/// The number of consecutive failed runs right before `now`.
+pub fn failing_streak(history: &[HistoryPoint], now: f64) -> usize {
+    let mut past: Vec<&HistoryPoint> = history.iter().filter(|p| p.at < now).collect();
+    past.sort_by(|a, b| b.at.total_cmp(&a.at));
+    past.into_iter().take_while(|p| p.status == Status::Failed).count()
+}
+
+/// Where the latest streak of at least `n` consecutive failed runs before `now` starts, and
+/// where it ends (the time of its first and last run).
+fn last_streak(history: &[HistoryPoint], now: f64, n: u64) -> Option<(f64, f64)> {
+    let mut past: Vec<&HistoryPoint> = history.iter().filter(|p| p.at < now).collect();
+    past.sort_by(|a, b| a.at.total_cmp(&b.at));
+    let (mut found, mut start, mut len) = (None, 0.0, 0u64);
+    for p in past {
+        if p.status == Status::Failed {
+            if len == 0 {
+                start = p.at;
+            }
+            len += 1;
+            if len >= n {
+                found = Some((start, p.at));
+            }
+        } else {
+            len = 0;
+        }
+    }
+    found
+}
+
+/// The baseline points of `spec` at `now` (seconds since the epoch), oldest first. With
+/// `rebase_after: N`, the latest streak of at least N consecutive failed runs marks a level
+/// shift: the baseline starts at that streak, whose failed runs count as the new normal.
 pub fn baseline_points(spec: &ChangeSpec, history: &[HistoryPoint], now: f64) -> Vec<HistoryPoint> {
     let weekday = |t: f64| DateTime::from_timestamp(t as i64, 0).map(|d| d.weekday());
+    let rebased = spec.rebase_after.and_then(|n| last_streak(history, now, n));
     let mut points: Vec<HistoryPoint> = history
         .iter()
         .filter(|p| p.at < now && p.value.is_some_and(f64::is_finite))
-        .filter(|p| spec.include_failed || !matches!(p.status, Status::Failed | Status::Errored))
+        .filter(|p| rebased.is_none_or(|(start, _)| p.at >= start))
+        .filter(|p| {
+            spec.include_failed
+                || rebased.is_some_and(|(start, end)| p.at >= start && p.at <= end)
+                || !matches!(p.status, Status::Failed | Status::Errored)
+        })
         .filter(|p| !spec.same_weekday || weekday(p.at) == weekday(now))
         .copied()
         .collect();
@@ -110,7 +147,14 @@ mod tests {
     }
 
     fn spec(method: &str, window: Result<u64, f64>) -> ChangeSpec {
-        ChangeSpec { method: method.into(), window, min_history: 3, same_weekday: false, include_failed: false }
+        ChangeSpec {
+            method: method.into(),
+            window,
+            min_history: 3,
+            same_weekday: false,
+            include_failed: false,
+            rebase_after: None,
+        }
     }
 
     #[test]
@@ -170,5 +214,29 @@ mod tests {
         let pts = baseline_points(&spec("relative", Ok(30)), &h, 30.0 * DAY);
         let (rel, _) = statistic("relative", 1300.0, &pts).expect("stat");
         assert!(rel > 10.0, "{rel}");
+    }
+
+    #[test]
+    fn a_level_shift_is_rebased_after_n_failures() {
+        let at = |i: usize| 1_000.0 + i as f64;
+        let point = |i: usize, v: f64, status: Status| HistoryPoint { at: at(i), value: Some(v), status };
+        // Five runs at 100, then four failing runs at 200 (a legitimate level shift).
+        let mut h: Vec<HistoryPoint> = (0..5).map(|i| point(i, 100.0, Status::Passed)).collect();
+        h.extend((5..9).map(|i| point(i, 200.0, Status::Failed)));
+        let plain = spec("absolute", Ok(20));
+        let values = |s: &ChangeSpec, h: &[HistoryPoint], now: f64| -> Vec<f64> {
+            baseline_points(s, h, now).iter().filter_map(|p| p.value).collect()
+        };
+        assert_eq!(values(&plain, &h, at(9)), [100.0; 5], "without rebaseAfter the old level stays the baseline");
+        let rebase = ChangeSpec { rebase_after: Some(3), ..spec("absolute", Ok(20)) };
+        assert_eq!(values(&rebase, &h, at(9)), [200.0; 4], "the failing streak is the new normal");
+        // The next run passes at the new level: the baseline stays at the new level (no flapping).
+        h.push(point(9, 201.0, Status::Passed));
+        assert_eq!(values(&rebase, &h, at(10)), [200.0, 200.0, 200.0, 200.0, 201.0]);
+        // A streak shorter than rebaseAfter changes nothing.
+        let rebase5 = ChangeSpec { rebase_after: Some(5), ..spec("absolute", Ok(20)) };
+        assert_eq!(values(&rebase5, &h, at(10)), [100.0, 100.0, 100.0, 100.0, 100.0, 201.0]);
+        assert_eq!(failing_streak(&h, at(9)), 4);
+        assert_eq!(failing_streak(&h, at(10)), 0);
     }
 }

@@ -56,10 +56,7 @@ fn dataset_plan(
     opts: &CompileOptions,
 ) -> DatasetPlan {
     let props = obj.properties.as_deref().unwrap_or(&[]);
-    let declared = props
-        .iter()
-        .map(|p| DeclaredColumn { column: column_name(p), logical: p.logical_type.map(|t| t.as_str().to_owned()) })
-        .collect();
+    let declared = props.iter().map(declared_column).collect();
     let redacted = props
         .iter()
         .filter(|p| {
@@ -280,14 +277,24 @@ fn csv_options<'a>(
     s: &Server,
 ) -> CsvOptions {
     let mut o = CsvOptions::default();
-    if let Some(d) =
-        s.delimiter.as_deref().and_then(|d| d.bytes().next()).filter(|_| s.format.as_deref() == Some("csv"))
-    {
+    // The ODCS server `delimiter` is `new_line` or `array` for JSON; for CSV, one character.
+    if let Some(d) = s.delimiter.as_deref().and_then(delimiter_byte).filter(|_| s.format.as_deref() == Some("csv")) {
         o.delimiter = d;
     }
     apply_csv(o, props)
 }
 
+/// A CSV delimiter as written: one character, or `tab` / `\t`.
+fn delimiter_byte(d: &str) -> Option<u8> {
+    match d {
+        "\\t" | "\t" | "tab" => Some(b'\t'),
+        _ if d.len() == 1 => d.bytes().next(),
+        _ => None,
+    }
+}
+
+/// CSV options from customProperties: `delimiter`, `header`, `quote`, `nullValues` (a list or
+/// one string), `decimalComma`.
 fn apply_csv<'a>(
     mut o: CsvOptions,
     props: impl Iterator<Item = &'a lakegate_contract::model::CustomProperty>,
@@ -295,15 +302,62 @@ fn apply_csv<'a>(
     for cp in props {
         match (cp.property.as_str(), &cp.value) {
             ("delimiter", Json::String(d)) => {
-                o.delimiter = if d == "\\t" || d == "tab" { b'\t' } else { d.bytes().next().unwrap_or(b',') }
+                if let Some(b) = delimiter_byte(d) {
+                    o.delimiter = b;
+                }
             }
             ("header", Json::Bool(b)) => o.header = *b,
             ("quote", Json::String(q)) => o.quote = q.bytes().next(),
             ("quote", Json::Null) => o.quote = None,
+            ("nullValues", Json::Array(values)) => {
+                o.null_values = values.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+            }
+            ("nullValues", Json::String(v)) => o.null_values = vec![v.clone()],
+            ("decimalComma", Json::Bool(b)) => o.decimal_comma = *b,
             _ => {}
         }
     }
     o
+}
+
+/// A declared column as the engine reads it: a text source's column (CSV, JSON, a hive
+/// partition value) is parsed into the first type, in the order below, that both the declared
+/// `logicalType` and `physicalType` accept, so that a column typed by its declaration passes its
+/// own type check. Floats come before integers (`NUMBER` is any number), the widest integer
+/// first (a value never fails for a width the type check also accepts), time zones before none
+/// (naive text is read as UTC). `DECIMAL(p,s)` reads as that decimal; `DECIMAL(p)` as scale 0;
+/// `DECIMAL`/`NUMERIC` without parameters as DECIMAL(38,9).
+fn declared_column(p: &Property) -> DeclaredColumn {
+    use lakegate_core::ColumnType as C;
+    let logical = p.logical_type.map(|t| t.as_str());
+    let physical = p.physical_type.as_deref().filter(|t| lakegate_contract::physical::parse(t).is_some());
+    let tz = p.logical_type_options.as_ref().and_then(|o| o.timezone);
+    let parse = (logical.is_some() || physical.is_some()).then(|| {
+        let mut candidates = Vec::new();
+        if let Some(lakegate_contract::physical::PhysicalType::Decimal(prec, scale)) =
+            physical.and_then(lakegate_contract::physical::parse)
+        {
+            let scale = scale.unwrap_or(if prec.is_some() { 0 } else { 9 });
+            candidates.push(C::Decimal(Some(prec.unwrap_or(38) as usize), Some(scale as usize)));
+        }
+        candidates.extend([C::Float(64), C::Float(32)]);
+        candidates.extend([64, 32, 16, 8].map(C::Int));
+        candidates.extend([64, 32, 16, 8].map(C::UInt));
+        candidates.extend([
+            C::Decimal(Some(38), Some(0)),
+            C::Boolean,
+            C::Date,
+            C::Timestamp { tz: true },
+            C::Timestamp { tz: false },
+            C::Time,
+            C::String,
+        ]);
+        candidates.into_iter().find(|c| {
+            logical.is_none_or(|l| crate::schema::fits_logical(c, l, tz).is_ok())
+                && physical.is_none_or(|t| matches!(crate::schema::fits_physical(c, t), Some(Ok(()))))
+        })
+    });
+    DeclaredColumn { column: column_name(p), logical: logical.map(str::to_owned), parse: parse.flatten() }
 }
 
 /// The column name of a property in the data.
@@ -1112,6 +1166,7 @@ impl Compiler<'_> {
                         min_history: c.min_history.unwrap_or(3),
                         same_weekday: c.seasonality.as_deref() == Some("dayOfWeek") || c.method == "seasonal",
                         include_failed: c.include_failed.unwrap_or(false),
+                        rebase_after: c.rebase_after.filter(|n| *n > 0),
                     },
                 })
                 .ok_or_else(|| "invalid change window".to_owned()),

@@ -184,7 +184,7 @@ fn evaluate_change(
         Ok((stat, baseline)) => {
             let pass = operator.holds(stat);
             let band = baseline.spread.map(|s| format!(" ± {}", fmt_num(s))).unwrap_or_default();
-            let message = format!(
+            let mut message = format!(
                 "{} {}: value {} against a baseline of {}{band} over {} run(s)",
                 change.method,
                 fmt_num(stat),
@@ -192,6 +192,15 @@ fn evaluate_change(
                 fmt_num(baseline.center),
                 baseline.points
             );
+            // A long failing streak is often a legitimate level shift the baseline never learns.
+            let streak = crate::change::failing_streak(&past, now);
+            if !pass && streak >= 2 && !change.include_failed && change.rebase_after.is_none() {
+                message.push_str(&format!(
+                    "; failing for {} runs in a row: if this level is the new normal, set `rebaseAfter: N` \
+                     (or `includeFailed: true`) in the change rule",
+                    streak + 1
+                ));
+            }
             let mut r =
                 result(spec, if pass { Status::Passed } else { fail_status(spec) }, Some(stat), expected, message);
             r.value = Some(x);

@@ -140,6 +140,11 @@ pub struct Change {
     /// Keep failed and errored past runs in the baseline (default false).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub include_failed: Option<bool>,
+    /// After this many consecutive failed runs, the failing level is taken as the new normal:
+    /// the baseline restarts at the first run of the streak (failed runs included). Without
+    /// it, a legitimate level shift keeps the check failing until the contract changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rebase_after: Option<u64>,
 }
 
 /// The change methods.

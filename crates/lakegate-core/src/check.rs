@@ -207,6 +207,9 @@ pub struct ChangeSpec {
     pub same_weekday: bool,
     /// Keep failed and errored past runs in the baseline.
     pub include_failed: bool,
+    /// Re-base after this many consecutive failed past runs: the baseline restarts at the
+    /// first run of the streak, failed runs included.
+    pub rebase_after: Option<u64>,
 }
 
 /// One past run of a check, from the history.

@@ -29,11 +29,22 @@ pub struct CsvOptions {
     pub header: bool,
     /// Quote character (none disables quoting).
     pub quote: Option<u8>,
+    /// The field values that mean null (`nullValues`); the default `[""]`: an empty field is null.
+    /// A list without `""` reads empty fields as empty strings.
+    pub null_values: Vec<String>,
+    /// Numbers are written with a decimal comma (`decimalComma: true`: `3,14`).
+    pub decimal_comma: bool,
 }
 
 impl Default for CsvOptions {
     fn default() -> Self {
-        CsvOptions { delimiter: b',', header: true, quote: Some(b'"') }
+        CsvOptions {
+            delimiter: b',',
+            header: true,
+            quote: Some(b'"'),
+            null_values: vec![String::new()],
+            decimal_comma: false,
+        }
     }
 }
 
@@ -57,6 +68,10 @@ pub struct DeclaredColumn {
     pub column: String,
     /// Logical type, when declared (`string`, `integer`, `date` ...).
     pub logical: Option<String>,
+    /// The type a text column (CSV, JSON, a hive partition value) is read as: the narrowest
+    /// reading that satisfies both the declared `logicalType` and `physicalType`; `None` when
+    /// neither is declared (the value's own type is kept).
+    pub parse: Option<crate::ColumnType>,
 }
 
 /// One dataset (schema object) of a contract.

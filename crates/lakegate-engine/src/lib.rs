@@ -29,6 +29,9 @@ pub struct DatasetOutcome {
     pub result: DatasetResult,
     /// The metrics answered by Parquet footer statistics, without reading data.
     pub from_statistics: BTreeSet<Metric>,
+    /// Schema evolution: for each column that some of the dataset's files lack, how many
+    /// files lack it (of `result.files`); their rows read as nulls.
+    pub missing_in_files: BTreeMap<String, usize>,
 }
 
 /// A progress callback: (dataset, slices read, slices).
@@ -78,6 +81,7 @@ struct Opened {
     footer: Option<footer::Footer>,
     schema: DataSchema,
     bytes: u64,
+    missing_in_files: BTreeMap<String, usize>,
 }
 
 fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
@@ -120,8 +124,8 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
     let footer = (src.format == lakegate_core::Format::Parquet)
         .then(|| footer::read(&files))
         .and_then(|f| f.map_err(|e| tracing::debug!(dataset = %d.name, "footers not used: {e}")).ok());
-    let opened = source::open(src, &files, &base, &d.declared)
-        .and_then(|mut lf| {
+    let opened = source::open_dataset(src, &files, &base, &d.declared)
+        .and_then(|source::Opened { mut lf, missing_in_files }| {
             let schema = lf.collect_schema()?;
             // Categorical and enum columns (a Parquet dictionary written by polars) are checked
             // as the text they hold: polars' string functions refuse them.
@@ -144,7 +148,7 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 slices = slices.into_iter().map(text).collect();
                 tracing::debug!(dataset = %d.name, rows = f.rows, slices = slices.len(), hive, "read in slices");
             }
-            Ok(Opened { schema: convert_schema(&schema), lf: text(lf), slices, footer, bytes })
+            Ok(Opened { schema: convert_schema(&schema), lf: text(lf), slices, footer, bytes, missing_in_files })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)
@@ -243,6 +247,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                         schema: Err(e.clone()),
                         metrics,
                         from_statistics: BTreeSet::new(),
+                        missing_in_files: BTreeMap::new(),
                         result: DatasetResult {
                             name: d.name.clone(),
                             source: display,
@@ -275,6 +280,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                         schema: Ok(o.schema.into_iter().filter(|(n, _)| !n.ends_with(source::RAW_SUFFIX)).collect()),
                         metrics,
                         from_statistics,
+                        missing_in_files: o.missing_in_files.clone(),
                         result: DatasetResult {
                             name: d.name.clone(),
                             source: display,

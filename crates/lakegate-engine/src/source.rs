@@ -1,21 +1,23 @@
 //! Data sources: local files (globs, folders, hive partitions) as polars LazyFrames.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use lakegate_core::plan::DeclaredColumn;
-use lakegate_core::{Format, Source};
+use lakegate_core::{ColumnType, Format, Source};
 use polars::prelude::*;
 
+mod json;
+mod sniff;
+mod union;
+
 /// The files a source pattern designates, sorted. A folder means every file below it with
-/// the format's extension; a pattern with `*`, `?` or `[` is a glob.
+/// the format's extension (also gzip- or zstd-compressed: `t.csv.gz`, `t.ndjson.zst`); a
+/// pattern with `*`, `?` or `[` is a glob.
 pub fn resolve_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
     let path = &src.path;
     let text = path.to_string_lossy();
-    let exts: &[&str] = match src.format {
-        Format::Parquet => &["parquet", "pq"],
-        Format::Csv => &["csv", "tsv", "txt"],
-        Format::Json => &["json", "ndjson", "jsonl"],
-    };
+    let exts = extensions(src.format);
     if text.contains(['*', '?', '[']) {
         let base = glob_base(path);
         let mut files = Vec::new();
@@ -46,6 +48,21 @@ pub fn resolve_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
     }
 }
 
+fn extensions(format: Format) -> &'static [&'static str] {
+    match format {
+        Format::Parquet => &["parquet", "pq"],
+        Format::Csv => &["csv", "tsv", "txt"],
+        Format::Json => &["json", "ndjson", "jsonl"],
+    }
+}
+
+/// Whether a file name has one of `exts`, possibly followed by `.gz`, `.zst` or `.zstd`.
+fn has_extension(name: &str, exts: &[&str]) -> bool {
+    let lower = name.to_ascii_lowercase();
+    let inner = [".gz", ".zst", ".zstd"].iter().find_map(|c| lower.strip_suffix(c)).unwrap_or(&lower);
+    inner.rsplit_once('.').is_some_and(|(_, e)| exts.contains(&e))
+}
+
 fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let p = entry?.path();
@@ -55,11 +72,7 @@ fn walk(dir: &Path, exts: &[&str], out: &mut Vec<PathBuf>) -> std::io::Result<()
         }
         if p.is_dir() {
             walk(&p, exts, out)?;
-        } else if p
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| exts.contains(&e.to_ascii_lowercase().as_str()))
-        {
+        } else if has_extension(name, exts) {
             out.push(p);
         }
     }
@@ -79,6 +92,7 @@ fn glob_base(path: &Path) -> PathBuf {
 }
 
 /// Hive partition keys of `file` below `base`: `dt=2026-11-25/part.parquet` -> (dt, 2026-11-25).
+/// Values are percent-decoded (`ts=2026-11-25 10%3A00%3A00`, as Spark and polars write them).
 pub fn hive_keys(file: &Path, base: &Path) -> Vec<(String, String)> {
     let rel = file.strip_prefix(base).unwrap_or(file);
     let parent = rel.parent().unwrap_or(Path::new(""));
@@ -87,30 +101,113 @@ pub fn hive_keys(file: &Path, base: &Path) -> Vec<(String, String)> {
         .filter_map(|c| {
             let s = c.as_os_str().to_string_lossy();
             let (k, v) = s.split_once('=')?;
-            (!k.is_empty()).then(|| (k.to_owned(), v.to_owned()))
+            (!k.is_empty()).then(|| (k.to_owned(), percent_decode(v)))
         })
         .collect()
 }
 
-fn hive_literal(v: &str) -> Expr {
-    if v == "__HIVE_DEFAULT_PARTITION__" || v.is_empty() {
-        return lit(NULL).cast(DataType::String);
+fn percent_decode(v: &str) -> String {
+    if !v.contains('%') {
+        return v.to_owned();
     }
-    if v.len() == 10
-        && let Ok(d) = chrono_like_date(v)
-    {
-        return lit(d).cast(DataType::Date);
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let (Some(h), Some(l)) = (hex(b[i + 1]), hex(b[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
     }
-    if let Ok(i) = v.parse::<i64>() {
-        return lit(i);
+    String::from_utf8(out).unwrap_or_else(|_| v.to_owned())
+}
+
+/// The type of each hive partition key of a dataset: the declared type when the contract
+/// declares the column (`hour=01` declared `string` stays "01"), else inferred from every
+/// file's value: dates when all are `YYYY-MM-DD`, int64 when all are integers, else strings.
+/// The same type for every file, so that the files concatenate.
+#[derive(Debug, Clone, Default)]
+pub struct HiveTypes(BTreeMap<String, DataType>);
+
+impl HiveTypes {
+    /// The key types of `files` below `base`.
+    pub fn new(files: &[PathBuf], base: &Path, declared: &[DeclaredColumn]) -> HiveTypes {
+        let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for f in files {
+            for (k, v) in hive_keys(f, base) {
+                values.entry(k).or_default().push(v);
+            }
+        }
+        let types = values
+            .into_iter()
+            .map(|(k, vs)| {
+                let declared = declared.iter().find(|d| d.column == k).and_then(|d| d.parse.as_ref());
+                let t = match declared.and_then(dtype_of) {
+                    Some(t) => t,
+                    None if declared == Some(&ColumnType::String) => DataType::String,
+                    None => {
+                        let vs: Vec<&String> = vs.iter().filter(|v| !is_hive_null(v)).collect();
+                        if !vs.is_empty() && vs.iter().all(|v| v.len() == 10 && civil_date(v).is_ok()) {
+                            DataType::Date
+                        } else if !vs.is_empty() && vs.iter().all(|v| v.parse::<i64>().is_ok()) {
+                            DataType::Int64
+                        } else {
+                            DataType::String
+                        }
+                    }
+                };
+                (k, t)
+            })
+            .collect();
+        HiveTypes(types)
     }
-    lit(v.to_owned())
+}
+
+fn is_hive_null(v: &str) -> bool {
+    v == "__HIVE_DEFAULT_PARTITION__" || v.is_empty()
+}
+
+/// A hive partition value as a literal of the key's type; a value that is not of the declared
+/// type is an error naming the file.
+fn hive_literal(key: &str, v: &str, t: &DataType, file: &Path) -> PolarsResult<Expr> {
+    if is_hive_null(v) {
+        return Ok(lit(NULL).cast(t.clone()));
+    }
+    let wrong = || {
+        polars_err!(ComputeError:
+            "partition value `{key}={v}` of `{}` is not a {} (the type the contract declares for `{key}`)",
+            shown(file),
+            union::type_name(t)
+        )
+    };
+    let text = lit(v.to_owned());
+    Ok(match t {
+        DataType::String => text,
+        DataType::Date => lit(civil_date(v).map_err(|_| wrong())?).cast(DataType::Date),
+        DataType::Boolean => match v.to_ascii_lowercase().as_str() {
+            "true" | "1" | "t" | "yes" => lit(true),
+            "false" | "0" | "f" | "no" => lit(false),
+            _ => return Err(wrong()),
+        },
+        t if t.is_integer() => lit(v.trim().parse::<i128>().map_err(|_| wrong())?).strict_cast(t.clone()),
+        t if t.is_float() => lit(v.trim().parse::<f64>().map_err(|_| wrong())?).cast(t.clone()),
+        // Decimals, timestamps and times through the text parser (a value that does not parse is
+        // null, counted by the parse check).
+        _ => parse_text(text, t, false),
+    })
 }
 
 /// `YYYY-MM-DD` as days since the epoch, without pulling a date library into the engine.
-fn chrono_like_date(v: &str) -> Result<i32, ()> {
+fn civil_date(v: &str) -> Result<i32, ()> {
     let b = v.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return Err(());
     }
     let y: i64 = v[0..4].parse().map_err(|_| ())?;
@@ -144,10 +241,10 @@ pub fn file_slices(
     rows: u64,
     schema: &Schema,
 ) -> PolarsResult<Vec<LazyFrame>> {
-    let empty = DataFrame::empty_with_schema(schema).lazy();
+    let hive = HiveTypes::new(files, base, declared);
     let whole = |group: &[PathBuf]| -> PolarsResult<LazyFrame> {
-        let lf = open(src, group, base, declared)?;
-        concat([empty.clone(), lf], UnionArgs { diagonal: true, ..Default::default() })
+        let lf = open_with(src, group, base, declared, &hive)?.lf;
+        conform(lf, schema)
     };
     let rows = rows.max(1);
     let (mut out, mut group, mut in_group) = (Vec::new(), Vec::new(), 0u64);
@@ -171,90 +268,233 @@ pub fn file_slices(
     Ok(out)
 }
 
+/// `lf` with exactly the columns of `schema`, in its order and types (a column `lf` lacks is
+/// null).
+fn conform(mut lf: LazyFrame, schema: &Schema) -> PolarsResult<LazyFrame> {
+    let have = lf.collect_schema()?;
+    let exprs: Vec<Expr> = schema
+        .iter()
+        .map(|(n, t)| match have.get(n) {
+            Some(h) if h == t => col(n.clone()),
+            Some(_) => col(n.clone()).cast(t.clone()),
+            None => lit(NULL).cast(t.clone()).alias(n.clone()),
+        })
+        .collect();
+    Ok(lf.select(exprs))
+}
+
 /// Suffix of the hidden raw-text copy of a typed CSV/JSON column (for parse-failure counts).
 pub const RAW_SUFFIX: &str = "\u{1}raw";
+
+/// A dataset's files opened as one LazyFrame, and what differs between the files.
+pub struct Opened {
+    /// Every file's rows, the columns being the union of the files' columns by name.
+    pub lf: LazyFrame,
+    /// For each column that some files lack: how many files lack it (their rows hold nulls).
+    pub missing_in_files: BTreeMap<String, usize>,
+}
 
 /// Opens the files of a source as one LazyFrame (hive keys as columns). Text formats are
 /// typed by the contract: declared non-string columns are parsed leniently, and the raw text
 /// stays available as `<column>\u{1}raw` so that values that do not parse are counted.
 pub fn open(src: &Source, files: &[PathBuf], base: &Path, declared: &[DeclaredColumn]) -> PolarsResult<LazyFrame> {
-    let mut frames = Vec::with_capacity(files.len());
-    let any_hive = files.iter().any(|f| !hive_keys(f, base).is_empty());
-    if src.format == Format::Parquet && !any_hive {
-        let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
-        let args = ScanArgsParquet { glob: false, ..Default::default() };
-        return LazyFrame::scan_parquet_files(paths.into_iter().collect(), args);
-    }
-    for f in files {
-        let p = PlRefPath::new(f.to_string_lossy().as_ref());
-        let mut lf = match src.format {
-            Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, ..Default::default() })?,
-            Format::Csv => LazyCsvReader::new(p)
-                .with_has_header(src.csv.header)
-                .with_separator(src.csv.delimiter)
-                .with_quote_char(src.csv.quote)
+    open_dataset(src, files, base, declared).map(|o| o.lf)
+}
+
+/// [`open`], also saying which columns some files lack.
+pub fn open_dataset(src: &Source, files: &[PathBuf], base: &Path, declared: &[DeclaredColumn]) -> PolarsResult<Opened> {
+    open_with(src, files, base, declared, &HiveTypes::new(files, base, declared))
+}
+
+/// A file as messages name it: relative to the working directory when below it.
+fn shown(f: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    f.strip_prefix(&cwd).unwrap_or(f).display().to_string()
+}
+
+fn scan_file(src: &Source, f: &Path) -> PolarsResult<LazyFrame> {
+    let name = shown(f);
+    let head = sniff::check(f, &name, src.format).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+    let p = PlRefPath::new(f.to_string_lossy().as_ref());
+    Ok(match src.format {
+        Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, ..Default::default() })?,
+        Format::Csv => {
+            let o = &src.csv;
+            let markers: Vec<PlSmallStr> =
+                o.null_values.iter().filter(|v| !v.is_empty()).map(|v| v.as_str().into()).collect();
+            LazyCsvReader::new(p)
+                .with_has_header(o.header)
+                .with_separator(o.delimiter)
+                .with_quote_char(o.quote)
+                .with_null_values((!markers.is_empty()).then_some(NullValues::AllColumns(markers)))
+                .with_missing_is_null(o.null_values.iter().any(String::is_empty))
                 .with_infer_schema_length(Some(0))
                 .with_glob(false)
-                .finish()?,
-            Format::Json => LazyJsonLineReader::new(p).finish()?,
-        };
+                .finish()?
+        }
+        Format::Json => match json::layout(&head.bytes) {
+            json::Layout::Lines => LazyJsonLineReader::new(p).finish()?,
+            json::Layout::Document => {
+                let (_, r) = sniff::reader(f).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
+                let tmp = json::to_ndjson(r, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+                LazyJsonLineReader::new(PlRefPath::new(tmp.to_string_lossy().as_ref())).finish()?
+            }
+        },
+    })
+}
+
+fn open_with(
+    src: &Source,
+    files: &[PathBuf],
+    base: &Path,
+    declared: &[DeclaredColumn],
+    hive: &HiveTypes,
+) -> PolarsResult<Opened> {
+    // Every file's own columns (hive keys included): the union, and who lacks what.
+    let mut frames = Vec::with_capacity(files.len());
+    let mut schemas = Vec::with_capacity(files.len());
+    let mut hive_cols = BTreeSet::new();
+    for f in files {
+        let mut lf = scan_file(src, f)?;
         let keys = hive_keys(f, base);
         if !keys.is_empty() {
-            lf = lf.with_columns(keys.iter().map(|(k, v)| hive_literal(v).alias(k.as_str())).collect::<Vec<_>>());
-        }
-        frames.push(lf);
-    }
-    let mut lf = if frames.len() == 1 {
-        frames.pop().unwrap_or_default()
-    } else {
-        concat(frames, UnionArgs { diagonal: true, ..Default::default() })?
-    };
-    if src.format != Format::Parquet {
-        let schema = lf.collect_schema()?;
-        let mut exprs = Vec::new();
-        for d in declared {
-            let Some(target) = d.logical.as_deref().and_then(logical_dtype) else { continue };
-            if schema.get(d.column.as_str()) != Some(&DataType::String) {
-                continue;
+            let mut exprs = Vec::with_capacity(keys.len());
+            for (k, v) in &keys {
+                let t = hive.0.get(k).cloned().unwrap_or(DataType::String);
+                exprs.push(hive_literal(k, v, &t, f)?.alias(k.as_str()));
+                hive_cols.insert(k.clone());
             }
-            let c = col(d.column.as_str());
-            let opts = StrptimeOptions { strict: false, ..Default::default() };
-            let typed = match target {
-                DataType::Date => c.clone().str().to_date(opts),
-                // ISO 8601 text in any of the usual shapes; offsets (`Z`, `+02:00`) are converted
-                // to UTC, naive values are read as UTC.
-                DataType::Datetime(tu, _) => coalesce(
-                    &TIMESTAMP_FORMATS
-                        .iter()
-                        .map(|f| {
-                            let o =
-                                StrptimeOptions { format: Some((*f).into()), strict: false, exact: true, cache: true };
-                            c.clone().str().to_datetime(Some(tu), Some(TimeZone::UTC), o, lit("raise"))
-                        })
-                        .collect::<Vec<_>>(),
-                ),
-                DataType::Boolean => {
-                    let lower = c.clone().str().to_lowercase();
-                    when(
-                        lower
-                            .clone()
-                            .is_in(lit(Series::new("t".into(), ["true", "1", "t", "yes"])).implode(false), false),
-                    )
-                    .then(lit(true))
-                    .when(lower.is_in(lit(Series::new("f".into(), ["false", "0", "f", "no"])).implode(false), false))
-                    .then(lit(false))
-                    .otherwise(lit(NULL).cast(DataType::Boolean))
-                }
-                other => c.clone().str().strip_chars(lit(NULL)).cast(other),
-            };
-            exprs.push(c.clone().alias(format!("{}{RAW_SUFFIX}", d.column)));
-            exprs.push(typed.alias(d.column.as_str()));
-        }
-        if !exprs.is_empty() {
             lf = lf.with_columns(exprs);
         }
+        let schema = lf.collect_schema().map_err(|e| in_file(e, f))?;
+        schemas.push(schema);
+        frames.push(lf);
     }
-    Ok(lf)
+    let (union, missing_in_files) = union::union(files, &schemas, src.format == Format::Json, shown)?;
+    let same = schemas.iter().all(|s| s.as_ref() == &union);
+    let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
+        // One multi-file scan when every footer has the same schema.
+        let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
+        let args = ScanArgsParquet { glob: false, ..Default::default() };
+        LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
+    } else if frames.len() == 1 && same {
+        frames.pop().unwrap_or_default()
+    } else {
+        // The union by name: each file's columns cast to the union's types, the columns a file
+        // lacks null.
+        let frames = frames.into_iter().map(|lf| conform(lf, &union)).collect::<PolarsResult<Vec<_>>>()?;
+        concat(frames, UnionArgs { diagonal: true, ..Default::default() })?
+    };
+    lf = typed(lf, &union, src, declared, &hive_cols);
+    Ok(Opened { lf, missing_in_files })
+}
+
+fn in_file(e: PolarsError, f: &Path) -> PolarsError {
+    let msg = e.to_string();
+    let first = msg.lines().next().unwrap_or("").trim();
+    polars_err!(ComputeError: "`{}`: {first}", shown(f))
+}
+
+/// Text columns typed by the declaration (CSV and JSON sources): each declared column whose
+/// parse type differs from what was read is parsed from its text, the text staying as
+/// `<column>\u{1}raw`.
+fn typed(
+    lf: LazyFrame,
+    schema: &Schema,
+    src: &Source,
+    declared: &[DeclaredColumn],
+    hive: &BTreeSet<String>,
+) -> LazyFrame {
+    if src.format == Format::Parquet {
+        return lf;
+    }
+    let mut exprs = Vec::new();
+    for d in declared {
+        if hive.contains(&d.column) {
+            continue; // typed from the path already
+        }
+        let Some(target) = d.parse.as_ref().and_then(dtype_of) else { continue };
+        let Some(have) = schema.get(d.column.as_str()) else { continue };
+        if *have == target {
+            continue;
+        }
+        // JSON numbers and booleans are parsed from their text too: 1.5 never becomes an
+        // integer 1, and a value out of the declared range is a parse failure.
+        if !(have.is_string() || have.is_primitive_numeric() || have.is_bool() || have.is_null()) {
+            continue;
+        }
+        let c = col(d.column.as_str());
+        let text = if have.is_string() { c.clone() } else { c.clone().cast(DataType::String) };
+        exprs.push(text.clone().alias(format!("{}{RAW_SUFFIX}", d.column)));
+        exprs.push(parse_text(text, &target, src.csv.decimal_comma).alias(d.column.as_str()));
+    }
+    if exprs.is_empty() { lf } else { lf.with_columns(exprs) }
+}
+
+/// The polars type of a declared parse type; `None` for text and nested types (kept as read).
+fn dtype_of(t: &ColumnType) -> Option<DataType> {
+    Some(match t {
+        ColumnType::Int(8) => DataType::Int8,
+        ColumnType::Int(16) => DataType::Int16,
+        ColumnType::Int(32) => DataType::Int32,
+        ColumnType::Int(64) => DataType::Int64,
+        ColumnType::UInt(8) => DataType::UInt8,
+        ColumnType::UInt(16) => DataType::UInt16,
+        ColumnType::UInt(32) => DataType::UInt32,
+        ColumnType::UInt(64) => DataType::UInt64,
+        ColumnType::Float(32) => DataType::Float32,
+        ColumnType::Float(64) => DataType::Float64,
+        ColumnType::Decimal(p, s) => DataType::Decimal(p.unwrap_or(38).clamp(1, 38), s.unwrap_or(0).min(38)),
+        ColumnType::Boolean => DataType::Boolean,
+        ColumnType::Date => DataType::Date,
+        ColumnType::Timestamp { tz } => DataType::Datetime(TimeUnit::Microseconds, tz.then(|| TimeZone::UTC)),
+        ColumnType::Time => DataType::Time,
+        _ => return None,
+    })
+}
+
+/// Text parsed leniently into `target`: a value that does not parse is null.
+fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
+    let number = |c: Expr| {
+        let c = c.str().strip_chars(lit(NULL));
+        if decimal_comma { c.str().replace_all(lit(","), lit("."), true) } else { c }
+    };
+    match target {
+        DataType::Date => c.str().to_date(StrptimeOptions { strict: false, ..Default::default() }),
+        // ISO 8601 text in any of the usual shapes; offsets (`Z`, `+02:00`) are converted to
+        // UTC, naive values are read as UTC.
+        DataType::Datetime(tu, tz) => {
+            let utc = coalesce(
+                &TIMESTAMP_FORMATS
+                    .iter()
+                    .map(|f| {
+                        let o = StrptimeOptions { format: Some((*f).into()), strict: false, exact: true, cache: true };
+                        c.clone().str().to_datetime(Some(*tu), Some(TimeZone::UTC), o, lit("raise"))
+                    })
+                    .collect::<Vec<_>>(),
+            );
+            if tz.is_some() { utc } else { utc.dt().replace_time_zone(None, lit("raise"), NonExistent::Raise) }
+        }
+        DataType::Time => coalesce(
+            &["%H:%M:%S", "%H:%M:%S%.f", "%H:%M"]
+                .iter()
+                .map(|f| {
+                    let o = StrptimeOptions { format: Some((*f).into()), strict: false, exact: true, cache: true };
+                    c.clone().str().to_time(o)
+                })
+                .collect::<Vec<_>>(),
+        ),
+        DataType::Boolean => {
+            let lower = c.str().strip_chars(lit(NULL)).str().to_lowercase();
+            when(lower.clone().is_in(lit(Series::new("t".into(), ["true", "1", "t", "yes"])).implode(false), false))
+                .then(lit(true))
+                .when(lower.is_in(lit(Series::new("f".into(), ["false", "0", "f", "no"])).implode(false), false))
+                .then(lit(false))
+                .otherwise(lit(NULL).cast(DataType::Boolean))
+        }
+        DataType::Decimal(_, _) | DataType::Float32 | DataType::Float64 => number(c).cast(target.clone()),
+        other => c.str().strip_chars(lit(NULL)).cast(other.clone()),
+    }
 }
 
 /// The text shapes of timestamps that CSV and JSON sources may hold.
@@ -271,18 +511,6 @@ const TIMESTAMP_FORMATS: [&str; 10] = [
     "%Y-%m-%d",
 ];
 
-/// The polars type a text column declared with `logical` is parsed into.
-fn logical_dtype(logical: &str) -> Option<DataType> {
-    Some(match logical {
-        "integer" => DataType::Int64,
-        "number" => DataType::Float64,
-        "boolean" => DataType::Boolean,
-        "date" => DataType::Date,
-        "timestamp" => DataType::Datetime(TimeUnit::Microseconds, None),
-        _ => return None,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,9 +524,9 @@ mod tests {
 
     #[test]
     fn civil_dates() {
-        assert_eq!(chrono_like_date("1970-01-01"), Ok(0));
-        assert_eq!(chrono_like_date("2000-03-01"), Ok(11_017));
-        assert_eq!(chrono_like_date("2026-11-25"), Ok(20_782));
-        assert!(chrono_like_date("2026-13-01").is_err());
+        assert_eq!(civil_date("1970-01-01"), Ok(0));
+        assert_eq!(civil_date("2000-03-01"), Ok(11_017));
+        assert_eq!(civil_date("2026-11-25"), Ok(20_782));
+        assert!(civil_date("2026-13-01").is_err());
     }
 }
