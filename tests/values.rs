@@ -233,3 +233,77 @@ fn integer_sums_and_means_are_exact_whole_and_sliced() {
         expect(&run, "sum_big_where", "passed", 2.0);
     }
 }
+
+/// `x` = [1, NaN, 3, null, 5, NaN], `y` = [1, 2, 3, null, 5, 2] (no NaN), `f` (float32) = [NaN, 1, 1, 1, 1, 1].
+fn nan_fixture(dir: &Path) {
+    let nan = f64::NAN;
+    let mut df = DataFrame::new(
+        6,
+        vec![
+            Column::new("x".into(), [Some(1.0), Some(nan), Some(3.0), None, Some(5.0), Some(nan)]),
+            Column::new("y".into(), [Some(1.0f64), Some(2.0), Some(3.0), None, Some(5.0), Some(2.0)]),
+            Column::new("f".into(), [f32::NAN, 1.0, 1.0, 1.0, 1.0, 1.0]),
+        ],
+    )
+    .expect("floats");
+    write_parquet(&dir.join("data/floats/floats.parquet"), &mut df);
+}
+
+#[test]
+fn nan_is_a_value_that_breaks_bounds_and_makes_statistics_undefined() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    nan_fixture(dir.path());
+    let stats = ["min", "max", "avg", "sum", "stddev", "median"];
+    let mut rules: Vec<String> = Vec::new();
+    for s in stats {
+        rules.push(rule(&format!("{s}_x"), &format!("{{metric: {s}, property: x, mustBeGreaterThan: -100}}")));
+        rules.push(rule(&format!("{s}_y"), &format!("{{metric: {s}, property: y, mustBeGreaterThan: -100}}")));
+    }
+    rules.push(rule("p90_x", "{metric: quantile, q: 0.9, property: x, mustBeGreaterThan: -100}"));
+    rules.push(rule("max_f", "{metric: max, property: f, mustBeLessThan: 2}"));
+    rules.push(rule("max_x_where", "{metric: max, property: x, where: 'y < 4', mustBeLessThan: 10}"));
+    rules.push(rule("distinct_x", "{metric: distinctCount, property: x, mustBe: 4}"));
+    rules.push(rule("ratio_x", "{metric: distinctRatio, property: x, mustBe: 0.8}"));
+    rules.push(rule("nulls_x", "{metric: nullCount, property: x, mustBe: 1}"));
+    rules.push(rule("avg_between", "{metric: avg, property: x, mustBeBetween: [0, 10]}"));
+    rules.push(rule("max_by_y", "{metric: max, property: x, groupBy: [y], mustBeLessThan: 10}"));
+    let props = "      - name: x\n        logicalType: number\n        required: true\n        unique: true\n        logicalTypeOptions: {minimum: 0, exclusiveMaximum: 10}\n      - {name: y, logicalType: number}\n      - {name: f, logicalType: number}\n";
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract("floats", &[("floats", props, rules.as_slice())]))
+        .expect("contract");
+    for slice in ["0", "2"] {
+        let run = lakegate(dir.path(), &["--slice-rows", slice]);
+        for s in stats {
+            expect_message(&run, &format!("{s}_x"), "errored", &format!("2 NaN values in `x`: its {s} is undefined"));
+        }
+        expect_message(&run, "p90_x", "errored", "2 NaN values in `x`: its quantile(0.9) is undefined");
+        expect_message(&run, "max_f", "errored", "1 NaN value in `f`: its max is undefined");
+        expect_message(&run, "avg_between", "errored", "2 NaN values in `x`");
+        // Rows where y < 4: x = 1, NaN, 3, NaN.
+        expect_message(&run, "max_x_where", "errored", "2 NaN values in `x`");
+        expect(&run, "min_y", "passed", 1.0);
+        expect(&run, "max_y", "passed", 5.0);
+        expect(&run, "avg_y", "passed", 2.6);
+        expect(&run, "sum_y", "passed", 13.0);
+        expect(&run, "median_y", "passed", 2.0);
+        let sd = find(&run, "stddev_y")["observed"].as_f64().unwrap_or(f64::NAN);
+        assert!((sd - 1.516_575_088_810_310_7).abs() < 1e-12, "stddev_y {sd}");
+        // NaN is one distinct value (all NaNs are equal, as in SQL engines' GROUP BY).
+        expect(&run, "distinct_x", "passed", 4.0);
+        expect(&run, "ratio_x", "passed", 0.8);
+        // NaN is not null.
+        expect(&run, "nulls_x", "passed", 1.0);
+        let checks: Vec<&Value> = run.json["contracts"][0]["checks"].as_array().into_iter().flatten().collect();
+        let by_kind = |kind: &str| -> &Value {
+            checks
+                .iter()
+                .find(|c| c["kind"].as_str().is_some_and(|k| k.ends_with(kind)) && c["property"] == "x")
+                .unwrap_or_else(|| panic!("no {kind} check: {}", run.out))
+        };
+        // Both NaN rows break `minimum: 0` and `exclusiveMaximum: 10`.
+        assert_eq!(by_kind("minimum")["observed"].as_f64(), Some(2.0), "{}", by_kind("minimum"));
+        assert_eq!(by_kind("exclusiveMaximum")["observed"].as_f64(), Some(2.0), "{}", by_kind("exclusiveMaximum"));
+        // required: the one null; unique: the second NaN repeats the first.
+        assert_eq!(by_kind("required")["observed"].as_f64(), Some(1.0), "{}", by_kind("required"));
+        assert_eq!(by_kind("unique")["observed"].as_f64(), Some(1.0), "{}", by_kind("unique"));
+    }
+}

@@ -655,6 +655,7 @@ fn compute_once(
                         .map_err(|e| first_line(&e.to_string()));
                     let v = match v {
                         Ok(o) if o.value > 0.0 => Ok(with_detail(lf, schema, &m, o)),
+                        Ok(o) => lower::nan_values(lf, schema, &m, o),
                         other => other,
                     };
                     out.insert(m, v);
@@ -700,7 +701,8 @@ fn compute_once(
             let per_slice: Vec<Vec<Option<f64>>> = per_slice.into_iter().map(Option::unwrap_or_default).collect();
             for (m, how, range) in merged {
                 let parts: Vec<Vec<Option<f64>>> = per_slice.iter().map(|r| r[range.clone()].to_vec()).collect();
-                out.insert(m, Ok(Observed::num(merge::finish(how, &parts))));
+                let v = lower::nan_values(lf, schema, &m, Observed::num(merge::finish(how, &parts)));
+                out.insert(m, v);
             }
         }
     }

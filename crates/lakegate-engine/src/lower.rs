@@ -1,7 +1,7 @@
 //! Lowering metrics to polars expressions, with their preconditions checked on the schema.
 
 use lakegate_core::metric::{Bound, Cmp};
-use lakegate_core::{Agg, ColumnType, DataSchema, Literal, Metric, Validity};
+use lakegate_core::{Agg, ColumnType, DataSchema, Literal, Metric, Observed, Validity};
 use polars::prelude::*;
 
 use crate::source::RAW_SUFFIX;
@@ -204,9 +204,63 @@ pub fn operand(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, Stri
     }
 }
 
+/// The statistics that read a column's numbers (not its lengths, counts or distinct values).
+fn numeric_statistic(agg: Agg) -> bool {
+    matches!(agg, Agg::Min | Agg::Max | Agg::Avg | Agg::Sum | Agg::Stddev | Agg::Median | Agg::Quantile(_))
+}
+
+/// Whether a column can hold NaN (floats; decimals and integers cannot).
+fn holds_nan(schema: &DataSchema, column: &str) -> bool {
+    matches!(find(schema, column), Some(ColumnType::Float(_)))
+}
+
+/// The NaN rule for statistics: NaN is a value, not null, and a statistic over a column
+/// holding one is undefined. polars skips NaN in min and max but not in sum or mean, and
+/// sorts it last for medians and quantiles; here every numeric statistic of a float column is
+/// NaN as soon as one value is NaN (made an error naming the count by [`nan_values`]).
+fn nan_guard(x: Expr, stat: Expr) -> Expr {
+    when(x.is_nan().sum().gt(lit(0))).then(lit(f64::NAN)).otherwise(stat.cast(DataType::Float64))
+}
+
 fn aggregate(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String> {
     let x = operand(column, agg, schema)?;
-    Ok(match agg {
+    if numeric_statistic(agg) && holds_nan(schema, column) {
+        return Ok(nan_guard(x.clone(), statistic(x, agg, column, schema)));
+    }
+    Ok(statistic(x, agg, column, schema))
+}
+
+/// Why a metric whose value is NaN has none: its column holds NaN values (the NaN rule), as
+/// an error naming their count; otherwise the value as it is (no rows, only nulls).
+pub fn nan_values(lf: &LazyFrame, schema: &DataSchema, m: &Metric, o: Observed) -> Result<Observed, String> {
+    let Metric::Aggregate { column, agg } = m else {
+        return Ok(o);
+    };
+    if !o.value.is_nan() || !numeric_statistic(*agg) || !holds_nan(schema, column) {
+        return Ok(o);
+    }
+    let (e, _) = column_checked(schema, column)?;
+    let n = lf
+        .clone()
+        .select([e.is_nan().sum().cast(DataType::Float64).alias("n")])
+        .collect()
+        .ok()
+        .and_then(|df| df.column("n").ok()?.f64().ok()?.get(0))
+        .unwrap_or(0.0);
+    if n == 0.0 {
+        return Ok(o);
+    }
+    let values = if n == 1.0 { "value" } else { "values" };
+    Err(format!(
+        "{} NaN {values} in `{column}`: its {} is undefined (NaN is a value, not null; leave NaN out with \
+         `where: \"{column} <= CAST('inf' AS DOUBLE)\"`, or fix the data)",
+        n as u64,
+        agg.name()
+    ))
+}
+
+fn statistic(x: Expr, agg: Agg, column: &str, schema: &DataSchema) -> Expr {
+    match agg {
         Agg::Min | Agg::MinLength => x.min(),
         Agg::Max | Agg::MaxLength => x.max(),
         Agg::Avg if exact_sum(column, schema) => exact_mean(x.clone().sum(), x.count()),
@@ -221,7 +275,7 @@ fn aggregate(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String
         }
         Agg::Count => len(),
         Agg::NullCount => x.null_count(),
-    })
+    }
 }
 
 /// The rows a row-level metric counts as violations (for failing-row samples), when it has one.

@@ -16,9 +16,9 @@ use crate::lower;
 pub enum Merge {
     /// Counts and sums: add.
     Sum,
-    /// Smallest of the slices' values (NaN only when every slice is NaN, as polars' `min`).
+    /// Smallest of the slices' values (NaN when a slice's is: the NaN rule, see `lower`).
     Min,
-    /// Largest of the slices' values.
+    /// Largest of the slices' values (NaN when a slice's is).
     Max,
     /// Two states (sum, count of non-null values): sum / count.
     Mean,
@@ -108,8 +108,12 @@ pub fn finish(merge: Merge, slices: &[Vec<Option<f64>>]) -> f64 {
             let n: f64 = slices.iter().map(|s| s.get(2).copied().flatten().unwrap_or(0.0)).sum();
             exact_mean(exact_total(slices), n as i128)
         }
-        Merge::Min => fold(slices.iter().filter_map(first), f64::min),
-        Merge::Max => fold(slices.iter().filter_map(first), f64::max),
+        Merge::Min => {
+            fold(slices.iter().filter_map(first), |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) })
+        }
+        Merge::Max => {
+            fold(slices.iter().filter_map(first), |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.max(b) })
+        }
         Merge::Mean => {
             let (mut sum, mut n) = (0.0, 0.0);
             for s in slices {
@@ -154,7 +158,9 @@ mod tests {
     fn merges_like_the_whole() {
         let s = |v: &[Option<f64>]| v.to_vec();
         assert_eq!(finish(Merge::Sum, &[s(&[Some(2.0)]), s(&[None]), s(&[Some(3.0)])]), 5.0);
-        assert_eq!(finish(Merge::Min, &[s(&[Some(f64::NAN)]), s(&[Some(3.0)]), s(&[None])]), 3.0);
+        assert!(finish(Merge::Min, &[s(&[Some(f64::NAN)]), s(&[Some(3.0)]), s(&[None])]).is_nan());
+        assert!(finish(Merge::Max, &[s(&[Some(3.0)]), s(&[Some(f64::NAN)])]).is_nan());
+        assert_eq!(finish(Merge::Min, &[s(&[Some(4.0)]), s(&[Some(3.0)]), s(&[None])]), 3.0);
         assert!(finish(Merge::Max, &[s(&[None])]).is_nan());
         assert_eq!(finish(Merge::Mean, &[s(&[Some(6.0), Some(2.0)]), s(&[Some(0.0), Some(0.0)])]), 3.0);
         assert!(finish(Merge::Mean, &[s(&[Some(0.0), Some(0.0)])]).is_nan());
