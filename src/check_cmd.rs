@@ -328,9 +328,11 @@ fn run_contract(
     let by_name: BTreeMap<&str, &lakegate_engine::DatasetOutcome> =
         plan.datasets.iter().zip(&run.outcomes).map(|(d, o)| (d.name.as_str(), o)).collect();
     let lookup = |name: &str| {
-        by_name
-            .get(name)
-            .map(|o| DatasetFacts { schema: o.schema.as_ref().map_err(String::as_str), metrics: &o.metrics })
+        by_name.get(name).map(|o| DatasetFacts {
+            schema: o.schema.as_ref().map_err(String::as_str),
+            metrics: &o.metrics,
+            missing_in_files: Some((&o.missing_in_files, o.result.files)),
+        })
     };
     let past = |id: &str| history.get(id).cloned().unwrap_or_default();
     let mut checks = lakegate_checks::evaluate_all(&plan.checks, &lookup, now, &past);

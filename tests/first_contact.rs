@@ -249,3 +249,26 @@ fn samples_out_exports_every_row_of_a_duplicated_key() {
     let codes: Vec<&str> = df.column("code").expect("code").str().expect("str").iter().flatten().collect();
     assert_eq!(codes, ["A", "C", "D", "E", "F"], "every row of keys 1 and 3, in the data's order");
 }
+
+#[test]
+fn a_column_some_files_lack_is_present_with_the_count_of_files_lacking_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ev = dir.path().join("ev");
+    std::fs::create_dir_all(&ev).expect("mkdir");
+    std::fs::write(ev.join("f1.csv"), "id,a\n1,x\n").expect("csv");
+    std::fs::write(ev.join("f2.csv"), "id,a,b\n2,y,5\n").expect("csv");
+    std::fs::write(ev.join("f3.csv"), "id,a,b\n3,z,\n").expect("csv");
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "./ev",
+            "csv",
+            "  - name: ev\n    properties:\n      - name: b\n        logicalType: integer\n        required: true\n",
+        ),
+    );
+    assert_eq!(code, 1);
+    let (s, m) = status(&json, "ev/b/schema.present");
+    assert_eq!(s, "passed");
+    assert_eq!(m, "`b` is present (int64); missing in 1 of 3 files (read as nulls there)");
+    assert_eq!(status(&json, "ev/b/required").1, "observed 2, expected = 0", "the file without `b` reads as nulls");
+}

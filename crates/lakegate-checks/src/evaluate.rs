@@ -15,6 +15,9 @@ pub struct DatasetFacts<'a> {
     pub schema: Result<&'a DataSchema, &'a str>,
     /// Computed metrics.
     pub metrics: &'a MetricMap,
+    /// Schema evolution: columns that some of the dataset's files lack, with how many files
+    /// lack them (their rows read as nulls), and the number of files.
+    pub missing_in_files: Option<(&'a std::collections::BTreeMap<String, usize>, usize)>,
 }
 
 fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: String, message: String) -> CheckResult {
@@ -70,7 +73,17 @@ pub fn evaluate<'a>(
             };
             match facts.schema {
                 Err(why) => result(spec, Status::Errored, None, String::new(), why.to_owned()),
-                Ok(schema) => schema_check(spec, a, schema),
+                Ok(schema) => {
+                    let mut r = schema_check(spec, a, schema);
+                    // A column some files lack (an old partition written before it existed).
+                    if let (SchemaAssertion::Present { column }, Some((missing, files))) = (a, facts.missing_in_files)
+                        && let Some(n) = missing.get(column)
+                        && r.status == Status::Passed
+                    {
+                        r.message.push_str(&format!("; missing in {n} of {files} files (read as nulls there)"));
+                    }
+                    r
+                }
             }
         }
         CheckPlan::Metric { measure, operator, unit } => {
