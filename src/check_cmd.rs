@@ -50,10 +50,7 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
             }
         }
     }
-    let root = match &args.root {
-        Some(r) => r.clone(),
-        None => std::env::current_dir().context("cannot read the current directory")?,
-    };
+    let mut roots = crate::project::Roots::new(&args.root)?;
 
     // 1. Load and lint: any error stops the run before data is read.
     let Some(loaded) = crate::contracts::load(&args.paths)? else { return Ok(crate::EXIT_INVALID) };
@@ -66,9 +63,18 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     {
         bail!("`--where {f}` is not a SQL predicate: {why}");
     }
-    let opts = CompileOptions { server: args.server.clone(), data, root, filter: args.filter.clone() };
+    let opts = CompileOptions {
+        server: args.server.clone(),
+        data,
+        roots: Vec::new(),
+        root_help: String::new(),
+        filter: args.filter.clone(),
+    };
     let mut plans = Vec::new();
     for c in &loaded {
+        // Paths written in this contract stay inside its project's data roots.
+        let (allowed, help) = roots.of(std::path::Path::new(&c.file))?;
+        let opts = CompileOptions { roots: allowed, root_help: help, ..opts.clone() };
         match compile(c, &loaded, &opts) {
             Ok(p) => plans.push(p),
             Err(e) => {

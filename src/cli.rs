@@ -168,9 +168,11 @@ pub struct CheckArgs {
     /// the footers when they are exact; the report marks them).
     #[arg(long)]
     pub no_statistics: bool,
-    /// Data paths must stay inside this folder (default: the current directory).
+    /// Also allow data paths written in contracts inside DIR (repeatable). By default they must
+    /// stay inside the project: the folder of the nearest `.lakegate.yaml` and its `roots`,
+    /// else the current directory and the contract's folder. `--data` paths are never checked.
     #[arg(long, value_name = "DIR")]
-    pub root: Option<PathBuf>,
+    pub root: Vec<PathBuf>,
     /// Check only the rows matching this polars SQL predicate, in every dataset
     /// (e.g. `--where "dt = '2026-11-25'"` on a pull request that adds one partition).
     #[arg(long = "where", value_name = "PREDICATE")]

@@ -12,6 +12,7 @@ mod history_cmd;
 mod lint_cmd;
 mod logging;
 mod output;
+mod project;
 mod report_cmd;
 mod schema_cmd;
 mod stdout;

@@ -591,10 +591,14 @@ fn exit_codes_0_1_2_3() {
     assert!(run.stderr.contains("unknown key `requird`"), "{}", run.stderr);
     assert!(run.json.is_null(), "no report for a run that did not start");
 
-    // A data path outside the project root: exit 2 naming the contract line.
+    // A data path outside the project's data roots: exit 2 naming the contract line.
     let run = check(dir.path(), &SIMPLE.replace("data/t.parquet", "../../etc/passwd"));
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("c.odcs.yaml:6:") && run.stderr.contains("outside the project root"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("c.odcs.yaml:6:") && run.stderr.contains("outside the allowed data roots"),
+        "{}",
+        run.stderr
+    );
 
     // Bad usage and unwritable reports: exit 2 before reading data.
     let run = lakegate(dir.path(), &["check", "c.odcs.yaml", "--now", "yesterday"]);
@@ -610,10 +614,11 @@ fn exit_codes_0_1_2_3() {
     let run = lakegate(dir.path(), &["check", "c.odcs.yaml", "--data", "nope=x.parquet"]);
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("`--data nope=...` names no schema object"), "{}", run.stderr);
-    // A --data path outside the root: that one error, not also "names no schema object".
+    // A --data path is the user's own: never refused by the data roots (here it is no
+    // Parquet file: the dataset is unreadable, exit 3), and not "names no schema object".
     let run = lakegate(dir.path(), &["check", "c.odcs.yaml", "--data", "t=/etc/passwd"]);
-    assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("outside the project root"), "{}", run.stderr);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(!run.stderr.contains("outside"), "{}", run.stderr);
     assert!(!run.stderr.contains("names no schema object"), "{}", run.stderr);
 }
 

@@ -22,8 +22,12 @@ pub struct CompileOptions {
     pub server: Option<String>,
     /// `--data OBJECT=PATH`: location overrides by schema object name.
     pub data: BTreeMap<String, PathBuf>,
-    /// Data paths must stay inside this folder (the project root).
-    pub root: PathBuf,
+    /// Data paths written in contracts (server paths) must resolve inside one of these
+    /// folders (symlinks followed); `--data` paths are the user's own and never checked.
+    /// Empty: no restriction (library use; the command line always sets them).
+    pub roots: Vec<PathBuf>,
+    /// Appended to the error of a refused path: how to allow it (e.g. the project file).
+    pub root_help: String,
     /// `--where`: a polars SQL predicate applied to every dataset of the run.
     pub filter: Option<String>,
 }
@@ -195,6 +199,27 @@ fn normalize(p: &Path) -> PathBuf {
     out
 }
 
+/// Where `p` really is: absolute, normalised, and with symlinks resolved in its longest
+/// existing prefix (a link `data/x -> /etc` inside a root leads outside it). The part that
+/// does not exist yet (or is a glob pattern) is kept as written.
+fn resolve(p: &Path) -> PathBuf {
+    let abs = normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()));
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            return rest.iter().rev().fold(real, |acc: PathBuf, part| acc.join(part));
+        }
+        match (existing.file_name().map(std::ffi::OsStr::to_os_string), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return abs,
+        }
+    }
+}
+
 fn source_for(
     c: &LoadedContract,
     obj: &SchemaObject,
@@ -202,8 +227,8 @@ fn source_for(
     opts: &CompileOptions,
 ) -> Result<Result<Source, String>, ConfigError> {
     let model = obj.physical_name.clone().unwrap_or_else(|| obj.name.clone());
-    let root = normalize(&std::path::absolute(&opts.root).unwrap_or_else(|_| opts.root.clone()));
     let contract_dir = Path::new(&c.file).parent().map(Path::to_path_buf).unwrap_or_default();
+    // `ptr`: where the path is written in the contract; None for --data (never sandboxed).
     let (raw, base, format_hint, csv, ptr) = if let Some(p) = opts.data.get(&obj.name) {
         // --data paths are the user's own: relative to the working directory.
         (p.display().to_string(), PathBuf::new(), None, CsvOptions::default(), None)
@@ -242,22 +267,30 @@ fn source_for(
     };
     let joined = if Path::new(&raw).is_absolute() { PathBuf::from(&raw) } else { base.join(&raw) };
     let abs = normalize(&std::path::absolute(&joined).unwrap_or(joined));
-    if !abs.starts_with(&root) {
-        let loc = ptr.map_or_else(
-            || "--data".to_owned(),
-            |p| {
-                let l = at(c, &p);
-                format!("{}:{}:{}", l.file, l.line, l.column)
-            },
-        );
-        return Err(ConfigError {
-            message: format!(
-                "{loc}: data path `{raw}` of `{}` resolves to `{}`, outside the project root `{}`",
-                obj.name,
-                abs.display(),
-                root.display()
-            ),
-        });
+    if let Some(ptr) = ptr
+        && !opts.roots.is_empty()
+    {
+        let real = resolve(&abs);
+        let roots: Vec<PathBuf> = opts.roots.iter().map(|r| resolve(r)).collect();
+        if !roots.iter().any(|r| real.starts_with(r)) {
+            let l = at(c, &ptr);
+            let shown = if real == abs {
+                format!("`{}`", abs.display())
+            } else {
+                format!("`{}` (really `{}`)", abs.display(), real.display())
+            };
+            return Err(ConfigError {
+                message: format!(
+                    "{}:{}:{}: data path `{raw}` of `{}` resolves to {shown}, outside the allowed data roots ({}){}",
+                    l.file,
+                    l.line,
+                    l.column,
+                    obj.name,
+                    roots.iter().map(|r| format!("`{}`", r.display())).collect::<Vec<_>>().join(", "),
+                    opts.root_help
+                ),
+            });
+        }
     }
     let ext = abs.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     let format = match format_hint.as_deref().map(str::to_ascii_lowercase).as_deref().or(ext.as_deref()) {

@@ -1,0 +1,112 @@
+//! The project file, `.lakegate.yaml`: settings declared once for every contract of a project.
+//! Today it declares the data roots: the folders that paths written in contracts (server
+//! paths) may point into, so that a pull request cannot make CI read `/etc`.
+//!
+//! ```yaml
+//! # .lakegate.yaml, at the root of the repository
+//! roots: [../shared-lake, /mnt/lake]   # relative to this file's folder
+//! ```
+//!
+//! The nearest `.lakegate.yaml` above a contract (else above the current directory) is its
+//! project file; its folder and its `roots` are the contract's data roots. Without a project
+//! file the roots are the current directory and the contract's own folder. `--root DIR`
+//! (repeatable) adds a root. Paths typed on the command line (`--data`, contract paths) are
+//! the user's own and never checked.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+/// The project file's name (hidden, so that a folder of contracts never reads it as one).
+pub const PROJECT_FILE: &str = ".lakegate.yaml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProjectFile {
+    /// Extra data roots, relative to the file's folder.
+    #[serde(default)]
+    roots: Vec<PathBuf>,
+}
+
+/// Data roots by contract, with the project files read once.
+pub struct Roots {
+    cwd: PathBuf,
+    extra: Vec<PathBuf>,
+    /// Project file (None: none found) -> its roots.
+    projects: BTreeMap<Option<PathBuf>, Vec<PathBuf>>,
+}
+
+/// The nearest project file at or above `dir`.
+fn find(dir: &Path) -> Option<PathBuf> {
+    let abs = std::path::absolute(dir).ok()?;
+    abs.ancestors().map(|d| d.join(PROJECT_FILE)).find(|f| f.is_file())
+}
+
+fn read(file: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read `{}`", file.display()))?;
+    let parsed: ProjectFile = if text.trim().is_empty() {
+        ProjectFile { roots: Vec::new() }
+    } else {
+        match serde_yaml::from_str(&text) {
+            Ok(p) => p,
+            Err(e) => {
+                let at = e.location().map(|l| format!(":{}:{}", l.line(), l.column())).unwrap_or_default();
+                bail!(
+                    "{}{at}: {e} (the project file holds `roots: [DIR, ...]`, folders relative to it)",
+                    file.display()
+                );
+            }
+        }
+    };
+    let dir = file.parent().unwrap_or(Path::new("/"));
+    let mut roots = vec![dir.to_path_buf()];
+    for r in parsed.roots {
+        let r = if r.is_absolute() { r } else { dir.join(r) };
+        if !r.is_dir() {
+            tracing::warn!("{}: data root `{}` is not a folder", file.display(), r.display());
+        }
+        roots.push(r);
+    }
+    Ok(roots)
+}
+
+impl Roots {
+    /// `extra`: the `--root` folders.
+    pub fn new(extra: &[PathBuf]) -> anyhow::Result<Roots> {
+        let cwd = std::env::current_dir().context("cannot read the current directory")?;
+        Ok(Roots { cwd, extra: extra.to_vec(), projects: BTreeMap::new() })
+    }
+
+    /// The data roots of the contract in `contract_file`, and how to allow another folder.
+    pub fn of(&mut self, contract_file: &Path) -> anyhow::Result<(Vec<PathBuf>, String)> {
+        let contract_dir = contract_file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let project = find(contract_dir).or_else(|| find(&self.cwd));
+        let mut roots = match self.projects.get(&project) {
+            Some(r) => r.clone(),
+            None => {
+                let r = match &project {
+                    Some(f) => read(f)?,
+                    None => Vec::new(),
+                };
+                self.projects.insert(project.clone(), r.clone());
+                r
+            }
+        };
+        if project.is_none() {
+            roots.push(self.cwd.clone());
+            roots.push(std::path::absolute(contract_dir).unwrap_or_else(|_| contract_dir.to_path_buf()));
+        }
+        roots.extend(self.extra.iter().cloned());
+        let help = match &project {
+            Some(f) => format!("; to allow it, add its folder to `roots:` in `{}`, or pass `--root DIR`", f.display()),
+            None => format!(
+                "; to allow it, write `roots: [DIR]` into a `{PROJECT_FILE}` at the project's top folder (e.g. `{}`), \
+                 or pass `--root DIR`",
+                self.cwd.join(PROJECT_FILE).display()
+            ),
+        };
+        Ok((roots, help))
+    }
+}

@@ -1,0 +1,125 @@
+//! Paths typed on the command line are the user's own; paths written in contracts stay inside
+//! the project's data roots (`.lakegate.yaml`, `--root`). lakegate runs from a folder of its
+//! own, on contracts and data elsewhere.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::write_parquet;
+use polars::prelude::*;
+
+fn lakegate(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("GITHUB_ACTIONS")
+        .output()
+        .expect("run lakegate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn contract(path: &str) -> String {
+    format!(
+        "apiVersion: v3.1.0\nkind: DataContract\nid: orders\nversion: 1.0.0\nstatus: active\n\
+         servers: [{{server: local, type: local, path: \"{path}\", format: parquet}}]\n\
+         schema:\n  - name: t\n    properties:\n      - {{name: id, logicalType: integer, required: true}}\n"
+    )
+}
+
+/// `t.parquet` with ids 1, null, 3: the `required` check fails (exit 1) whenever it is read.
+fn data(path: &Path) {
+    let mut df = DataFrame::new(3, vec![Column::new("id".into(), [Some(1i64), None, Some(3)])]).expect("frame");
+    write_parquet(path, &mut df);
+}
+
+fn s(p: &Path) -> String {
+    p.display().to_string()
+}
+
+#[test]
+fn command_line_paths_are_never_refused() {
+    let project = tempfile::tempdir().expect("project");
+    let lake = tempfile::tempdir().expect("lake");
+    let cwd = tempfile::tempdir().expect("cwd");
+    data(&project.path().join("data/t.parquet"));
+    data(&lake.path().join("t.parquet"));
+    data(&cwd.path().join("local/t.parquet"));
+    let c = project.path().join("c.odcs.yaml");
+    std::fs::write(&c, contract("data/t.parquet")).expect("contract");
+    // A contract outside the current directory, its server path relative to it.
+    let (code, out, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("1 failed"), "{out}");
+    // `--data` anywhere: absolute, and relative to the current directory.
+    let absolute = format!("t={}", s(&lake.path().join("t.parquet")));
+    for d in [absolute.as_str(), "t=local/t.parquet"] {
+        let (code, out, err) = lakegate(cwd.path(), &["check", &s(&c), "--data", d]);
+        assert_eq!(code, 1, "--data {d}: {out}\n{err}");
+    }
+    // Also when a project file declares roots that do not include them.
+    std::fs::write(project.path().join(".lakegate.yaml"), "roots: []\n").expect("project file");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c), "--data", &absolute]);
+    assert_eq!(code, 1, "{err}");
+}
+
+#[test]
+fn contract_paths_stay_inside_the_data_roots() {
+    let top = tempfile::tempdir().expect("top");
+    let cwd = tempfile::tempdir().expect("cwd");
+    let project = top.path().join("project");
+    let lake = top.path().join("lake");
+    data(&lake.join("t.parquet"));
+    data(&project.join("data/t.parquet"));
+    let c = project.join("contracts/c.odcs.yaml");
+    std::fs::create_dir_all(c.parent().expect("dir")).expect("mkdir");
+    let outside = contract("../../lake/t.parquet");
+    std::fs::write(&c, &outside).expect("contract");
+    // Outside the contract's folder and the current directory: refused, located, with the way out.
+    let (code, out, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains(&format!("{}:6:", s(&c))), "file:line:col: {err}");
+    assert!(err.contains("outside the allowed data roots"), "{err}");
+    assert!(err.contains(".lakegate.yaml") && err.contains("--root"), "how to allow it: {err}");
+    assert!(out.is_empty(), "{out}");
+    // `--root` allows it.
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c), "--root", &s(&lake)]);
+    assert_eq!(code, 1, "{err}");
+    // A project file at the project's top: its folder is a root (`../data` from contracts/).
+    std::fs::write(&c, contract("../data/t.parquet")).expect("contract");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 2, "no project file: only the contract's folder and the cwd: {err}");
+    std::fs::write(project.join(".lakegate.yaml"), "# data roots\n").expect("project file");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 1, "{err}");
+    // ... and its `roots`, relative to it, allow more.
+    std::fs::write(&c, &outside).expect("contract");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&s(&project.join(".lakegate.yaml"))), "names the project file: {err}");
+    std::fs::write(project.join(".lakegate.yaml"), "roots: [../lake]\n").expect("project file");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 1, "{err}");
+    // Never /etc, and never through a symlink inside a root.
+    std::fs::write(&c, contract("/etc/passwd")).expect("contract");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 2, "{err}");
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink("/etc", project.join("data/etc")).expect("symlink");
+        std::fs::write(&c, contract("../data/etc/passwd")).expect("contract");
+        let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("really `/etc/passwd`"), "{err}");
+    }
+    // A project file with a typo is an error that names it.
+    std::fs::write(project.join(".lakegate.yaml"), "root: [../lake]\n").expect("project file");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(".lakegate.yaml:1:1") && err.contains("unknown field `root`"), "{err}");
+}
