@@ -220,3 +220,230 @@ fn a_file_not_in_the_declared_format_is_an_error_that_says_what_it_is() {
         assert!(checks.iter().all(|c| c["status"] == "errored"), "{path}: {}", run.out);
     }
 }
+
+fn frame(cols: Vec<Column>) -> DataFrame {
+    let height = cols.first().map_or(0, |c| c.len());
+    DataFrame::new(height, cols).expect("frame")
+}
+
+/// The dataset of `path` opened by the engine, as `check` opens it.
+fn open(path: &Path, format: lakegate_core::Format) -> Result<lakegate_engine::source::Opened, String> {
+    let src = lakegate_core::Source {
+        path: path.to_path_buf(),
+        display: path.display().to_string(),
+        format,
+        csv: Default::default(),
+    };
+    let (files, base) = lakegate_engine::source::resolve_files(&src)?;
+    lakegate_engine::source::open_dataset(&src, &files, &base, &[]).map_err(|e| e.to_string())
+}
+
+#[test]
+fn files_with_different_columns_are_read_as_their_union() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // An old partition without `country`, with `id` still int32; later files in another column order.
+    write_parquet(
+        &d.join("lake/p/part-0.parquet"),
+        &mut frame(vec![Column::new("id".into(), [1i32, 2]), Column::new("amount".into(), [1.5, 2.5])]),
+    );
+    for (i, ids) in [[3i64, 4, 5], [6, 7, 8]].iter().enumerate() {
+        write_parquet(
+            &d.join(format!("lake/p/part-{}.parquet", i + 1)),
+            &mut frame(vec![
+                Column::new("country".into(), ["DE", "FR", "DE"]),
+                Column::new("id".into(), ids.to_vec()),
+                Column::new("amount".into(), [3.0, -1.0, 4.0]),
+            ]),
+        );
+    }
+    let o = open(&d.join("lake/p"), lakegate_core::Format::Parquet).expect("union");
+    assert_eq!(o.missing_in_files, std::collections::BTreeMap::from([("country".to_owned(), 1)]));
+    let mut lf = o.lf;
+    let schema = lf.collect_schema().expect("schema");
+    assert_eq!(schema.get("id"), Some(&DataType::Int64), "int32 and int64 give int64");
+    let df = lf.sort(["id"], Default::default()).collect().expect("collect");
+    assert_eq!(df.height(), 8);
+    assert_eq!(df.column("country").expect("country").null_count(), 2, "the old file's rows are null");
+
+    let contract = contract(
+        "{server: l, type: local, path: lake/p, format: parquet}",
+        "      - {name: id, physicalType: BIGINT, required: true, unique: true}\n      - {name: country, logicalType: string, required: true}\n      - {name: amount, logicalType: number, logicalTypeOptions: {minimum: 0}}\n",
+        "      - {metric: rowCount, mustBe: 8}\n",
+    );
+    // Whole, and read in slices (the union keeps its schema in every slice).
+    for extra in [None, Some("2")] {
+        std::fs::write(d.join("c.odcs.yaml"), &contract).expect("contract");
+        let run = match extra {
+            None => check(d, &contract),
+            Some(rows) => {
+                let json_path = d.join("sliced.json");
+                let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+                    .current_dir(d)
+                    .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--slice-rows", rows, "--json"])
+                    .arg(&json_path)
+                    .output()
+                    .expect("run");
+                let json = std::fs::read_to_string(&json_path).ok().and_then(|s| serde_json::from_str(&s).ok());
+                Run {
+                    code: out.status.code().unwrap_or(-1),
+                    out: String::from_utf8_lossy(&out.stdout).into_owned(),
+                    json: json.unwrap_or(Value::Null),
+                }
+            }
+        };
+        assert_eq!(run.code, 1, "{}", run.out);
+        assert_check(&run, "t/quality[0]", "passed", 8.0);
+        assert_check(&run, "t/id/schema.type", "passed", 1.0);
+        assert_check(&run, "t/id/unique", "passed", 0.0);
+        assert_check(&run, "t/country/required", "failed", 2.0);
+        assert_check(&run, "t/amount/minimum", "failed", 2.0);
+    }
+
+    // The same column as int64 in one file and text in another: an error naming both files.
+    write_parquet(
+        &d.join("lake/p/part-9.parquet"),
+        &mut frame(vec![Column::new("id".into(), ["9"]), Column::new("amount".into(), [1.0])]),
+    );
+    let e = open(&d.join("lake/p"), lakegate_core::Format::Parquet).err().unwrap_or_default();
+    assert!(e.contains("column `id` is int64 in `") && e.contains("part-1.parquet` but string in `"), "{e}");
+    assert!(e.contains("part-9.parquet`"), "{e}");
+
+    // CSV files with different headers, NDJSON files with integers in one and floats in another.
+    write(&d.join("lake/c/a.csv"), b"id,amount\n1,2.5\n");
+    write(&d.join("lake/c/b.csv"), b"id,amount,note\n2,3,x\n3,4,y\n");
+    let o = open(&d.join("lake/c"), lakegate_core::Format::Csv).expect("csv union");
+    assert_eq!(o.missing_in_files, std::collections::BTreeMap::from([("note".to_owned(), 1)]));
+    write(&d.join("lake/j/a.ndjson"), b"{\"id\":1,\"amount\":2}\n");
+    write(&d.join("lake/j/b.ndjson"), b"{\"id\":2,\"amount\":2.5,\"note\":\"x\"}\n");
+    let o = open(&d.join("lake/j"), lakegate_core::Format::Json).expect("json union");
+    let mut lf = o.lf;
+    assert_eq!(lf.collect_schema().expect("schema").get("amount"), Some(&DataType::Float64));
+    let df = lf.collect().expect("collect");
+    let amounts: Vec<Option<f64>> = df.column("amount").expect("amount").f64().expect("f64").iter().collect();
+    assert_eq!(amounts, [Some(2.0), Some(2.5)]);
+}
+
+#[test]
+fn hive_partition_values_take_their_declared_types() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    for (day, hour) in [("2026-11-25", "01"), ("2026-11-25", "02"), ("2026-11-26", "10")] {
+        write_parquet(
+            &d.join(format!("lake/dt={day}/hour={hour}/part.parquet")),
+            &mut frame(vec![Column::new("v".into(), [1i64, 2])]),
+        );
+    }
+    let server = "{server: l, type: local, path: lake, format: parquet}";
+    // `hour` declared string stays "01"; `dt` declared date is a date.
+    let props = "      - {name: v, logicalType: integer}\n      - {name: dt, logicalType: date, partitioned: true}\n      - {name: hour, logicalType: string, physicalType: VARCHAR, partitioned: true, logicalTypeOptions: {pattern: '^[0-9]{2}$'}}\n";
+    let run = check(d, &contract(server, props, "      - {metric: rowCount, mustBe: 6}\n"));
+    assert_eq!(run.code, 0, "{}", run.out);
+    assert_check(&run, "t/hour/schema.type", "passed", 1.0);
+    assert_check(&run, "t/hour/pattern", "passed", 0.0);
+    assert_check(&run, "t/dt/schema.type", "passed", 1.0);
+    // Declared integer: an integer (INTEGER passes its type check); undeclared: inferred.
+    let props = "      - {name: v, logicalType: integer}\n      - {name: hour, physicalType: INTEGER, partitioned: true, logicalTypeOptions: {}}\n";
+    let props = props.replace(", logicalTypeOptions: {}", "");
+    let run = check(
+        d,
+        &contract(
+            server,
+            &props,
+            "      - {metric: rowCount, mustBe: 6}\n      - {type: sql, query: 'SELECT SUM(hour) FROM t', mustBe: 26}\n",
+        ),
+    );
+    assert_eq!(run.code, 0, "{}", run.out);
+    assert_check(&run, "t/hour/schema.type", "passed", 1.0);
+    let o = open(&d.join("lake"), lakegate_core::Format::Parquet).expect("undeclared");
+    let mut lf = o.lf;
+    let schema = lf.collect_schema().expect("schema");
+    assert_eq!(schema.get("hour"), Some(&DataType::Int64));
+    assert_eq!(schema.get("dt"), Some(&DataType::Date));
+    // A value that is not of the declared type names the file.
+    write_parquet(
+        &d.join("lake/dt=2026-11-27/hour=ab/part.parquet"),
+        &mut frame(vec![Column::new("v".into(), [1i64])]),
+    );
+    let run = check(d, &contract(server, &props, "      - {metric: rowCount, mustBe: 6}\n"));
+    assert_eq!(run.code, 3, "{}", run.out);
+    let e = dataset_error(&run);
+    assert!(e.contains("partition value `hour=ab` of `lake/dt=2026-11-27/hour=ab/part.parquet` is not a int64"), "{e}");
+}
+
+#[test]
+fn csv_and_ndjson_columns_are_typed_by_their_physical_type() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(
+        &d.join("t.csv"),
+        b"i,b,s,f,dbl,n,day,ts,tstz,ntz,ok,v,t\n\
+          1,10000000000,3,1.5,2.25,12.50,2026-11-20,2026-11-25 10:00:00,2026-11-25T10:00:00Z,2026-11-25T10:00:00,true,abc,10:30:00\n\
+          -2,-1,4,-0.5,3,0.05,2026-11-21,2026-11-25T11:00:00,2026-11-25T12:00:00+02:00,2026-11-25 11:00:00,false,de,23:59:59\n",
+    );
+    let types = [
+        ("i", "INTEGER"),
+        ("b", "BIGINT"),
+        ("s", "SMALLINT"),
+        ("f", "FLOAT"),
+        ("dbl", "DOUBLE"),
+        ("n", "DECIMAL(10,2)"),
+        ("day", "DATE"),
+        ("ts", "TIMESTAMP"),
+        ("tstz", "TIMESTAMPTZ"),
+        ("ntz", "TIMESTAMP_NTZ"),
+        ("ok", "BOOLEAN"),
+        ("v", "VARCHAR(5)"),
+        ("t", "TIME"),
+    ];
+    let props: String =
+        types.iter().map(|(c, t)| format!("      - {{name: {c}, physicalType: '{t}', required: true}}\n")).collect();
+    let quality = "      - {metric: rowCount, mustBe: 2}\n      - {type: sql, query: 'SELECT SUM(b) FROM t', mustBe: 9999999999}\n      - {type: sql, query: 'SELECT SUM(n) FROM t', mustBe: 12.55}\n      - {type: sql, query: 'SELECT MIN(i) FROM t', mustBe: -2}\n";
+    let run = check(d, &contract("{server: l, type: local, path: t.csv, format: csv}", &props, quality));
+    assert_eq!(run.code, 0, "{}", run.out);
+    for (c, _) in types {
+        assert_check(&run, &format!("t/{c}/schema.type"), "passed", 1.0);
+        assert_check(&run, &format!("t/{c}/required"), "passed", 0.0);
+    }
+    for q in 0..4 {
+        let (s, o, m) = get(&run, &format!("t/quality[{q}]"));
+        assert_eq!(s, "passed", "quality[{q}]: {o} {m}");
+    }
+    // NDJSON: numbers and text become the declared types, a fraction never an integer.
+    write(
+        &d.join("t.ndjson"),
+        b"{\"i\":1,\"dbl\":2,\"n\":\"12.50\",\"day\":\"2026-11-20\",\"ok\":true}\n{\"i\":2.5,\"dbl\":1.5,\"n\":0.05,\"day\":\"2026-11-21\",\"ok\":\"no\"}\n",
+    );
+    let props = "      - {name: i, physicalType: INTEGER}\n      - {name: dbl, physicalType: DOUBLE}\n      - {name: n, physicalType: 'DECIMAL(10,2)'}\n      - {name: day, physicalType: DATE}\n      - {name: ok, physicalType: BOOLEAN}\n";
+    let quality = "      - {type: sql, query: 'SELECT COUNT(i) FROM t', mustBe: 1}\n      - {type: sql, query: 'SELECT SUM(n) FROM t', mustBe: 12.55}\n      - {type: sql, query: 'SELECT COUNT(*) FROM t WHERE NOT ok', mustBe: 1}\n";
+    let run = check(d, &contract("{server: l, type: local, path: t.ndjson, format: json}", props, quality));
+    assert_eq!(run.code, 0, "{}", run.out);
+    for c in ["i", "dbl", "n", "day", "ok"] {
+        assert_check(&run, &format!("t/{c}/schema.type"), "passed", 1.0);
+    }
+}
+
+#[test]
+fn csv_null_markers_and_decimal_comma() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(&d.join("t.csv"), "id;amount;name\n1;10,5;NA\n2;;\n3;-3,25;x\n4;NA;\"\"\n".as_bytes());
+    let server = "{server: l, type: local, path: t.csv, format: csv, customProperties: [{property: delimiter, value: ';'}, {property: decimalComma, value: true}, {property: nullValues, value: [NA]}]}";
+    let props = "      - {name: id, logicalType: integer}\n      - {name: amount, logicalType: number, logicalTypeOptions: {minimum: 0}}\n      - {name: name, logicalType: string, required: true}\n";
+    let quality = "      - {type: sql, query: 'SELECT SUM(amount) FROM t', mustBe: 7.25}\n      - {type: sql, query: 'SELECT COUNT(*) FROM t WHERE name = ''''', mustBe: 2}\n";
+    let run = check(d, &contract(server, props, quality));
+    assert_eq!(run.code, 1, "{}", run.out);
+    // `NA` is null; with a marker list that lacks "", an empty field is an empty string.
+    assert_check(&run, "t/name/required", "failed", 1.0);
+    assert_check(&run, "t/amount/schema.parse", "passed", 0.0);
+    assert_check(&run, "t/amount/minimum", "failed", 1.0);
+    for q in 0..2 {
+        let (s, o, m) = get(&run, &format!("t/quality[{q}]"));
+        assert_eq!(s, "passed", "quality[{q}]: {o} {m}\n{}", run.out);
+    }
+    // Default: the empty field is null, `NA` is text (and not a number).
+    let server = "{server: l, type: local, path: t.csv, format: csv, customProperties: [{property: delimiter, value: ';'}, {property: decimalComma, value: true}]}";
+    let run = check(d, &contract(server, props, "      - {metric: rowCount, mustBe: 4}\n"));
+    assert_check(&run, "t/name/required", "failed", 1.0);
+    assert_check(&run, "t/amount/schema.parse", "failed", 1.0);
+}

@@ -425,8 +425,16 @@ fn typed(
         }
         let c = col(d.column.as_str());
         let text = if have.is_string() { c.clone() } else { c.clone().cast(DataType::String) };
-        exprs.push(text.clone().alias(format!("{}{RAW_SUFFIX}", d.column)));
-        exprs.push(parse_text(text, &target, src.csv.decimal_comma).alias(d.column.as_str()));
+        // Blank text is a missing value, not one that failed to parse.
+        let raw = when(text.clone().str().strip_chars(lit(NULL)).eq(lit(""))).then(lit(NULL).cast(DataType::String));
+        exprs.push(raw.otherwise(text.clone()).alias(format!("{}{RAW_SUFFIX}", d.column)));
+        let parsed = if have.is_float() && target.is_integer() {
+            // A JSON number with a zero fraction (`1.0`) is that integer; `1.5` is not one.
+            when(c.clone().eq(c.clone().floor())).then(c.clone().cast(target.clone())).otherwise(lit(NULL).cast(target))
+        } else {
+            parse_text(text, &target, src.csv.decimal_comma)
+        };
+        exprs.push(parsed.alias(d.column.as_str()));
     }
     if exprs.is_empty() { lf } else { lf.with_columns(exprs) }
 }
