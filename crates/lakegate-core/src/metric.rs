@@ -101,6 +101,68 @@ pub enum Bound {
     Timestamp(i64),
 }
 
+impl fmt::Display for Bound {
+    /// As a contract writes it: a number, `2026-11-25`, `2026-11-25T06:00:00Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Bound::Number(x) => write!(f, "{}", x.0),
+            Bound::Date(days) => {
+                let (y, m, d) = civil_from_days(i64::from(*days));
+                write!(f, "{y:04}-{m:02}-{d:02}")
+            }
+            Bound::Timestamp(us) => {
+                let secs = us.div_euclid(1_000_000);
+                let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+                let s = secs.rem_euclid(86_400);
+                write!(f, "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", s / 3600, s % 3600 / 60, s % 60)
+            }
+        }
+    }
+}
+
+/// (year, month, day) of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+impl fmt::Display for Validity {
+    /// The rule as a contract names it: `pattern ^[a-z]+$`, `>= 0`, `one of ('a', 'b')`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Validity::AllowedValues(v) => {
+                let shown: Vec<String> = v.iter().take(10).map(ToString::to_string).collect();
+                write!(f, "one of ({}{})", shown.join(", "), if v.len() > 10 { ", ..." } else { "" })
+            }
+            Validity::Pattern(p) => write!(f, "pattern {p}"),
+            Validity::MinLength(n) => write!(f, "minLength {n}"),
+            Validity::MaxLength(n) => write!(f, "maxLength {n}"),
+            Validity::Format(x) => write!(f, "format {x}"),
+            Validity::Bound(cmp, b) => {
+                let op = match cmp {
+                    Cmp::Ge => ">=",
+                    Cmp::Gt => ">",
+                    Cmp::Le => "<=",
+                    Cmp::Lt => "<",
+                };
+                write!(f, "{op} {b}")
+            }
+            Validity::MultipleOf(x) => write!(f, "multipleOf {}", x.0),
+            Validity::MinItems(n) => write!(f, "minItems {n}"),
+            Validity::MaxItems(n) => write!(f, "maxItems {n}"),
+            Validity::UniqueItems => f.write_str("uniqueItems"),
+            Validity::Parses => f.write_str("parses as the declared type"),
+        }
+    }
+}
+
 /// One rule a non-null value must satisfy; a value breaking it counts as invalid.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Validity {
@@ -288,7 +350,10 @@ impl Metric {
                 "missing count of `{column}` ({})",
                 values.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
             ),
-            Metric::InvalidCount { column, rules } => format!("invalid count of `{column}` ({rules:?})"),
+            Metric::InvalidCount { column, rules } => format!(
+                "invalid count of `{column}` ({})",
+                rules.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")
+            ),
             Metric::DuplicateCount { columns } => format!("duplicate count of ({})", columns.join(", ")),
             Metric::MaxEpoch { column } => format!("max of `{column}`"),
             Metric::MinEpoch { column } => format!("min of `{column}`"),
@@ -391,3 +456,24 @@ pub type MetricValue = Result<Observed, String>;
 
 /// The metrics of one dataset.
 pub type MetricMap = BTreeMap<Metric, MetricValue>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_read_as_contracts_write_them() {
+        assert_eq!(Validity::Bound(Cmp::Ge, Bound::Number(F64(2500.0))).to_string(), ">= 2500");
+        assert_eq!(Validity::Bound(Cmp::Lt, Bound::Date(20_782)).to_string(), "< 2026-11-25");
+        assert_eq!(
+            Validity::Bound(Cmp::Le, Bound::Timestamp(1_795_672_800_000_000)).to_string(),
+            "<= 2026-11-26T06:00:00Z"
+        );
+        assert_eq!(Bound::Date(-1).to_string(), "1969-12-31");
+        let m = Metric::InvalidCount {
+            column: "c".into(),
+            rules: vec![Validity::AllowedValues(vec![Literal::Str("a".into()), Literal::Int(1)]), Validity::Parses],
+        };
+        assert_eq!(m.describe(), "invalid count of `c` (one of ('a', 1), parses as the declared type)");
+    }
+}
