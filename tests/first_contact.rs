@@ -272,3 +272,26 @@ fn a_column_some_files_lack_is_present_with_the_count_of_files_lacking_it() {
     assert_eq!(m, "`b` is present (int64); missing in 1 of 3 files (read as nulls there)");
     assert_eq!(status(&json, "ev/b/required").1, "observed 2, expected = 0", "the file without `b` reads as nulls");
 }
+
+#[test]
+fn an_unknown_physical_type_is_skipped_never_passed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.csv"), "g,h\nPOINT(1 2),1\n").expect("csv");
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "p.csv",
+            "csv",
+            "  - name: p\n    properties:\n      - name: g\n        physicalType: GEOGRAPHY\n      - name: h\n        logicalType: integer\n        physicalType: HUGEINTEGER\n",
+        ),
+    );
+    assert_eq!(code, 0);
+    let (s, m) = status(&json, "p/g/schema.type");
+    assert_eq!(
+        (s.as_str(), m.as_str()),
+        ("skipped", "physicalType `GEOGRAPHY` is not a type name lakegate knows: its type is not checked")
+    );
+    let (s, m) = status(&json, "p/h/schema.type");
+    assert_eq!(s, "passed");
+    assert!(m.contains("the logicalType only: physicalType `HUGEINTEGER`"), "{m}");
+}

@@ -138,6 +138,11 @@ pub fn evaluate<'a>(
                     r
                 }
                 Ok(obs) => {
+                    if let Some(why) = future_age(measure, obs.value, *operator, unit.as_deref()) {
+                        let mut r = result(spec, fail_status(spec), Some(obs.value), expected, why);
+                        r.value = Some(obs.value);
+                        return r;
+                    }
                     let pass = operator.holds(obs.value);
                     let mut message = format!("observed {}{unit_sfx}, expected {expected}", fmt_num(obs.value));
                     if let Some(d) = &obs.detail {
@@ -151,6 +156,50 @@ pub fn evaluate<'a>(
             }
         }
     }
+}
+
+/// Seconds a value may lie ahead of the run's clock unremarked when the threshold has no lower
+/// bound: rows written while the run reads, and ordinary clock drift between machines.
+pub const CLOCK_SKEW_SECONDS: f64 = 60.0;
+
+/// Data from the future: an age (`now - newest` for freshness and latency, `now - oldest` for
+/// retention) below zero. A contract that expects clock skew says so with a lower bound below
+/// zero on its threshold (`mustBeBetween: [-5, 60]` with `unit: m`), which then decides alone;
+/// otherwise an age more than [`CLOCK_SKEW_SECONDS`] below zero fails with this message (a
+/// lower bound of zero or more fails it too, with this message).
+fn future_age(measure: &Measure, age: f64, operator: lakegate_core::Operator, unit: Option<&str>) -> Option<String> {
+    use lakegate_core::Operator as Op;
+    let Measure::Age { metric, unit_seconds } = measure else {
+        return None;
+    };
+    if age.is_nan() || age >= 0.0 {
+        return None;
+    }
+    let lower = match operator {
+        Op::MustBe(a) | Op::MustBeGreaterThan(a) | Op::MustBeGreaterOrEqualTo(a) | Op::MustBeBetween(a, _) => Some(a),
+        _ => None,
+    };
+    match lower {
+        Some(a) if a < 0.0 => return None,
+        None if -age * unit_seconds <= CLOCK_SKEW_SECONDS => return None,
+        _ => {}
+    }
+    let mut inner = metric;
+    while let Metric::Filtered { metric, .. } = inner {
+        inner = metric;
+    }
+    let which = match inner {
+        Metric::MinEpoch { .. } => "oldest",
+        _ => "newest",
+    };
+    let unit = unit.map(|u| format!(" {u}")).unwrap_or_else(|| " s".into());
+    Some(format!(
+        "the {which} value ({}) is {}{unit} in the future of the run's clock: a clock or time-zone error upstream? \
+         (a contract that expects clock skew gives the threshold a lower bound below zero, e.g. mustBeBetween: \
+         [-0.1, ...])",
+        inner.describe(),
+        fmt_num(-age)
+    ))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -344,13 +393,21 @@ fn schema_check(spec: &CheckSpec, a: &SchemaAssertion, schema: &DataSchema) -> C
             {
                 problems.push(e);
             }
-            if let Some(p) = physical
-                && let Some(Err(e)) = fits_physical(t, p)
-            {
-                problems.push(e);
+            // An unknown physicalType is never passed: skipped when it is all the check has.
+            let mut unknown = None;
+            if let Some(p) = physical {
+                match fits_physical(t, p) {
+                    Some(Err(e)) => problems.push(e),
+                    Some(Ok(())) => {}
+                    None => unknown = Some(format!("physicalType `{p}` is not a type name lakegate knows")),
+                }
+            }
+            if let (Some(why), None) = (&unknown, logical) {
+                return result(spec, Status::Skipped, None, expected, format!("{why}: its type is not checked"));
             }
             if problems.is_empty() {
-                result(spec, Status::Passed, Some(1.0), expected, format!("`{column}` is {}", t.name()))
+                let note = unknown.map(|u| format!(" (the logicalType only: {u})")).unwrap_or_default();
+                result(spec, Status::Passed, Some(1.0), expected, format!("`{column}` is {}{note}", t.name()))
             } else {
                 result(spec, fail_status(spec), Some(0.0), expected, problems.join("; "))
             }
