@@ -2,14 +2,14 @@
 
 use std::io::Write;
 
-use lakegate_contract::{Diagnostic, Severity, lint};
+use lakegate_contract::{Diagnostic, Severity};
 use serde_json::json;
 
 use crate::cli::{LintArgs, LintFormat};
 
 /// Lints the given paths; exit 0 when every file is valid, 2 when any has an error.
 pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
-    let (results, discovery) = lint::lint_paths(&args.paths);
+    let (results, discovery) = crate::contracts::lint_unique(&args.paths);
     let mut all: Vec<(Option<&str>, &Diagnostic)> = discovery.iter().map(|d| (None, d)).collect();
     for (_, r) in &results {
         all.extend(r.diagnostics.iter().map(|d| (r.source.as_deref(), d)));

@@ -123,3 +123,41 @@ fn contract_paths_stay_inside_the_data_roots() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(".lakegate.yaml:1:1") && err.contains("unknown field `root`"), "{err}");
 }
+
+#[test]
+fn one_file_is_checked_once_and_one_id_belongs_to_one_file() {
+    let project = tempfile::tempdir().expect("project");
+    data(&project.path().join("contracts/data/t.parquet"));
+    let a = project.path().join("contracts/a.odcs.yaml");
+    std::fs::write(&a, contract("data/t.parquet")).expect("a");
+    let once = |args: &[&str]| {
+        let (code, out, err) = lakegate(project.path(), args);
+        assert_eq!(code, 1, "{args:?}: {out}\n{err}");
+        assert_eq!(out.matches("contract orders").count(), 1, "{args:?}: {out}");
+        assert!(out.contains("1 failed"), "{out}");
+    };
+    once(&["check", "contracts", "contracts/a.odcs.yaml"]);
+    once(&["check", "./contracts/a.odcs.yaml", "contracts/a.odcs.yaml", "contracts/../contracts/a.odcs.yaml"]);
+    #[cfg(unix)]
+    {
+        // A link next to the file: the folder holds one contract, read once.
+        std::fs::write(project.path().join("contracts/.keep"), "").expect("keep");
+        std::os::unix::fs::symlink(&a, project.path().join("contracts/link.odcs.yaml")).expect("symlink");
+        once(&["check", "contracts"]);
+        once(&["check", "contracts/link.odcs.yaml", "contracts/a.odcs.yaml"]);
+        std::fs::remove_file(project.path().join("contracts/link.odcs.yaml")).expect("rm");
+    }
+    let (code, out, err) = lakegate(project.path(), &["lint", "contracts", "contracts/a.odcs.yaml"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("1 file(s)"), "{out}");
+    // A second file with the same id: exit 2 naming both files, before any data is read.
+    let b = project.path().join("contracts/b.odcs.yaml");
+    std::fs::write(&b, contract("data/t.parquet").replace("version: 1.0.0", "version: 2.0.0")).expect("b");
+    for cmd in ["check", "lint", "catalog"] {
+        let (code, out, err) = lakegate(project.path(), &[cmd, "contracts"]);
+        let all = format!("{out}{err}");
+        assert_eq!(code, 2, "{cmd}: {all}");
+        assert!(all.contains("contracts/b.odcs.yaml:3:") && all.contains("contracts/a.odcs.yaml"), "{cmd}: {all}");
+        assert!(all.contains("contract id `orders` is also declared by"), "{cmd}: {all}");
+    }
+}
