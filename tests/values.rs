@@ -307,3 +307,66 @@ fn nan_is_a_value_that_breaks_bounds_and_makes_statistics_undefined() {
         assert_eq!(by_kind("unique")["observed"].as_f64(), Some(1.0), "{}", by_kind("unique"));
     }
 }
+
+/// The run's clock of `lakegate()`: 2026-11-26T06:00:00Z in microseconds.
+const NOW: i64 = 20_783 * 24 * H + 6 * H;
+
+#[test]
+fn boolean_means_empty_patterns_and_data_from_the_future() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut df = DataFrame::new(
+        4,
+        vec![
+            Column::new("flag".into(), [Some(true), Some(false), Some(true), None]),
+            Column::new("name".into(), ["a", "", "ccc", "dd"]),
+            timestamps("ahead", vec![NOW - 30 * H, NOW + 2 * H, NOW, NOW - H], None),
+            timestamps("near", vec![NOW - H, NOW + 30_000_000, NOW, NOW], None),
+            timestamps("past", vec![NOW - 3 * H, NOW - 5 * H, NOW - 4 * H, NOW - 3 * H], None),
+        ],
+    )
+    .expect("frame");
+    write_parquet(&dir.path().join("data/t/t.parquet"), &mut df);
+    let hours =
+        |id: &str, body: &str| rule(id, body).replacen("        engine:", "        unit: h\n        engine:", 1);
+    let rules = [
+        rule("share_true", "{metric: avg, property: flag, mustBeBetween: [0.6, 0.7]}"),
+        rule("trues", "{metric: sum, property: flag, mustBe: 2}"),
+        hours("ahead_fresh", "{metric: freshness, property: ahead, mustBeLessOrEqualTo: 24}"),
+        hours("ahead_skew_allowed", "{metric: freshness, property: ahead, mustBeBetween: [-3, 24]}"),
+        hours("ahead_skew_too_small", "{metric: freshness, property: ahead, mustBeBetween: [-1, 24]}"),
+        hours("near_fresh", "{metric: freshness, property: near, mustBeLessOrEqualTo: 1}"),
+        hours("past_fresh", "{metric: freshness, property: past, mustBeLessOrEqualTo: 4}"),
+    ];
+    let props = "      - {name: flag, logicalType: boolean}\n      - name: name\n        logicalType: string\n        logicalTypeOptions: {pattern: ''}\n      - {name: ahead, logicalType: timestamp}\n      - {name: near, logicalType: timestamp}\n      - {name: past, logicalType: timestamp}\n";
+    let mut c = contract("values", &[("t", props, rules.as_slice())]);
+    c.push_str("slaProperties:\n  - {property: freshness, value: 1, unit: d, element: t.ahead}\n");
+    std::fs::write(dir.path().join("c.odcs.yaml"), c).expect("contract");
+    for slice in ["0", "1"] {
+        let run = lakegate(dir.path(), &["--slice-rows", slice]);
+        // Mean of a boolean: the share of true values (2 of 3 non-null).
+        expect(&run, "share_true", "passed", 2.0 / 3.0);
+        expect(&run, "trues", "passed", 2.0);
+        // The newest value is 2 h ahead of the run's clock.
+        expect_message(&run, "ahead_fresh", "failed", "is 2 h in the future of the run's clock");
+        expect(&run, "ahead_fresh", "failed", -2.0);
+        expect(&run, "ahead_skew_allowed", "passed", -2.0);
+        expect(&run, "ahead_skew_too_small", "failed", -2.0);
+        // 30 s ahead: within the clock skew tolerated without a lower bound.
+        expect(&run, "near_fresh", "passed", -30.0 / 3600.0);
+        expect(&run, "past_fresh", "passed", 3.0);
+        let checks: Vec<&Value> = run.json["contracts"][0]["checks"].as_array().into_iter().flatten().collect();
+        let sla = checks
+            .iter()
+            .find(|c| c["kind"].as_str().is_some_and(|k| k.starts_with("sla.freshness")))
+            .unwrap_or_else(|| panic!("no SLA check: {}", run.out));
+        assert_eq!(sla["status"], "failed", "{sla}");
+        assert!(sla["message"].as_str().unwrap_or("").contains("in the future"), "{sla}");
+        // The empty pattern matches every string, the empty one too.
+        let pattern = checks
+            .iter()
+            .find(|c| c["kind"].as_str().is_some_and(|k| k.ends_with("pattern")) && c["property"] == "name")
+            .unwrap_or_else(|| panic!("no pattern check: {}", run.out));
+        assert_eq!(pattern["status"], "passed", "{pattern}");
+        assert_eq!(pattern["observed"].as_f64(), Some(0.0), "{pattern}");
+    }
+}

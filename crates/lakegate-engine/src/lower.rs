@@ -496,11 +496,13 @@ fn validity(column: &str, e: Expr, t: &ColumnType, r: &Validity) -> Result<Expr,
     })
 }
 
+/// Checks a pattern's syntax (the `regex` crate's, which polars and the DFA use): an invalid
+/// one would fail the whole select, so it is reported here, for this metric only. The empty
+/// pattern is valid and matches every string, as in every regex engine.
 fn regex_check(p: &str) -> Result<(), String> {
-    // polars compiles the pattern with the same regex crate; an invalid one fails the whole
-    // select, so it is reported here for this metric only.
-    if p.is_empty() {
-        return Err("empty pattern".into());
-    }
-    Ok(())
+    regex_automata::util::syntax::parse(p).map(|_| ()).map_err(|e| {
+        let why = e.to_string();
+        let last = why.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_owned();
+        format!("invalid pattern `{p}`: {last}")
+    })
 }
