@@ -209,7 +209,7 @@ fn struct_fields_have_value_checks_and_array_items_are_typed() {
     assert_eq!(observed("n/tags[]/schema.type").0, "passed");
     let (s, m) = status(&json, "n/tags[]/logicalTypeOptions/maxLength");
     assert_eq!(s, "skipped");
-    assert!(m.contains("items.logicalTypeOptions.maxLength"), "{m}");
+    assert!(m.ends_with("`items.logicalTypeOptions.maxLength`"), "{m}");
 }
 
 #[test]
@@ -294,4 +294,32 @@ fn an_unknown_physical_type_is_skipped_never_passed() {
     let (s, m) = status(&json, "p/h/schema.type");
     assert_eq!(s, "passed");
     assert!(m.contains("the logicalType only: physicalType `HUGEINTEGER`"), "{m}");
+}
+
+#[test]
+fn map_keys_and_values_are_typed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A map as Parquet and Arrow store it: a list of (key, value) structs, here from NDJSON.
+    std::fs::write(
+        dir.path().join("m.json"),
+        "{\"attrs\":[{\"key\":\"colour\",\"value\":1},{\"key\":\"size\",\"value\":2}]}\n",
+    )
+    .expect("json");
+    let schema = r#"  - name: m
+    properties:
+      - name: attrs
+        logicalType: map
+        map:
+          key: { logicalType: string, required: true }
+          value: { logicalType: string }
+"#;
+    let text = contract("m.json", "json", schema).replace("apiVersion: v3.1.0", "apiVersion: v3.2.0");
+    let (code, _, json) = check(dir.path(), &text);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(status(&json, "m/attrs[].<key>/schema.type").0, "passed");
+    let (s, m) = status(&json, "m/attrs[].<value>/schema.type");
+    assert_eq!(s, "failed", "{m}");
+    let (s, m) = status(&json, "m/attrs[].<key>/required");
+    assert_eq!(s, "skipped");
+    assert!(m.ends_with("`map.key.required`"), "{m}");
 }

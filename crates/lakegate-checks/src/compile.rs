@@ -715,17 +715,29 @@ impl Compiler<'_> {
             self.property(obj, nested, &format!("{ptr}/properties/{j}"), Some(&col));
         }
         if let Some(items) = &p.items {
-            self.items(obj, items, &format!("{ptr}/items"), &col);
+            self.element(obj, items, &format!("{ptr}/items"), format!("{col}[]"), format!("items of `{col}`"));
+        }
+        // v3.2 maps: a list of (key, value) entries, as Parquet and Arrow store them.
+        if let Some(map) = &p.map {
+            self.element(
+                obj,
+                &map.key,
+                &format!("{ptr}/map/key"),
+                format!("{col}[].<key>"),
+                format!("keys of `{col}`"),
+            );
+            let value = format!("{col}[].<value>");
+            self.element(obj, &map.value, &format!("{ptr}/map/value"), value, format!("values of `{col}`"));
         }
     }
 
-    /// The `items` of an array property: their type is checked (column path `col[]`, and
-    /// `col[].field` for the fields of struct items); every value rule on items is reported as
-    /// skipped with the reason, never silently ignored.
-    fn items(&mut self, obj: &SchemaObject, it: &Property, ptr: &str, array: &str) {
+    /// An element of a nested type: the `items` of an array (column path `col[]`) or the key and
+    /// value of a map (`col[].<key>`, `col[].<value>`). Its type is checked (and the fields of
+    /// struct elements, `col[].field`); every value rule on it is reported as skipped with the
+    /// reason, never silently ignored. `label` names the element in titles ("items of `tags`").
+    fn element(&mut self, obj: &SchemaObject, it: &Property, ptr: &str, col: String, label: String) {
         let cid = self.c.contract.id.clone();
         let ds = obj.name.clone();
-        let col = format!("{array}[]");
         let base = format!("{cid}/{ds}/{col}");
         if it.logical_type.is_some() || it.physical_type.is_some() {
             let declared = [it.logical_type.map(|t| t.as_str().to_owned()), it.physical_type.clone()]
@@ -740,7 +752,7 @@ impl Compiler<'_> {
                 "schema.type",
                 &ds,
                 Some(&col),
-                format!("items of `{array}` have type {declared}"),
+                format!("{label} have type {declared}"),
                 &type_ptr,
                 CheckPlan::Schema(SchemaAssertion::Type {
                     column: col.clone(),
@@ -771,11 +783,12 @@ impl Compiler<'_> {
                 key.rsplit('/').next().unwrap_or(&key),
                 &ds,
                 Some(&col),
-                format!("items of `{array}`: {key}"),
+                format!("{label}: {key}"),
                 &format!("{ptr}/{key}"),
                 CheckPlan::Skip(format!(
-                    "rules on array items are not checked by lakegate yet (only the items' type): `items.{}`",
-                    key.replace('/', ".")
+                    "rules on the elements of arrays and maps are not checked by lakegate yet (only their type): \
+                     `{}`",
+                    format!("{}/{key}", element_path(ptr)).replace('/', ".")
                 )),
             );
             self.push(s);
@@ -788,7 +801,7 @@ impl Compiler<'_> {
                 "schema.present",
                 &ds,
                 Some(&fcol),
-                format!("items of `{array}` have field `{}`", column_name(field)),
+                format!("{label} have field `{}`", column_name(field)),
                 &format!("{fptr}/name"),
                 CheckPlan::Schema(SchemaAssertion::Present { column: fcol.clone() }),
             );
@@ -823,7 +836,7 @@ impl Compiler<'_> {
             }
         }
         if let Some(inner) = &it.items {
-            self.items(obj, inner, &format!("{ptr}/items"), &col);
+            self.element(obj, inner, &format!("{ptr}/items"), format!("{col}[]"), format!("items of `{col}`"));
         }
     }
 
@@ -1308,6 +1321,12 @@ impl Compiler<'_> {
             self.push(spec);
         }
     }
+}
+
+/// The element part of a JSON pointer below its property: `items`, `map/key`, `items/items`.
+fn element_path(ptr: &str) -> &str {
+    let tail = ptr.rsplit("/properties/").next().unwrap_or(ptr);
+    tail.split_once('/').map_or(tail, |(_, rest)| rest)
 }
 
 fn fmt_value(x: f64) -> String {

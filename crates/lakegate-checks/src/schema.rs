@@ -37,8 +37,11 @@ pub fn find<'a>(schema: &'a DataSchema, path: &str) -> Option<&'a ColumnType> {
         let Some(part) = parts.next() else { return Some(t) };
         let (part, n) = strip_items(part);
         items = n;
-        match t {
-            ColumnType::Struct(fields) => t = &fields.iter().find(|(n, _)| n == part)?.1,
+        match (t, part) {
+            // The key and value of a map entry, whatever the writer named them.
+            (ColumnType::Struct(fields), "<key>") if fields.len() == 2 => t = &fields[0].1,
+            (ColumnType::Struct(fields), "<value>") if fields.len() == 2 => t = &fields[1].1,
+            (ColumnType::Struct(fields), _) => t = &fields.iter().find(|(n, _)| n == part)?.1,
             _ => return None,
         }
     }
@@ -174,6 +177,12 @@ mod tests {
         assert_eq!(find(&lists, "l[].x[]"), Some(&C::String));
         assert!(matches!(find(&lists, "l[].x"), Some(C::List(_))));
         assert_eq!(find(&lists, "l.x"), None);
+        let maps = vec![(
+            "m".to_owned(),
+            C::List(Box::new(C::Struct(vec![("k".to_owned(), C::String), ("v".to_owned(), C::Int(64))]))),
+        )];
+        assert_eq!(find(&maps, "m[].<key>"), Some(&C::String));
+        assert_eq!(find(&maps, "m[].<value>"), Some(&C::Int(64)));
         assert_eq!(find(&schema, "a[]"), None);
     }
 }
