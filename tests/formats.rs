@@ -447,3 +447,36 @@ fn csv_null_markers_and_decimal_comma() {
     assert_check(&run, "t/name/required", "failed", 1.0);
     assert_check(&run, "t/amount/schema.parse", "failed", 1.0);
 }
+
+#[test]
+fn empty_files_add_no_rows_and_no_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    write(&d.join("lake/a.csv"), b"id,amount\n1,2\n2,3\n");
+    write(&d.join("lake/b.csv"), b"");
+    write(&d.join("lake/c.csv.gz"), &gzip(b"\n"));
+    let run = check(
+        d,
+        &contract(
+            "{server: l, type: local, path: lake, format: csv}",
+            PROPS,
+            "      - {metric: rowCount, mustBe: 2}\n",
+        ),
+    );
+    assert_eq!(run.code, 0, "{}", run.out);
+    assert_check(&run, "t/id/schema.present", "passed", 1.0);
+    assert_eq!(run.json["contracts"][0]["datasets"][0]["files"].as_u64(), Some(3));
+    // An empty JSON array: zero rows, and the declared columns are missing (a failure, not an error).
+    write(&d.join("none.json"), b"[ ]");
+    let run = check(
+        d,
+        &contract(
+            "{server: l, type: local, path: none.json, format: json}",
+            PROPS,
+            "      - {metric: rowCount, mustBe: 0}\n",
+        ),
+    );
+    assert_eq!(run.code, 1, "{}", run.out);
+    assert_check(&run, "t/quality[0]", "passed", 0.0);
+    assert_check(&run, "t/id/schema.present", "failed", 0.0);
+}

@@ -312,11 +312,17 @@ fn shown(f: &Path) -> String {
     f.strip_prefix(&cwd).unwrap_or(f).display().to_string()
 }
 
-fn scan_file(src: &Source, f: &Path) -> PolarsResult<LazyFrame> {
+/// One file as a LazyFrame; `None` for a CSV or JSON file without content (empty, blank, or an
+/// empty JSON array): it has no rows and no columns to add to the union.
+fn scan_file(src: &Source, f: &Path) -> PolarsResult<Option<LazyFrame>> {
     let name = shown(f);
     let head = sniff::check(f, &name, src.format).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+    if src.format != Format::Parquet && head.complete && sniff::first_non_space(&head.bytes).is_none() {
+        tracing::debug!(file = %name, "no content: no rows, no columns");
+        return Ok(None);
+    }
     let p = PlRefPath::new(f.to_string_lossy().as_ref());
-    Ok(match src.format {
+    Ok(Some(match src.format {
         Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, ..Default::default() })?,
         Format::Csv => {
             let o = &src.csv;
@@ -336,11 +342,14 @@ fn scan_file(src: &Source, f: &Path) -> PolarsResult<LazyFrame> {
             json::Layout::Lines => LazyJsonLineReader::new(p).finish()?,
             json::Layout::Document => {
                 let (_, r) = sniff::reader(f).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
-                let tmp = json::to_ndjson(r, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+                let (tmp, rows) = json::to_ndjson(r, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+                if rows == 0 {
+                    return Ok(None);
+                }
                 LazyJsonLineReader::new(PlRefPath::new(tmp.to_string_lossy().as_ref())).finish()?
             }
         },
-    })
+    }))
 }
 
 fn open_with(
@@ -354,8 +363,10 @@ fn open_with(
     let mut frames = Vec::with_capacity(files.len());
     let mut schemas = Vec::with_capacity(files.len());
     let mut hive_cols = BTreeSet::new();
+    let mut kept = Vec::with_capacity(files.len());
     for f in files {
-        let mut lf = scan_file(src, f)?;
+        let Some(mut lf) = scan_file(src, f)? else { continue };
+        kept.push(f.clone());
         let keys = hive_keys(f, base);
         if !keys.is_empty() {
             let mut exprs = Vec::with_capacity(keys.len());
@@ -370,13 +381,16 @@ fn open_with(
         schemas.push(schema);
         frames.push(lf);
     }
-    let (union, missing_in_files) = union::union(files, &schemas, src.format == Format::Json, shown)?;
+    let (union, missing_in_files) = union::union(&kept, &schemas, src.format == Format::Json, shown)?;
     let same = schemas.iter().all(|s| s.as_ref() == &union);
     let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
         // One multi-file scan when every footer has the same schema.
         let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
         let args = ScanArgsParquet { glob: false, ..Default::default() };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
+    } else if frames.is_empty() {
+        // Every file is empty: no rows, no columns.
+        DataFrame::empty().lazy()
     } else if frames.len() == 1 && same {
         frames.pop().unwrap_or_default()
     } else {

@@ -60,16 +60,16 @@ pub fn layout(head: &[u8]) -> Layout {
 static KEPT: Mutex<Vec<File>> = Mutex::new(Vec::new());
 
 /// Rewrites the JSON document `reader` (`shown` in messages) as NDJSON in a temporary file;
-/// returns the path polars reads it from.
-pub fn to_ndjson(reader: impl Read, shown: &str) -> Result<PathBuf, String> {
+/// returns the path polars reads it from and the number of rows (objects) written.
+pub fn to_ndjson(reader: impl Read, shown: &str) -> Result<(PathBuf, usize), String> {
     let io_err = |e: io::Error| format!("cannot rewrite `{shown}` as NDJSON in a temporary file: {e}");
     let (file, path) = spill().map_err(io_err)?;
     let mut out = BufWriter::with_capacity(1 << 20, file.try_clone().map_err(io_err)?);
-    rewrite(BufReader::with_capacity(1 << 20, reader), &mut out, shown)?;
+    let rows = rewrite(BufReader::with_capacity(1 << 20, reader), &mut out, shown)?;
     out.flush().map_err(io_err)?;
     drop(out);
     crate::lock(&KEPT).push(file);
-    Ok(path)
+    Ok((path, rows))
 }
 
 #[cfg(target_os = "linux")]
@@ -88,7 +88,8 @@ fn spill() -> io::Result<(File, PathBuf)> {
 
 /// The streaming rewrite: values of a top-level array (or top-level values one after another)
 /// each on one line, whitespace outside strings dropped. Every value must be an object.
-fn rewrite(mut r: impl BufRead, out: &mut impl Write, shown: &str) -> Result<(), String> {
+/// Returns the number of objects.
+fn rewrite(mut r: impl BufRead, out: &mut impl Write, shown: &str) -> Result<usize, String> {
     let werr = |e: io::Error| format!("cannot write the NDJSON copy of `{shown}`: {e}");
     let (mut depth, mut in_str, mut esc) = (0usize, false, false);
     // `Some(false)`: inside the top-level array; `Some(true)`: after its `]`.
@@ -191,7 +192,7 @@ fn rewrite(mut r: impl BufRead, out: &mut impl Write, shown: &str) -> Result<(),
     if in_str || depth > usize::from(array == Some(false)) || array == Some(false) {
         return Err(format!("{}: the JSON ends in the middle of a value (truncated file?)", at(line)));
     }
-    Ok(())
+    Ok(element)
 }
 
 /// Reads a rewritten file (tests).
