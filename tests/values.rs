@@ -140,6 +140,8 @@ fn string_literals_compared_with_dates_and_timestamps_take_the_column_type() {
         ),
         rule("bad_literal", "{metric: rowCount, where: \"time_hour >= '2013-13-01'\", mustBe: 0}"),
         "      - id: sql_late\n        type: sql\n        query: \"SELECT count(*) FROM flights WHERE time_hour >= '2013-01-01 05:00:00'\"\n        mustBe: 4\n".to_owned(),
+        // polars SQL reads a wall-clock literal in a zoned column's time zone too: one answer.
+        "      - id: sql_berlin\n        type: sql\n        query: \"SELECT count(*) FROM flights WHERE local >= '2013-01-01 06:00:00'\"\n        mustBe: 4\n".to_owned(),
     ];
     let events = [rule("one_day", "{metric: rowCount, where: \"dt = '2026-11-25'\", mustBe: 3}")];
     let c = contract(
@@ -157,6 +159,7 @@ fn string_literals_compared_with_dates_and_timestamps_take_the_column_type() {
         expect(&run, "berlin_instant", "passed", 4.0);
         expect(&run, "in_list", "passed", 2.0);
         expect(&run, "sql_late", "passed", 4.0);
+        expect(&run, "sql_berlin", "passed", 4.0);
         expect(&run, "one_day", "passed", 3.0);
         // Not a date: an error naming the expression, and only this check's.
         expect_message(&run, "bad_literal", "errored", "'2013-13-01' is not a timestamp");
