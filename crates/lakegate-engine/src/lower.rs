@@ -335,6 +335,28 @@ pub fn violation_mask(m: &Metric, schema: &DataSchema) -> Option<Result<Expr, St
 }
 
 fn in_list(e: Expr, t: &ColumnType, values: &[&Literal]) -> Expr {
+    if matches!(t, ColumnType::Date | ColumnType::Timestamp { .. }) {
+        // Dates and timestamps compare as values of the column's type (`'2013-01-01 05:00'`
+        // equals a timestamp whatever its text form); a literal that is neither compares as text.
+        let mut any: Option<Expr> = None;
+        let mut text: Vec<&Literal> = Vec::new();
+        for l in values {
+            match l {
+                Literal::Str(s) => match literals::equals(e.clone(), "value", t, s) {
+                    Ok(eq) => any = Some(any.map_or(eq.clone(), |a| a.or(eq))),
+                    Err(_) => text.push(l),
+                },
+                _ => text.push(l),
+            }
+        }
+        if let Some(typed) = any {
+            return if text.is_empty() {
+                typed
+            } else {
+                typed.or(in_list(e.cast(DataType::String), &ColumnType::String, &text))
+            };
+        }
+    }
     let series = match t {
         ColumnType::Int(_) | ColumnType::UInt(_) => {
             let v: Vec<i64> = values

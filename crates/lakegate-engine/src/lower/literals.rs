@@ -170,7 +170,18 @@ fn datetime_literal(nanos: i128, tz: Option<TimeZone>) -> Result<Expr, String> {
 /// The two sides of a comparison of `column` (of type `t`) with the string `text`: the
 /// column (as a wall clock when the literal is one) and the literal in the column's type.
 fn sides(column: &str, t: &ColumnType, text: &str) -> Result<(Expr, Expr), String> {
-    let c = col(column);
+    sides_of(col(column), column, t, text)
+}
+
+/// `value = text` for a value `c` of a date or timestamp column named `column`, the literal
+/// read as for comparisons (`enum` and `validValues` lists); an error when it is not a date
+/// or timestamp.
+pub(crate) fn equals(c: Expr, column: &str, t: &ColumnType, text: &str) -> Result<Expr, String> {
+    let (l, r) = sides_of(c, column, t, text)?;
+    Ok(l.eq(r))
+}
+
+fn sides_of(c: Expr, column: &str, t: &ColumnType, text: &str) -> Result<(Expr, Expr), String> {
     let parsed = parse(text);
     match (t, parsed) {
         (ColumnType::Date, Some(Temporal::Date(d))) => Ok((c, lit(d).cast(DataType::Date))),
@@ -418,5 +429,31 @@ mod tests {
         assert!(e.contains("'soon' is not a date"), "{e}");
         let e = count(&df, "dt = '2013-01-01 05:00'").expect_err("a timestamp for a date");
         assert!(e.contains("is a timestamp, `dt` is a date"), "{e}");
+    }
+
+    #[test]
+    fn listed_dates_and_timestamps_are_values_of_the_column_type() {
+        use lakegate_core::{Literal, Metric, Validity};
+        let df = frame();
+        let schema = crate::convert_schema(df.schema());
+        let value = |m: Metric| -> f64 {
+            let e = crate::lower::expr(&m, &schema).unwrap_or_else(|e| panic!("{e}"));
+            let out = df.clone().lazy().select([e.cast(DataType::Float64).alias("v")]).collect().expect("select");
+            out.column("v").expect("v").f64().expect("f64").get(0).unwrap_or(f64::NAN)
+        };
+        let strs = |v: &[&str]| v.iter().map(|s| Literal::Str((*s).to_owned())).collect::<Vec<_>>();
+        let allowed = |column: &str, v: &[&str]| Metric::InvalidCount {
+            column: column.into(),
+            rules: vec![Validity::AllowedValues(strs(v))],
+        };
+        // 05:00 and 06:00 (UTC, given as an instant) are allowed: 4 of 6 invalid.
+        assert_eq!(value(allowed("ts", &["2013-01-01 05:00:00", "2013-01-01T06:00:00Z"])), 4.0);
+        // Berlin wall clock 06:00 is 05:00 UTC.
+        assert_eq!(value(allowed("berlin", &["2013-01-01 06:00"])), 5.0);
+        assert_eq!(value(allowed("dt", &["2013-01-01", "2013-01-02"])), 3.0);
+        // Not a date: compared as text, it matches nothing.
+        assert_eq!(value(allowed("dt", &["2013-01-01", "someday"])), 4.0);
+        let missing = Metric::MissingCount { column: "dt".into(), values: strs(&["2012-12-31"]) };
+        assert_eq!(value(missing), 1.0);
     }
 }
