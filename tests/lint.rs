@@ -179,7 +179,7 @@ fn hostile_bytes_never_panic() {
 fn cli_lint_exit_codes_and_formats() {
     let (code, out, _) = lakegate(&["lint", "tests/contracts/valid"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("3 file(s), 3 valid, 0 invalid"), "{out}");
+    assert!(out.contains("4 file(s), 4 valid, 0 invalid"), "{out}");
 
     let (code, out, _) = lakegate(&["lint", "tests/contracts/invalid/02-unknown-property-key.yaml"]);
     assert_eq!(code, 2);
@@ -304,4 +304,37 @@ fn version_tables_match_the_official_schemas() {
             assert_eq!(have, want, "{file}: {construct:?} (model {model_def}, schema {odcs_def})");
         }
     }
+}
+
+/// A lakegate freshness rule takes a time unit (`d` is days, as `check` reads it), never
+/// warned as "read as rows"; `ms` and the other SLA units are read.
+#[test]
+fn freshness_units_are_time_units() {
+    let src = "apiVersion: v3.1.0\nkind: DataContract\nid: f\nversion: 1.0.0\nstatus: active\n\
+               schema:\n  - name: events\n    properties:\n      - name: ts\n        logicalType: timestamp\n\
+               \x20       quality:\n          - type: custom\n            engine: lakegate\n            unit: d\n\
+               \x20           implementation: { metric: freshness, mustBeLessOrEqualTo: 2 }\n\
+               \x20         - type: custom\n            engine: lakegate\n            unit: ms\n\
+               \x20           implementation: { metric: freshness, mustBeLessOrEqualTo: 500 }\n";
+    let r = load_bytes("f.yaml", src.as_bytes(), &|_| None);
+    assert!(r.diagnostics.is_empty(), "{:#?}", r.diagnostics);
+}
+
+/// Server placeholders in SQL are no environment variables, SLA forms of the standard are
+/// read, and SQL the embedded engine cannot run is a warning naming the reason.
+#[test]
+fn schema_valid_forms_of_other_tools_lint_clean_with_warnings() {
+    let r = load_file(Path::new("tests/contracts/valid/v310-sla-forms-and-vendor-sql.odcs.yaml"));
+    assert!(!r.has_errors(), "{:#?}", r.diagnostics);
+    let warnings: Vec<&str> =
+        r.diagnostics.iter().filter(|d| d.code == "engine-sql").map(|d| d.message.as_str()).collect();
+    assert_eq!(warnings.len(), 2, "{warnings:#?}");
+    assert!(warnings[0].contains("`count_if`"), "{warnings:#?}");
+    assert!(warnings[1].contains("`read_parquet`"), "{warnings:#?}");
+    assert!(r.diagnostics.iter().all(|d| d.code != "undefined-variable"));
+    let q = lakegate_contract::sql::substitute_server(
+        "SELECT 1 FROM ${project}.${dataset}.orders",
+        &r.contract.expect("parsed").contract.servers.expect("servers")[0],
+    );
+    assert_eq!(q, "SELECT 1 FROM acme-analytics.sales.orders");
 }

@@ -145,11 +145,66 @@ pub fn sort(diags: &mut [Diagnostic]) {
     });
 }
 
-/// The closest of `candidates` to `name`, when close enough to be a likely typo.
+/// Operator names users write for the eight ODCS operators (other tools' words, SQL words).
+const OPERATOR_SYNONYMS: &[(&str, &str)] = &[
+    ("mustbemorethan", "mustBeGreaterThan"),
+    ("mustbehigherthan", "mustBeGreaterThan"),
+    ("mustbelargerthan", "mustBeGreaterThan"),
+    ("mustbebiggerthan", "mustBeGreaterThan"),
+    ("mustbeabove", "mustBeGreaterThan"),
+    ("mustexceed", "mustBeGreaterThan"),
+    ("mustbegreaterthanorequalto", "mustBeGreaterOrEqualTo"),
+    ("mustbegreaterorequal", "mustBeGreaterOrEqualTo"),
+    ("mustbemoreorequalto", "mustBeGreaterOrEqualTo"),
+    ("mustbemorethanorequalto", "mustBeGreaterOrEqualTo"),
+    ("mustbeatleast", "mustBeGreaterOrEqualTo"),
+    ("mustbesmallerthan", "mustBeLessThan"),
+    ("mustbefewerthan", "mustBeLessThan"),
+    ("mustbelowerthan", "mustBeLessThan"),
+    ("mustbebelow", "mustBeLessThan"),
+    ("mustbelessthanorequalto", "mustBeLessOrEqualTo"),
+    ("mustbelessorequal", "mustBeLessOrEqualTo"),
+    ("mustbesmallerorequalto", "mustBeLessOrEqualTo"),
+    ("mustbeatmost", "mustBeLessOrEqualTo"),
+    ("mustbeequalto", "mustBe"),
+    ("mustbeequal", "mustBe"),
+    ("mustequal", "mustBe"),
+    ("mustnotbeequalto", "mustNotBe"),
+    ("mustnotequal", "mustNotBe"),
+    ("mustbeinrange", "mustBeBetween"),
+    ("mustbewithin", "mustBeBetween"),
+    ("mustnotbeinrange", "mustNotBeBetween"),
+    ("mustbeoutside", "mustNotBeBetween"),
+];
+
+/// +1 for words meaning "above", -1 for "below", 0 for neither.
+fn direction(name: &str) -> i8 {
+    let l = name.to_ascii_lowercase();
+    let up = ["greater", "more", "higher", "larger", "bigger", "above", "atleast", "exceed"];
+    let down = ["less", "smaller", "fewer", "lower", "below", "atmost"];
+    match (up.iter().any(|w| l.contains(w)), down.iter().any(|w| l.contains(w))) {
+        (true, false) => 1,
+        (false, true) => -1,
+        _ => 0,
+    }
+}
+
+/// The closest of `candidates` to `name`, when close enough to be a likely typo. Known
+/// synonyms of the operators win, and a comparison is never hinted to its opposite
+/// (`mustBeMoreThan` is not `mustBeLessThan`).
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let lower = name.to_ascii_lowercase();
+    let candidates: Vec<&'a str> = candidates.into_iter().collect();
+    let squashed: String = lower.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    if let Some((_, target)) = OPERATOR_SYNONYMS.iter().find(|(alias, _)| *alias == squashed)
+        && let Some(c) = candidates.iter().find(|c| *c == target)
+    {
+        return Some(c);
+    }
+    let dir = direction(name);
     candidates
         .into_iter()
+        .filter(|c| dir == 0 || direction(c) == 0 || direction(c) == dir)
         .map(|c| (strsim::jaro_winkler(&lower, &c.to_ascii_lowercase()), c))
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
@@ -165,6 +220,12 @@ mod tests {
         assert_eq!(did_you_mean("requird", ["required", "unique", "name"]), Some("required"));
         assert_eq!(did_you_mean("LogicalType", ["logicalType", "physicalType"]), Some("logicalType"));
         assert_eq!(did_you_mean("zzz", ["required", "unique"]), None);
+        let ops = ["mustBe", "mustBeGreaterThan", "mustBeLessThan", "mustBeGreaterOrEqualTo", "mustBeLessOrEqualTo"];
+        assert_eq!(did_you_mean("mustBeMoreThan", ops), Some("mustBeGreaterThan"));
+        assert_eq!(did_you_mean("must_be_at_least", ops), Some("mustBeGreaterOrEqualTo"));
+        assert_eq!(did_you_mean("mustBeSmallerThan", ops), Some("mustBeLessThan"));
+        assert_eq!(did_you_mean("mustBeLesThan", ops), Some("mustBeLessThan"));
+        assert_ne!(did_you_mean("mustBeMoreOrEqualsTo", ops), Some("mustBeLessOrEqualTo"));
     }
 
     #[test]

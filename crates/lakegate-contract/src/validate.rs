@@ -694,17 +694,7 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
             help,
         );
     }
-    if let Some(unit) = &r.unit
-        && !matches!(unit.as_str(), "rows" | "percent")
-        && kind != QualityType::Sql
-    {
-        v.warn(
-            "unknown-unit",
-            &format!("{ptr}/unit"),
-            format!("unit `{unit}` of {label} is not `rows` or `percent`"),
-            "it is read as `rows`",
-        );
-    }
+    count_unit(v, r, ptr, &label, kind);
     match kind {
         QualityType::Text => {
             not_for(v, &["metric", "rule", "arguments", "query", "engine", "implementation"], "text");
@@ -759,17 +749,7 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
                     format!("the query of {label} is empty"),
                     "write one SELECT returning one number",
                 ),
-                Some(q) => {
-                    let object = v.object_name(ptr);
-                    if let Err(why) = crate::sql::check_read_only(&crate::sql::substitute(q, &object, property)) {
-                        v.error(
-                            "invalid-sql",
-                            &format!("{ptr}/query"),
-                            format!("the query of {label} cannot run: {why}"),
-                            "a sql rule is one read-only SELECT returning one number; `{object}` names the rule's schema object",
-                        );
-                    }
-                }
+                Some(q) => sql_query(v, q, ptr, &label, property),
             }
         }
         QualityType::Library => {
@@ -777,6 +757,130 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
             let implied: Vec<&str> = r.operators_or_implied().into_iter().map(|(name, _)| name).collect();
             operators(v, r, ptr, &label, &implied);
             library(v, r, ptr, &label, property, object_props);
+        }
+    }
+}
+
+/// The query of a sql rule: one read-only SELECT over the contract's objects and columns;
+/// what only the embedded engine cannot run is a warning (`check` reports it as errored).
+fn sql_query(v: &mut V, q: &str, ptr: &str, label: &str, property: Option<&str>) {
+    let object = v.object_name(ptr);
+    let objects: Vec<crate::sql::SqlObject> = v
+        .c
+        .contract
+        .schema
+        .iter()
+        .flatten()
+        .map(|o| crate::sql::SqlObject {
+            names: [Some(&o.name), o.physical_name.as_ref()].into_iter().flatten().map(|n| n.to_lowercase()).collect(),
+            columns: o
+                .properties
+                .iter()
+                .flatten()
+                .flat_map(|p| [p.name.as_ref(), p.physical_name.as_ref()])
+                .flatten()
+                .map(|n| n.to_lowercase())
+                .collect(),
+        })
+        .collect();
+    let qptr = format!("{ptr}/query");
+    for f in crate::sql::analyse(&crate::sql::substitute(q, &object, property), &objects) {
+        if f.error {
+            v.error("invalid-sql", &qptr, format!("the query of {label} cannot run: {}", f.message), f.help);
+        } else {
+            v.warn("engine-sql", &qptr, format!("the query of {label}: {}", f.message), f.help);
+        }
+    }
+    for key in crate::sql::server_placeholders(q) {
+        let set = v.c.contract.servers.iter().flatten().any(|s| match key {
+            "project" => s.project.is_some(),
+            "dataset" => s.dataset.is_some(),
+            "catalog" => s.catalog.is_some(),
+            "database" => s.database.is_some(),
+            _ => s.schema.is_some(),
+        });
+        if !set {
+            v.warn(
+                "unresolved-placeholder",
+                &qptr,
+                format!(
+                    "`${{{key}}}` in the query of {label} names a server field that no server of this contract sets"
+                ),
+                format!(
+                    "`${{{key}}}` is replaced with the `{key}` of the server `check` runs against: set it on the server"
+                ),
+            );
+        }
+    }
+}
+
+/// Library metrics whose `unit: percent` is a share of the rows.
+const PERCENT_LIBRARY: [&str; 4] = ["nullValues", "missingValues", "invalidValues", "duplicateValues"];
+/// lakegate metrics that count rows or values, so that `unit: percent` is a share of the rows.
+const PERCENT_LAKEGATE: [&str; 6] =
+    ["nullCount", "distinctCount", "forbiddenValues", "rowCondition", "increasing", "decreasing"];
+
+/// The `unit` of a rule lakegate counts with (library rules and lakegate rules other than
+/// freshness): `rows` or `percent`, and `percent` only where it is a share of the rows.
+fn count_unit(v: &mut V, r: &QualityRule, ptr: &str, label: &str, kind: QualityType) {
+    let Some(unit) = &r.unit else { return };
+    let metric = match kind {
+        QualityType::Library => r.library_metric().map(|(m, _)| m),
+        QualityType::Custom if r.engine.as_deref().is_some_and(|e| e.eq_ignore_ascii_case("lakegate")) => {
+            r.implementation.as_ref().and_then(|i| i.get("metric")).and_then(Json::as_str).map(str::to_owned)
+        }
+        // sql rules compute their own number; text and other engines' rules are not run.
+        _ => return,
+    };
+    let Some(metric) = metric else { return };
+    if matches!(metric.as_str(), "freshness" | "partitionFreshness") {
+        return; // a time unit, checked with the implementation
+    }
+    let uptr = format!("{ptr}/unit");
+    match unit.as_str() {
+        "rows" => {}
+        "percent" => {
+            let share = if kind == QualityType::Library {
+                PERCENT_LIBRARY.contains(&metric.as_str())
+            } else {
+                PERCENT_LAKEGATE.contains(&metric.as_str())
+            };
+            if !share {
+                let (pos, len) = v.c.spans.get(&uptr).map_or((v.c.spans.locate(ptr), 1), |n| n.value);
+                v.diags.push(
+                    Diagnostic::error(
+                        "invalid-unit",
+                        &v.c.file,
+                        pos,
+                        format!("`unit: percent` on `{metric}` in {label}: a percent of what?"),
+                    )
+                    .with_len(len)
+                    .with_help(if metric == "rowCount" {
+                        "a row count is a number of rows: remove `unit` or write `unit: rows`".to_owned()
+                    } else {
+                        format!(
+                            "`percent` is 100 * count / rows, for counts ({}); remove `unit`",
+                            if kind == QualityType::Library {
+                                PERCENT_LIBRARY.join(", ")
+                            } else {
+                                PERCENT_LAKEGATE.join(", ")
+                            }
+                        )
+                    }),
+                );
+            }
+        }
+        other => {
+            let (pos, len) = v.c.spans.get(&uptr).map_or((v.c.spans.locate(ptr), 1), |n| n.value);
+            let help = match did_you_mean(other, ["rows", "percent"]) {
+                Some(s) => format!("did you mean `{s}`? lakegate reads `rows` (the default) or `percent`"),
+                None => "lakegate reads `rows` (the default) or `percent` (100 * count / rows)".to_owned(),
+            };
+            v.diags.push(
+                Diagnostic::error("invalid-unit", &v.c.file, pos, format!("unknown unit `{other}` in {label}"))
+                    .with_len(len)
+                    .with_help(help),
+            );
         }
     }
 }
@@ -1137,23 +1241,17 @@ fn sla(v: &mut V, c: &Contract, refs: &References) {
                 "write `element: object.timestamp_column`",
             );
         }
-        if s.value.as_f64().is_none_or(|x| x < 0.0) {
-            v.error(
-                "invalid-type",
-                &format!("{ptr}/value"),
-                format!("the value of {label} must be a non-negative number, got {}", json_short(&s.value)),
-                "e.g. `value: 24` with `unit: h`",
+        if let Err(why) = units::sla_duration(&s.value, s.unit.as_deref()) {
+            // Point at the unit when the unit is what is wrong.
+            let at = if why.starts_with("unknown unit") && s.unit.is_some() { "unit" } else { "value" };
+            let p = format!("{ptr}/{at}");
+            let (pos, len) = v.c.spans.get(&p).map_or((v.c.spans.locate(&ptr), 1), |n| n.value);
+            let code = if at == "unit" { "invalid-unit" } else { "invalid-value" };
+            v.diags.push(
+                Diagnostic::error(code, &v.c.file, pos, format!("{label} is not a duration lakegate can read: {why}"))
+                    .with_len(len)
+                    .with_help(units::UNIT_HELP),
             );
-        }
-        match &s.unit {
-            None => v.error("missing-key", &ptr, format!("missing key `unit` in {label}"), units::UNIT_HELP),
-            Some(u) if units::parse_unit(u).is_none() => v.error(
-                "invalid-unit",
-                &format!("{ptr}/unit"),
-                format!("unknown unit `{u}` in {label}"),
-                units::UNIT_HELP,
-            ),
-            Some(_) => {}
         }
     }
 }

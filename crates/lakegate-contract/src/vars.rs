@@ -11,6 +11,11 @@ use crate::spans::Seg;
 /// Placeholders of sql rules, left as they are when no such variable is set.
 pub const SQL_PLACEHOLDERS: [&str; 5] = ["object", "table", "model", "property", "column"];
 
+/// Placeholders of sql rule queries that name a field of the selected server
+/// (`SELECT ... FROM ${project}.${dataset}.orders`): never read from the environment, they
+/// are replaced from the server `check` runs against (see [`crate::sql::substitute_server`]).
+pub const SERVER_PLACEHOLDERS: [&str; 5] = ["project", "dataset", "catalog", "database", "schema"];
+
 /// A variable that is used but not set and has no default.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnsetVariable {
@@ -30,10 +35,12 @@ pub fn expand(value: &mut Value, lookup: &dyn Fn(&str) -> Option<String>) -> Vec
 
 fn walk(v: &mut Value, lookup: &dyn Fn(&str) -> Option<String>, path: &mut Vec<Seg>, unset: &mut Vec<UnsetVariable>) {
     match v {
-        Value::String(s) if s.contains('$') => match expand_str(s, lookup) {
-            Ok(out) => *s = out,
-            Err(names) => unset.extend(names.into_iter().map(|name| UnsetVariable { name, path: path.clone() })),
-        },
+        Value::String(s) if s.contains('$') => {
+            match expand_in(s, lookup, path.last() == Some(&Seg::Key("query".into()))) {
+                Ok(out) => *s = out,
+                Err(names) => unset.extend(names.into_iter().map(|name| UnsetVariable { name, path: path.clone() })),
+            }
+        }
         Value::Sequence(items) => {
             for (i, item) in items.iter_mut().enumerate() {
                 path.push(Seg::Index(i));
@@ -55,6 +62,11 @@ fn walk(v: &mut Value, lookup: &dyn Fn(&str) -> Option<String>, path: &mut Vec<S
 
 /// Expands one string; on failure returns the names of the unset variables.
 pub fn expand_str(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, Vec<String>> {
+    expand_in(s, lookup, false)
+}
+
+/// Expands one string; in a sql `query`, server placeholders are kept as they are.
+fn expand_in(s: &str, lookup: &dyn Fn(&str) -> Option<String>, query: bool) -> Result<String, Vec<String>> {
     let mut out = String::with_capacity(s.len());
     let mut missing = Vec::new();
     let mut rest = s;
@@ -72,6 +84,13 @@ pub fn expand_str(s: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<St
                         Some((n, d)) => (n, Some(d)),
                         None => (body, None),
                     };
+                    if query && SERVER_PLACEHOLDERS.contains(&name) && default.is_none() {
+                        out.push_str("${");
+                        out.push_str(body);
+                        out.push('}');
+                        rest = &body_start[end + 1..];
+                        continue;
+                    }
                     match (lookup(name), default) {
                         // SQL rule placeholders (`${object}`, `${property}` ...) are not variables.
                         (None, None) if SQL_PLACEHOLDERS.contains(&name) => {
@@ -119,6 +138,19 @@ mod tests {
         assert_eq!(expand_str("price $5 and $${LITERAL}", &env).as_deref(), Ok("price $5 and ${LITERAL}"));
         assert_eq!(expand_str("unterminated ${BUCKET", &env).as_deref(), Ok("unterminated ${BUCKET"));
         assert_eq!(expand_str("SELECT 1 FROM ${object}", &env).as_deref(), Ok("SELECT 1 FROM ${object}"));
+    }
+
+    #[test]
+    fn server_placeholders_in_queries_are_not_variables() {
+        let mut v: Value = serde_yaml::from_str(
+            "quality:\n  - query: SELECT COUNT(*) FROM ${project}.${dataset}.t\nname: ${dataset}\n",
+        )
+        .expect("yaml");
+        let unset = expand(&mut v, &|n| (n == "project").then(|| "env-value".to_owned()));
+        // In the query both stay for the server; elsewhere `${dataset}` is an unset variable.
+        assert_eq!(unset.len(), 1);
+        assert_eq!(unset[0].path, vec![Seg::Key("name".into())]);
+        assert_eq!(v["quality"][0]["query"].as_str(), Some("SELECT COUNT(*) FROM ${project}.${dataset}.t"));
     }
 
     #[test]
