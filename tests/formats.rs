@@ -421,6 +421,21 @@ fn csv_and_ndjson_columns_are_typed_by_their_physical_type() {
     for c in ["i", "dbl", "n", "day", "ok"] {
         assert_check(&run, &format!("t/{c}/schema.type"), "passed", 1.0);
     }
+    // Beyond the rows polars infers types from: integers, then a fraction, then a number in a
+    // text column; and `7.0` is the integer 7.
+    let body: String = (0..300)
+        .map(|i| match i {
+            250 => "{\"id\":7.0,\"amount\":250.5,\"name\":5}\n".to_owned(),
+            _ => format!("{{\"id\":{i},\"amount\":{i},\"name\":\"x\"}}\n"),
+        })
+        .collect();
+    write(&d.join("late.ndjson"), body.as_bytes());
+    let props = "      - {name: id, physicalType: INTEGER, required: true}\n      - {name: amount, physicalType: DOUBLE, required: true}\n      - {name: name, physicalType: VARCHAR, required: true}\n";
+    let quality = "      - {type: sql, query: 'SELECT SUM(amount) FROM t', mustBe: 44850.5}\n      - {type: sql, query: 'SELECT COUNT(*) FROM t WHERE name = ''5''', mustBe: 1}\n";
+    let run = check(d, &contract("{server: l, type: local, path: late.ndjson, format: json}", props, quality));
+    assert_eq!(run.code, 0, "{}", run.out);
+    assert_check(&run, "t/id/required", "passed", 0.0);
+    assert_check(&run, "t/amount/schema.type", "passed", 1.0);
 }
 
 #[test]

@@ -314,7 +314,7 @@ fn shown(f: &Path) -> String {
 
 /// One file as a LazyFrame; `None` for a CSV or JSON file without content (empty, blank, or an
 /// empty JSON array): it has no rows and no columns to add to the union.
-fn scan_file(src: &Source, f: &Path) -> PolarsResult<Option<LazyFrame>> {
+fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn]) -> PolarsResult<Option<LazyFrame>> {
     let name = shown(f);
     let head = sniff::check(f, &name, src.format).map_err(|e| polars_err!(ComputeError: "{e}"))?;
     if src.format != Format::Parquet && head.complete && sniff::first_non_space(&head.bytes).is_none() {
@@ -338,17 +338,35 @@ fn scan_file(src: &Source, f: &Path) -> PolarsResult<Option<LazyFrame>> {
                 .with_glob(false)
                 .finish()?
         }
-        Format::Json => match json::layout(&head.bytes) {
-            json::Layout::Lines => LazyJsonLineReader::new(p).finish()?,
-            json::Layout::Document => {
-                let (_, r) = sniff::reader(f).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
-                let (tmp, rows) = json::to_ndjson(r, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
-                if rows == 0 {
-                    return Ok(None);
+        Format::Json => {
+            let p = match json::layout(&head.bytes) {
+                json::Layout::Lines => p,
+                json::Layout::Document => {
+                    let (_, r) =
+                        sniff::reader(f).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
+                    let (tmp, rows) = json::to_ndjson(r, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+                    if rows == 0 {
+                        return Ok(None);
+                    }
+                    PlRefPath::new(tmp.to_string_lossy().as_ref())
                 }
-                LazyJsonLineReader::new(PlRefPath::new(tmp.to_string_lossy().as_ref())).finish()?
+            };
+            // Declared columns are read as text and typed by the declaration: the types polars
+            // infers from the first rows would fail on a later `2.5` in a column of `1`s.
+            let mut lf = LazyJsonLineReader::new(p.clone()).finish()?;
+            let found = lf.collect_schema().map_err(|e| in_file(e, f))?;
+            let text: Schema = declared
+                .iter()
+                .filter(|d| d.parse.as_ref().is_some_and(|t| *t == ColumnType::String || dtype_of(t).is_some()))
+                .filter_map(|d| found.get(d.column.as_str()).map(|t| (d.column.as_str(), t)))
+                .filter(|(_, t)| !t.is_nested())
+                .map(|(c, _)| Field::new(c.into(), DataType::String))
+                .collect();
+            if !text.is_empty() {
+                lf = LazyJsonLineReader::new(p).with_schema_overwrite(Some(Arc::new(text))).finish()?;
             }
-        },
+            lf
+        }
     }))
 }
 
@@ -365,7 +383,7 @@ fn open_with(
     let mut hive_cols = BTreeSet::new();
     let mut kept = Vec::with_capacity(files.len());
     for f in files {
-        let Some(mut lf) = scan_file(src, f)? else { continue };
+        let Some(mut lf) = scan_file(src, f, declared)? else { continue };
         kept.push(f.clone());
         let keys = hive_keys(f, base);
         if !keys.is_empty() {
@@ -432,8 +450,9 @@ fn typed(
         if *have == target {
             continue;
         }
-        // JSON numbers and booleans are parsed from their text too: 1.5 never becomes an
-        // integer 1, and a value out of the declared range is a parse failure.
+        // Values typed by their source (hive columns of text files aside, JSON columns are read
+        // as text) are parsed from their text too: a value out of the declared range is a
+        // parse failure.
         if !(have.is_string() || have.is_primitive_numeric() || have.is_bool() || have.is_null()) {
             continue;
         }
@@ -442,12 +461,7 @@ fn typed(
         // Blank text is a missing value, not one that failed to parse.
         let raw = when(text.clone().str().strip_chars(lit(NULL)).eq(lit(""))).then(lit(NULL).cast(DataType::String));
         exprs.push(raw.otherwise(text.clone()).alias(format!("{}{RAW_SUFFIX}", d.column)));
-        let parsed = if have.is_float() && target.is_integer() {
-            // A JSON number with a zero fraction (`1.0`) is that integer; `1.5` is not one.
-            when(c.clone().eq(c.clone().floor())).then(c.clone().cast(target.clone())).otherwise(lit(NULL).cast(target))
-        } else {
-            parse_text(text, &target, src.csv.decimal_comma)
-        };
+        let parsed = parse_text(text, &target, src.csv.decimal_comma);
         exprs.push(parsed.alias(d.column.as_str()));
     }
     if exprs.is_empty() { lf } else { lf.with_columns(exprs) }
@@ -515,6 +529,16 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
                 .otherwise(lit(NULL).cast(DataType::Boolean))
         }
         DataType::Decimal(_, _) | DataType::Float32 | DataType::Float64 => number(c).cast(target.clone()),
+        // Integers: `1.0` is 1 (as DuckDB reads it); `1.5` is not an integer.
+        other if other.is_integer() => {
+            let c = c.str().strip_chars(lit(NULL));
+            let f = c.clone().cast(DataType::Float64);
+            let whole = f.clone().eq(f.clone().floor()).and(f.clone().abs().lt(lit(9_007_199_254_740_992.0)));
+            coalesce(&[
+                c.cast(other.clone()),
+                when(whole).then(f.cast(other.clone())).otherwise(lit(NULL).cast(other.clone())),
+            ])
+        }
         other => c.str().strip_chars(lit(NULL)).cast(other.clone()),
     }
 }
