@@ -270,7 +270,7 @@ fn nan_is_a_value_that_breaks_bounds_and_makes_statistics_undefined() {
     rules.push(rule("nulls_x", "{metric: nullCount, property: x, mustBe: 1}"));
     rules.push(rule("avg_between", "{metric: avg, property: x, mustBeBetween: [0, 10]}"));
     rules.push(rule("max_by_y", "{metric: max, property: x, groupBy: [y], mustBeLessThan: 10}"));
-    let props = "      - name: x\n        logicalType: number\n        required: true\n        unique: true\n        logicalTypeOptions: {minimum: 0, exclusiveMaximum: 10}\n      - {name: y, logicalType: number}\n      - {name: f, logicalType: number}\n";
+    let props = "      - name: x\n        logicalType: number\n        required: true\n        unique: true\n        logicalTypeOptions: {minimum: 0, exclusiveMaximum: 10}\n      - {name: y, logicalType: number}\n      - name: f\n        logicalType: number\n        logicalTypeOptions: {maximum: 2, exclusiveMinimum: 0}\n";
     std::fs::write(dir.path().join("c.odcs.yaml"), contract("floats", &[("floats", props, rules.as_slice())]))
         .expect("contract");
     for slice in ["0", "2"] {
@@ -305,6 +305,15 @@ fn nan_is_a_value_that_breaks_bounds_and_makes_statistics_undefined() {
         // Both NaN rows break `minimum: 0` and `exclusiveMaximum: 10`.
         assert_eq!(by_kind("minimum")["observed"].as_f64(), Some(2.0), "{}", by_kind("minimum"));
         assert_eq!(by_kind("exclusiveMaximum")["observed"].as_f64(), Some(2.0), "{}", by_kind("exclusiveMaximum"));
+        let on_f = |kind: &str| -> &Value {
+            checks
+                .iter()
+                .find(|c| c["kind"].as_str().is_some_and(|k| k.ends_with(kind)) && c["property"] == "f")
+                .unwrap_or_else(|| panic!("no {kind} check on f: {}", run.out))
+        };
+        // The float32 NaN breaks `maximum: 2` and `exclusiveMinimum: 0`.
+        assert_eq!(on_f("maximum")["observed"].as_f64(), Some(1.0), "{}", on_f("maximum"));
+        assert_eq!(on_f("exclusiveMinimum")["observed"].as_f64(), Some(1.0), "{}", on_f("exclusiveMinimum"));
         // required: the one null; unique: the second NaN repeats the first.
         assert_eq!(by_kind("required")["observed"].as_f64(), Some(1.0), "{}", by_kind("required"));
         assert_eq!(by_kind("unique")["observed"].as_f64(), Some(1.0), "{}", by_kind("unique"));
