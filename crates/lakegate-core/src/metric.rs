@@ -378,7 +378,8 @@ impl Metric {
     }
 }
 
-/// Column statistics (nulls are skipped; NaN propagates through avg/sum/stddev, as in polars).
+/// Column statistics (nulls are skipped; NaN is a value: one NaN in a float column makes every
+/// numeric statistic NaN, which the engine reports as an error naming the count).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 pub enum Agg {
     /// Smallest value (dates and timestamps as epoch seconds).
