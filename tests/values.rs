@@ -216,6 +216,8 @@ fn integer_sums_and_means_are_exact_whole_and_sliced() {
         rule("sum_huge", "{metric: sum, property: huge, mustBe: 1.8446744073709552e19}"),
         rule("avg_huge", "{metric: avg, property: huge, mustBeGreaterThan: 0}"),
         rule("sum_big_where", "{metric: sum, property: big, where: 'big < 2', mustBe: 2}"),
+        rule("sum_by_neg", "{metric: sum, property: big, groupBy: [neg], mustBeLessThan: 10}"),
+        rule("avg_by_neg", "{metric: avg, property: big, groupBy: [neg], mustBeLessThan: 10}"),
     ];
     let props = "      - {name: big, logicalType: integer}\n      - {name: neg, logicalType: integer}\n      - {name: huge, logicalType: integer}\n";
     std::fs::write(dir.path().join("c.odcs.yaml"), contract("ints", &[("ints", props, rules.as_slice())]))
@@ -234,6 +236,13 @@ fn integer_sums_and_means_are_exact_whole_and_sliced() {
         expect(&run, "sum_huge", "passed", 18_446_744_073_709_551_616.0);
         expect(&run, "avg_huge", "passed", 4_611_686_018_427_387_904.0);
         expect(&run, "sum_big_where", "passed", 2.0);
+        // Groups of `neg`: -2^53 (big 2^53), -1 (big 1, 1), null (big null): one breaks the bound,
+        // with its exact value.
+        expect(&run, "sum_by_neg", "failed", 1.0);
+        assert_eq!(find(&run, "sum_by_neg")["failing_groups"][0][1].as_f64(), Some(9_007_199_254_740_992.0));
+        // The null group has no value to average: NaN, which satisfies no operator.
+        expect(&run, "avg_by_neg", "failed", 2.0);
+        assert_eq!(find(&run, "avg_by_neg")["failing_groups"][0][1].as_f64(), Some(9_007_199_254_740_992.0));
     }
 }
 
