@@ -495,3 +495,13 @@ fn empty_files_add_no_rows_and_no_columns() {
     assert_check(&run, "t/quality[0]", "passed", 0.0);
     assert_check(&run, "t/id/schema.present", "failed", 0.0);
 }
+
+#[test]
+fn tsv_files_are_tab_separated() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(&dir.path().join("t.tsv.gz"), &gzip(CSV.replace(',', "\t").as_bytes()));
+    let run = check(dir.path(), &contract("{server: l, type: local, path: t.tsv.gz, format: csv}", PROPS, QUALITY));
+    assert_eq!(run.code, 1, "{}", run.out);
+    assert_check(&run, "t/quality[0]", "passed", 3.0);
+    assert_check(&run, "t/amount/minimum", "failed", 1.0);
+}

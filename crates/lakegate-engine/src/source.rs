@@ -326,11 +326,14 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn]) -> PolarsResul
         Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, ..Default::default() })?,
         Format::Csv => {
             let o = &src.csv;
+            // A `.tsv` file is tab-separated unless the contract names another delimiter.
+            let tsv = f.file_name().is_some_and(|n| has_extension(&n.to_string_lossy(), &["tsv"]));
+            let delimiter = if tsv && o.delimiter == b',' { b'\t' } else { o.delimiter };
             let markers: Vec<PlSmallStr> =
                 o.null_values.iter().filter(|v| !v.is_empty()).map(|v| v.as_str().into()).collect();
             LazyCsvReader::new(p)
                 .with_has_header(o.header)
-                .with_separator(o.delimiter)
+                .with_separator(delimiter)
                 .with_quote_char(o.quote)
                 .with_null_values((!markers.is_empty()).then_some(NullValues::AllColumns(markers)))
                 .with_missing_is_null(o.null_values.iter().any(String::is_empty))
