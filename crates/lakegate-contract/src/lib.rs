@@ -1,6 +1,7 @@
 //! The ODCS v3 contract model of lakegate: loading with source locations, strict
 //! validation with compiler-style diagnostics, and the JSON Schema of what lakegate accepts.
 
+pub mod custom;
 pub mod diagnostic;
 pub mod either;
 pub mod lakegate;

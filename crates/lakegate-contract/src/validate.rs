@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value as Json;
 use serde_yaml::Value;
 
+use crate::custom;
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::load::LoadedContract;
 use crate::model::{Contract, LogicalType, Property, QualityRule, QualityType, SchemaObject};
@@ -175,7 +176,47 @@ impl References {
     }
 }
 
+/// The customProperties of a construct at `level`: typos of the keys lakegate reads, keys
+/// written where lakegate does not read them, and values of the wrong kind.
+fn custom_properties(v: &mut V, list: Option<&Vec<crate::model::CustomProperty>>, ptr: &str, level: custom::Level) {
+    for (i, cp) in list.into_iter().flatten().enumerate() {
+        let kptr = format!("{ptr}/customProperties/{i}/property");
+        let owner = crate::load::describe(v.root, &segments(ptr));
+        match custom::check_key(&cp.property, level) {
+            custom::KeyCheck::Known => {
+                if let Some(why) = custom::value_problem(&cp.property, &cp.value) {
+                    let vptr = format!("{ptr}/customProperties/{i}/value");
+                    v.error(
+                        "invalid-value",
+                        &vptr,
+                        format!("custom property `{}` of {owner}: {why}", cp.property),
+                        "lakegate reads this property: give it a value of the kind it takes",
+                    );
+                }
+            }
+            custom::KeyCheck::ElsewhereOnly(levels) => v.warn(
+                "unread-custom-property",
+                &kptr,
+                format!("custom property `{}` of {owner} is not read here", cp.property),
+                format!(
+                    "lakegate reads `{}` on {}",
+                    cp.property,
+                    levels.iter().map(|l| l.name()).collect::<Vec<_>>().join(" and ")
+                ),
+            ),
+            custom::KeyCheck::Typo(known) => v.warn(
+                "unknown-custom-property",
+                &kptr,
+                format!("custom property `{}` of {owner} is not one lakegate reads", cp.property),
+                format!("did you mean `{known}`? As written it is ignored"),
+            ),
+            custom::KeyCheck::Free => {}
+        }
+    }
+}
+
 fn fundamentals(v: &mut V, c: &Contract) {
+    custom_properties(v, c.custom_properties.as_ref(), "", custom::Level::Contract);
     if c.data_product.is_some() {
         v.warn(
             "deprecated",
@@ -219,6 +260,7 @@ fn servers_(v: &mut V, c: &Contract) {
                 format!("the first one is server #{}", first + 1),
             );
         }
+        custom_properties(v, s.custom_properties.as_ref(), &ptr, custom::Level::Server);
         let Some((keys, required)) = servers::keys_of(&s.server_type) else {
             let types = servers::SERVER_TYPES.iter().map(|(t, _, _)| *t);
             let help = did_you_mean(&s.server_type, types).map_or_else(
@@ -275,6 +317,7 @@ fn schema_object(v: &mut V, obj: &SchemaObject, ptr: &str, refs: &References) {
             "a schema object's logicalType can only be `object`",
         );
     }
+    custom_properties(v, obj.custom_properties.as_ref(), ptr, custom::Level::Object);
     let props = obj.properties.as_deref().unwrap_or(&[]);
     properties(v, props, &format!("{ptr}/properties"), &obj.name, refs);
     let mut positions: BTreeMap<i64, String> = BTreeMap::new();
@@ -695,6 +738,7 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
         );
     }
     count_unit(v, r, ptr, &label, kind);
+    custom_properties(v, r.custom_properties.as_ref(), ptr, custom::Level::QualityRule);
     match kind {
         QualityType::Text => {
             not_for(v, &["metric", "rule", "arguments", "query", "engine", "implementation"], "text");
