@@ -89,6 +89,49 @@ pub enum PhysicalType {
     Map(Option<Box<(PhysicalType, PhysicalType)>>),
 }
 
+/// Common names, for hints ("did you mean `VARCHAR`?").
+pub const COMMON_NAMES: [&str; 33] = [
+    "VARCHAR",
+    "STRING",
+    "TEXT",
+    "CHAR",
+    "UUID",
+    "JSON",
+    "TINYINT",
+    "SMALLINT",
+    "INT",
+    "INTEGER",
+    "BIGINT",
+    "FLOAT",
+    "REAL",
+    "DOUBLE",
+    "DECIMAL",
+    "NUMERIC",
+    "NUMBER",
+    "BOOLEAN",
+    "BOOL",
+    "DATE",
+    "TIME",
+    "TIMESTAMP",
+    "TIMESTAMP_NTZ",
+    "TIMESTAMP_LTZ",
+    "TIMESTAMP_TZ",
+    "TIMESTAMPTZ",
+    "DATETIME",
+    "INTERVAL",
+    "BINARY",
+    "BYTES",
+    "ARRAY",
+    "STRUCT",
+    "MAP",
+];
+
+/// A hint for an unknown name: the closest common name to its first word, if close.
+pub fn suggest(name: &str) -> Option<&'static str> {
+    let base: String = name.trim().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+    crate::diagnostic::did_you_mean(&base, COMMON_NAMES).filter(|s| !s.eq_ignore_ascii_case(&base))
+}
+
 /// Parses a physical type name; `None` when the name (or a nested name) is unknown.
 pub fn parse(name: &str) -> Option<PhysicalType> {
     let tokens = tokenize(name)?;
@@ -663,6 +706,16 @@ mod tests {
             let r = fits(&t, name);
             assert!(matches!(r, Some(Err(_))), "{name} should reject {}: {r:?}", t.name());
         }
+    }
+
+    #[test]
+    fn common_names_parse_and_typos_get_a_hint() {
+        for n in COMMON_NAMES {
+            assert!(parse(n).is_some(), "{n}");
+        }
+        assert_eq!(suggest("VARCAHR(10)"), Some("VARCHAR"));
+        assert_eq!(suggest("bigintt"), Some("BIGINT"));
+        assert_eq!(suggest("geography"), None);
     }
 
     #[test]

@@ -466,7 +466,10 @@ fn property(v: &mut V, p: &Property, ptr: &str, refs: &References) {
             "unknown-physical-type",
             &format!("{ptr}/physicalType"),
             format!("physicalType `{pt}` of `{name}` is not a type lakegate knows"),
-            "no type check is derived from it; known names: VARCHAR, STRING, BIGINT, INT, DOUBLE, DECIMAL(p,s), BOOLEAN, DATE, TIMESTAMP, ...",
+            match physical::suggest(pt) {
+                Some(s) => format!("did you mean `{s}`? No type check is derived from an unknown name (`check` skips it)"),
+                None => "no type check is derived from it (`check` skips it); known names include VARCHAR(n), STRING, INT, BIGINT, DOUBLE, DECIMAL(p,s), BOOLEAN, DATE, TIMESTAMP_NTZ, ARRAY<T>, STRUCT<a: T>, MAP<K, V>".to_owned(),
+            },
         );
     }
     if let Some(opts) = &p.logical_type_options {
