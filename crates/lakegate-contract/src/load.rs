@@ -162,21 +162,28 @@ fn parse(
     let semantic = validate::validate(&loaded, &value);
     // Placeholders put in for missing required keys must not be reported a second time
     // ("unknown server type ``"): the missing key is reported where they stand.
-    diags.extend(semantic.into_iter().filter(|d| !repaired.contains(&(d.line, d.column))));
+    // An unknown operator-like key (`mustBeAtLeast`) removed from a rule leaves it without
+    // an operator: the unknown key is the one error to fix.
+    diags.extend(
+        semantic
+            .into_iter()
+            .filter(|d| !repaired.contains(&(d.line, d.column, "")) && !repaired.contains(&(d.line, d.column, d.code))),
+    );
     Some(loaded)
 }
 
 /// Reads the typed model, reporting every error serde finds rather than the first: each
 /// error is reported, the offending node is set aside (an unknown key removed, a missing
 /// required key given a placeholder) and the document is read again. Returns the contract
-/// read from the repaired document, and the positions of the placeholders.
+/// read from the repaired document, and the positions (with a diagnostic code, or "" for
+/// any) where semantic diagnostics only repeat an error already reported.
 fn read_all(
     file: &str,
     value: &Value,
     spans: &SpanIndex,
     already: &std::collections::BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(Contract, std::collections::BTreeSet<(usize, usize)>)> {
+) -> Option<(Contract, std::collections::BTreeSet<(usize, usize, &'static str)>)> {
     let mut work = value.clone();
     let mut repaired = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
@@ -193,9 +200,16 @@ fn read_all(
             return None;
         }
         let d = located_error(file, value, spans, path.clone(), msg.clone());
-        let missing = msg.starts_with("missing field `");
-        if missing {
-            repaired.insert((d.line, d.column));
+        if msg.starts_with("missing field `") {
+            repaired.insert((d.line, d.column, ""));
+        }
+        if msg.starts_with("unknown field `must") {
+            let mut parent = path.clone();
+            if matches!(parent.last(), Some(Seg::Key(k)) if msg.contains(&format!("`{k}`"))) {
+                parent.pop();
+            }
+            let pos = spans.get(&pointer(&parent)).map_or_else(|| spans.locate(&pointer(&parent)), |n| n.value.0);
+            repaired.insert((pos.line, pos.column, "operator-count"));
         }
         if !already.contains(&ptr) {
             diags.push(d);
