@@ -14,7 +14,7 @@ pub struct Cli {
     /// Only errors on stderr.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
-    /// Worker threads (default: all cores).
+    /// Worker threads (default and 0: all cores; more than the machine's cores are capped).
     #[arg(long, global = true, value_name = "N")]
     pub threads: Option<usize>,
     /// No progress bars (they are also hidden when stderr is not a terminal, and with -q).

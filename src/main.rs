@@ -72,6 +72,19 @@ fn tune_polars() {
     }
 }
 
+/// The worker threads of `--threads N`: `None` (all cores) for no flag or 0; a number above
+/// the machine's cores is capped to them (a huge value must not start thousands of threads).
+fn threads(asked: Option<usize>) -> Option<usize> {
+    let n = asked.filter(|n| *n > 0)?;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if n > cores {
+        tracing::debug!("--threads {n}: this machine has {cores} cores: using {cores} threads");
+        return Some(cores);
+    }
+    tracing::debug!("--threads {n}: using {n} threads");
+    Some(n)
+}
+
 fn main() -> ExitCode {
     tune_allocator();
     tune_polars();
@@ -83,7 +96,10 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if let Some(n) = cli.threads.filter(|n| *n > 0) {
+    // Installing the subscriber starts no thread: the environment is still ours alone below.
+    logging::init(cli.verbose, cli.quiet);
+    let threads = threads(cli.threads);
+    if let Some(n) = threads {
         // polars sizes its pool from POLARS_MAX_THREADS when first used: set it before any work.
         #[allow(unsafe_code)]
         // SAFETY: still single-threaded here: no other thread can read the environment.
@@ -94,11 +110,10 @@ fn main() -> ExitCode {
     // Contracts run on rayon's pool and polars plans recurse deeply: give its threads the
     // stack of a main thread (the 2 MiB default overflowed on hundreds of contracts).
     let mut pool = rayon::ThreadPoolBuilder::new().stack_size(16 << 20);
-    if let Some(n) = cli.threads.filter(|n| *n > 0) {
+    if let Some(n) = threads {
         pool = pool.num_threads(n);
     }
     let _ = pool.build_global();
-    logging::init(cli.verbose, cli.quiet);
     // Ctrl-C stops at once with 130: reports are written through a temporary file and a
     // rename, so an interrupted run leaves no partial report behind.
     let _ = ctrlc::set_handler(|| {
