@@ -172,6 +172,10 @@ fn parse(
     Some(loaded)
 }
 
+/// Positions (line, column) and diagnostic code ("" for any) of the semantic diagnostics that
+/// only repeat an error the typed reading reported.
+type Repaired = std::collections::BTreeSet<(usize, usize, &'static str)>;
+
 /// Reads the typed model, reporting every error serde finds rather than the first: each
 /// error is reported, the offending node is set aside (an unknown key removed, a missing
 /// required key given a placeholder) and the document is read again. Returns the contract
@@ -183,7 +187,7 @@ fn read_all(
     spans: &SpanIndex,
     already: &std::collections::BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
-) -> Option<(Contract, std::collections::BTreeSet<(usize, usize, &'static str)>)> {
+) -> Option<(Contract, Repaired)> {
     let mut work = value.clone();
     let mut repaired = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
