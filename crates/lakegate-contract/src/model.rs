@@ -1030,3 +1030,85 @@ impl QualityRule {
         ops
     }
 }
+
+/// Which side of a range a bound closes, and whether the bound value itself passes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundKind {
+    /// `>=` the value.
+    Minimum,
+    /// `>` the value.
+    ExclusiveMinimum,
+    /// `<=` the value.
+    Maximum,
+    /// `<` the value.
+    ExclusiveMaximum,
+}
+
+impl LogicalTypeOptions {
+    /// The bounds of the options as (the key the value is written under, kind, value), for
+    /// every version: v3.1.0+ writes `exclusiveMinimum: 5`; v3.0.x wrote `minimum: 5` with
+    /// `exclusiveMinimum: true` (a boolean, JSON Schema draft 4), folded here into an
+    /// exclusive minimum. A `false` flag keeps the bound inclusive.
+    pub fn bounds(&self) -> Vec<(&'static str, BoundKind, &Value)> {
+        let mut out = Vec::new();
+        let flag = |v: &Option<Value>| v.as_ref().and_then(Value::as_bool);
+        let (min_excl, max_excl) = (flag(&self.exclusive_minimum), flag(&self.exclusive_maximum));
+        if let Some(v) = &self.minimum {
+            let kind = if min_excl == Some(true) { BoundKind::ExclusiveMinimum } else { BoundKind::Minimum };
+            out.push(("minimum", kind, v));
+        }
+        if let Some(v) = self.exclusive_minimum.as_ref().filter(|v| !v.is_boolean()) {
+            out.push(("exclusiveMinimum", BoundKind::ExclusiveMinimum, v));
+        }
+        if let Some(v) = &self.maximum {
+            let kind = if max_excl == Some(true) { BoundKind::ExclusiveMaximum } else { BoundKind::Maximum };
+            out.push(("maximum", kind, v));
+        }
+        if let Some(v) = self.exclusive_maximum.as_ref().filter(|v| !v.is_boolean()) {
+            out.push(("exclusiveMaximum", BoundKind::ExclusiveMaximum, v));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn bounds_of_every_version() {
+        let v31 =
+            LogicalTypeOptions { exclusive_minimum: Some(json!(0)), maximum: Some(json!(9)), ..Default::default() };
+        assert_eq!(
+            v31.bounds(),
+            vec![
+                ("exclusiveMinimum", BoundKind::ExclusiveMinimum, &json!(0)),
+                ("maximum", BoundKind::Maximum, &json!(9))
+            ]
+        );
+        let v30 = LogicalTypeOptions {
+            minimum: Some(json!(0)),
+            exclusive_minimum: Some(json!(true)),
+            maximum: Some(json!(9)),
+            exclusive_maximum: Some(json!(false)),
+            ..Default::default()
+        };
+        assert_eq!(
+            v30.bounds(),
+            vec![("minimum", BoundKind::ExclusiveMinimum, &json!(0)), ("maximum", BoundKind::Maximum, &json!(9))]
+        );
+    }
+
+    #[test]
+    fn v3_0_rule_names_read_as_metrics() {
+        let r = QualityRule { rule: Some("nullCheck".into()), ..Default::default() };
+        assert_eq!(r.library_metric(), Some(("nullValues".to_owned(), true)));
+        assert_eq!(r.operators_or_implied(), vec![("mustBe", Some(vec![0.0]))]);
+        let r = QualityRule { rule: Some("duplicateCount".into()), must_be_less_than: Some(1.0), ..Default::default() };
+        assert_eq!(r.library_metric(), Some(("duplicateValues".to_owned(), false)));
+        assert_eq!(r.operators_or_implied(), vec![("mustBeLessThan", Some(vec![1.0]))]);
+        let r = QualityRule { metric: Some("rowCount".into()), ..Default::default() };
+        assert!(r.operators_or_implied().is_empty());
+    }
+}
