@@ -117,9 +117,14 @@ fn gzip_and_zstd_csv_and_ndjson_are_read() {
     // A folder: compressed files of the format are found by their extensions.
     write(&d.join("lake/a.csv.gz"), &gzip(CSV.as_bytes()));
     write(&d.join("lake/b.csv.zst"), &zstd(CSV.as_bytes()));
-    write(&d.join("lake/notes.txt.bz2"), b"BZh91AY&SY");
+    write(&d.join("lake/notes.md.bz2"), b"BZh91AY&SY");
     let run = check(d, &contract("{server: l, type: local, path: lake, format: csv}", PROPS, QUALITY));
     assert_check(&run, "t/quality[0]", "failed", 6.0);
+    assert_eq!(run.json["contracts"][0]["datasets"][0]["files"].as_u64(), Some(2), "{}", run.out);
+    // A glob: marker files (`_SUCCESS`, `_committed_*`) and hidden ones (`.crc`) are not data.
+    write(&d.join("lake/_committed_a.csv"), b"\x00\x01");
+    write(&d.join("lake/.a.csv.gz.crc"), b"crc\x00\x01");
+    let run = check(d, &contract("{server: l, type: local, path: 'lake/*.csv*', format: csv}", PROPS, QUALITY));
     assert_eq!(run.json["contracts"][0]["datasets"][0]["files"].as_u64(), Some(2), "{}", run.out);
 }
 
@@ -150,11 +155,8 @@ fn json_arrays_single_objects_and_pretty_documents_are_read() {
         b"{\n  \"id\": 1,\n  \"amount\": 10.5\n}\n{\n  \"id\": 2,\n  \"amount\": -3\n}\n{\"id\": 3, \"amount\": 7}\n",
     );
     for path in ["array.json", "array.json.gz", "pretty.json"] {
-        // `delimiter: array` (a customProperty: ODCS allows the field on object stores only) is
-        // accepted, and the first byte decides anyway.
-        let server = format!(
-            "{{server: l, type: local, path: {path}, format: json, customProperties: [{{property: delimiter, value: array}}]}}"
-        );
+        // The first byte decides (ODCS `delimiter: array` is allowed on object-store servers only).
+        let server = format!("{{server: l, type: local, path: {path}, format: json}}");
         let run = check(d, &contract(&server, PROPS, QUALITY));
         assert_eq!(run.code, 1, "{path}: {}", run.out);
         assert_check(&run, "t/quality[0]", "passed", 3.0);

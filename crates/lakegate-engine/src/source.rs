@@ -22,9 +22,13 @@ pub fn resolve_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
         let base = glob_base(path);
         let mut files = Vec::new();
         let entries = glob::glob(&text).map_err(|e| format!("invalid glob `{}`: {e}", src.display))?;
+        // As in a folder, `_SUCCESS`, `.crc` and other hidden or marker files are not data,
+        // unless the pattern's file name asks for them.
+        let marker_pattern = path.file_name().is_some_and(|n| n.to_string_lossy().starts_with(['.', '_']));
         for entry in entries {
             let p = entry.map_err(|e| format!("cannot read `{}`: {e}", e.path().display()))?;
-            if p.is_file() {
+            let hidden = p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(['.', '_']));
+            if p.is_file() && (marker_pattern || !hidden) {
                 files.push(p);
             }
         }
