@@ -146,8 +146,30 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     let mut contracts = contracts;
     if args.history.is_some() {
         let now_text = now.to_rfc3339_opts(SecondsFormat::Secs, true);
+        let mut open = std::collections::BTreeSet::new();
         for r in contracts.iter_mut().flat_map(|c| c.checks.iter_mut()) {
-            attach_trend(r, trends.get(&r.info.id).map(Vec::as_slice).unwrap_or(&[]), &now_text);
+            if attach_trend(r, trends.get(&r.info.id).map(Vec::as_slice).unwrap_or(&[]), &now_text) {
+                open.insert(r.info.id.clone());
+            }
+        }
+        // Streaks older than the trend window: "failing since" is where they really started.
+        if let Some(dir) = &args.history
+            && !open.is_empty()
+        {
+            let before = now_s - TREND_DAYS * 86_400.0;
+            let (rows, _) = lakegate_history::load(dir, Some(&open), None);
+            let mut older: BTreeMap<&str, Vec<&lakegate_history::Row>> = BTreeMap::new();
+            for r in rows.iter().filter(|r| r.at < before) {
+                older.entry(r.check.as_str()).or_default().push(r);
+            }
+            for r in contracts.iter_mut().flat_map(|c| c.checks.iter_mut()) {
+                if let Some(runs) = older.get(r.info.id.as_str())
+                    && open.contains(&r.info.id)
+                    && let Some(start) = streak_start(runs)
+                {
+                    r.failing_since = Some(start);
+                }
+            }
         }
     }
     let summary = Summary::of(contracts.iter().flat_map(|c| &c.checks));
@@ -288,7 +310,7 @@ fn load_trends(
 ) -> BTreeMap<String, Vec<lakegate_history::Row>> {
     let ids: std::collections::BTreeSet<String> =
         plans.iter().flat_map(|p| p.checks.iter().map(|c| c.info.id.clone())).collect();
-    let (rows, _) = lakegate_history::load(dir, Some(&ids), Some(now - 90.0 * 86_400.0));
+    let (rows, _) = lakegate_history::load(dir, Some(&ids), Some(now - TREND_DAYS * 86_400.0));
     let mut map: BTreeMap<String, Vec<lakegate_history::Row>> = BTreeMap::new();
     for r in rows.into_iter().filter(|r| r.at < now) {
         map.entry(r.check.clone()).or_default().push(r);
@@ -296,8 +318,25 @@ fn load_trends(
     map
 }
 
-/// The last 19 past runs and this one, and since when the check fails.
-fn attach_trend(r: &mut lakegate_core::CheckResult, past: &[lakegate_history::Row], now: &str) {
+/// Days of history read for trends and "failing since".
+const TREND_DAYS: f64 = 90.0;
+
+/// The start of the streak of failed or errored runs that ends `runs` (oldest first).
+fn streak_start(runs: &[&lakegate_history::Row]) -> Option<String> {
+    let mut start = None;
+    for p in runs.iter().rev() {
+        if matches!(p.status, Status::Failed | Status::Errored) {
+            start = Some(p.now.clone());
+        } else {
+            break;
+        }
+    }
+    start
+}
+
+/// The last 19 past runs and this one, and since when the check fails. True when the check
+/// fails and so did every past run read: its streak may have started before them.
+fn attach_trend(r: &mut lakegate_core::CheckResult, past: &[lakegate_history::Row], now: &str) -> bool {
     let tail = &past[past.len().saturating_sub(19)..];
     r.trend = tail
         .iter()
@@ -308,18 +347,14 @@ fn attach_trend(r: &mut lakegate_core::CheckResult, past: &[lakegate_history::Ro
             status: r.status,
         }))
         .collect();
-    let failing = |s: Status| matches!(s, Status::Failed | Status::Errored);
-    if failing(r.status) {
-        let mut since = now.to_owned();
-        for p in past.iter().rev() {
-            if failing(p.status) {
-                since = p.now.clone();
-            } else {
-                break;
-            }
-        }
-        r.failing_since = Some(since);
+    if !matches!(r.status, Status::Failed | Status::Errored) {
+        return false;
     }
+    let past: Vec<&lakegate_history::Row> = past.iter().collect();
+    let since = streak_start(&past);
+    let open = past.iter().all(|p| matches!(p.status, Status::Failed | Status::Errored));
+    r.failing_since = Some(since.unwrap_or_else(|| now.to_owned()));
+    open
 }
 
 fn run_contract(

@@ -38,16 +38,46 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
         }
         by_check.entry((r.contract.clone(), r.check.clone())).or_default().push(r);
     }
-    let failing_since = |runs: &[&lakegate_history::Row]| -> Option<String> {
-        let mut since = None;
+    // "Failing since" is the start of the current streak of failed or errored runs, wherever
+    // it started: `--since` narrows the runs shown, not the answer. Streaks that reach back to
+    // the window's first run are followed into the runs before it.
+    let failing = |s: Status| matches!(s, Status::Failed | Status::Errored);
+    let streak = |runs: &[&lakegate_history::Row]| -> Option<(String, bool)> {
+        let mut start = None;
         for r in runs.iter().rev() {
-            if matches!(r.status, Status::Failed | Status::Errored) {
-                since = Some(r.now.clone());
+            if failing(r.status) {
+                start = Some(r.now.clone());
             } else {
-                break;
+                return start.map(|s| (s, true));
             }
         }
-        since
+        start.map(|s| (s, false))
+    };
+    let mut earlier: BTreeMap<(String, String), String> = BTreeMap::new();
+    if let Some(since) = since {
+        let open: std::collections::BTreeSet<String> = by_check
+            .iter()
+            .filter(|(_, runs)| matches!(streak(runs), Some((_, false))))
+            .map(|((_, check), _)| check.clone())
+            .collect();
+        if !open.is_empty() {
+            let (before, _) = lakegate_history::load(&args.history, Some(&open), None);
+            let mut by: BTreeMap<(String, String), Vec<&lakegate_history::Row>> = BTreeMap::new();
+            for r in before.iter().filter(|r| r.at < since) {
+                by.entry((r.contract.clone(), r.check.clone())).or_default().push(r);
+            }
+            for (key, runs) in by {
+                if let Some((start, _)) = streak(&runs) {
+                    earlier.insert(key, start);
+                }
+            }
+        }
+    }
+    let failing_since = |key: &(String, String), runs: &[&lakegate_history::Row]| -> Option<String> {
+        match streak(runs)? {
+            (start, true) => Some(start),
+            (start, false) => Some(earlier.get(key).cloned().unwrap_or(start)),
+        }
     };
     let mut out = crate::stdout::stdout();
     match args.format {
@@ -59,7 +89,7 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
                         "contract": contract,
                         "check": check,
                         "latest": runs.last().map(|r| r.status.as_str()),
-                        "failing_since": failing_since(runs),
+                        "failing_since": failing_since(&(contract.clone(), check.clone()), runs),
                         "runs": runs.iter().map(|r| json!({"run_id": r.run_id, "now": r.now, "status": r.status.as_str(), "observed": r.observed, "value": r.value})).collect::<Vec<_>>(),
                     })
                 })
@@ -68,7 +98,8 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
             writeln!(out)?;
         }
         LintFormat::Text => {
-            for ((_, check), runs) in &by_check {
+            for (key, runs) in &by_check {
+                let check = &key.1;
                 let marks: String = runs
                     .iter()
                     .map(|r| match r.status {
@@ -81,7 +112,7 @@ pub fn run(args: &HistoryArgs) -> anyhow::Result<u8> {
                     .collect();
                 let last =
                     runs.last().map(|r| r.value.or(r.observed).map_or_else(|| "-".into(), fmt_num)).unwrap_or_default();
-                let since = failing_since(runs).map(|s| format!("  failing since {s}")).unwrap_or_default();
+                let since = failing_since(key, runs).map(|s| format!("  failing since {s}")).unwrap_or_default();
                 writeln!(out, "{marks:>20} {last:>14}  {check}{since}")?;
             }
             let runs: std::collections::BTreeSet<&str> = rows.iter().map(|r| r.run_id.as_str()).collect();

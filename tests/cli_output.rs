@@ -98,3 +98,64 @@ fn threads_beyond_the_machine_are_capped() {
         |o: &str| o.lines().filter(|l| !l.contains(" ms") && !l.contains(" in ")).collect::<Vec<_>>().join("\n");
     assert_eq!(strip(&out0), strip(&out1));
 }
+
+#[test]
+fn failing_since_is_where_the_streak_started_whatever_the_window() {
+    let p = project();
+    let cwd = tempfile::tempdir().expect("cwd");
+    let c = s(&p.path().join("c.odcs.yaml"));
+    let mut good =
+        DataFrame::new(2, vec![Column::new("id".into(), [1i64, 2]), Column::new("amount".into(), [1.0f64, 2.0])])
+            .expect("frame");
+    write_parquet(&cwd.path().join("good.parquet"), &mut good);
+    let bad = s(&p.path().join("data/t.parquet"));
+    // Passed on Jan 10, failing every run since Feb 1 (more than 90 days before Nov 5).
+    for (day, data) in [
+        ("2026-01-10", "good.parquet"),
+        ("2026-02-01", bad.as_str()),
+        ("2026-10-01", bad.as_str()),
+        ("2026-11-02", bad.as_str()),
+        ("2026-11-04", bad.as_str()),
+    ] {
+        let now = format!("{day}T06:00:00Z");
+        let (code, _, err) =
+            lakegate(cwd.path(), &["check", &c, "--now", &now, "--history=h", "--data", &format!("t={data}")]);
+        assert!(code == 0 || code == 1, "{day}: {err}");
+    }
+    let (code, _, err) =
+        lakegate(cwd.path(), &["check", &c, "--now", "2026-11-05T06:00:00Z", "--history=h", "--json", "r.json"]);
+    assert_eq!(code, 1, "{err}");
+    let run: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(cwd.path().join("r.json")).expect("report")).expect("json");
+    let check = run["contracts"][0]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|r| r["id"] == "orders/t/amount/required")
+        .expect("the failing check");
+    assert_eq!(check["failing_since"], "2026-02-01T06:00:00Z", "beyond the 90 days of trends");
+    // `history --since` shows the window's runs, and the streak's real start.
+    for since in ["2026-11-03T00:00:00Z", "2026-10-15T00:00:00Z", "2025-01-01T00:00:00Z"] {
+        let (code, out, err) = lakegate(
+            cwd.path(),
+            &["history", "--history", "h", "--since", since, "--check", "amount/required", "--format", "json"],
+        );
+        assert_eq!(code, 0, "{err}");
+        let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let h = &doc["checks"][0];
+        assert_eq!(h["failing_since"], "2026-02-01T06:00:00Z", "--since {since}: {out}");
+        let first = h["runs"][0]["now"].as_str().expect("runs");
+        assert!(first >= since, "--since {since}: only the window's runs ({first})");
+        let (_, text, _) =
+            lakegate(cwd.path(), &["history", "--history", "h", "--since", since, "--check", "amount/required"]);
+        assert!(text.contains("failing since 2026-02-01T06:00:00Z"), "{text}");
+    }
+    // A passing run ends the streak.
+    let (code, _, err) = lakegate(
+        cwd.path(),
+        &["check", &c, "--now", "2026-11-06T06:00:00Z", "--history=h", "--data", "t=good.parquet"],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (_, out, _) = lakegate(cwd.path(), &["history", "--history", "h", "--since", "2026-11-03T00:00:00Z"]);
+    assert!(!out.contains("failing since"), "{out}");
+}
