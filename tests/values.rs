@@ -188,7 +188,12 @@ fn string_literals_compared_with_dates_and_timestamps_take_the_column_type() {
     assert!(error.contains("'25.11.2026' is not a date") && error.contains("--where"), "{error}: {}", run.out);
 }
 
-/// `big` = [2^53, 1, 1, null], `neg` = [-2^53, -1, -1, null], `huge` (uint64) = [2^63, 2^63, 0, 1].
+fn decimals(name: &str, values: &[Option<&str>], precision: usize, scale: usize) -> Column {
+    Series::new(name.into(), values.to_vec()).cast(&DataType::Decimal(precision, scale)).expect("decimal").into_column()
+}
+
+/// `big` = [2^53, 1, 1, null], `neg` = [-2^53, -1, -1, null], `huge` (uint64) = [2^63, 2^63, 0, 1],
+/// `cents` decimal(10,2) = [0.10, 0.20, null, -0.07], `rate` decimal(38,18) = [0.1, 0.2, null, 0.3].
 fn integer_fixture(dir: &Path) {
     let p53 = 1i64 << 53;
     let mut df = DataFrame::new(
@@ -197,6 +202,8 @@ fn integer_fixture(dir: &Path) {
             Column::new("big".into(), [Some(p53), Some(1), Some(1), None]),
             Column::new("neg".into(), [Some(-p53), Some(-1), Some(-1), None]),
             Column::new("huge".into(), [1u64 << 63, 1u64 << 63, 0, 1]),
+            decimals("cents", &[Some("0.10"), Some("0.20"), None, Some("-0.07")], 10, 2),
+            decimals("rate", &[Some("0.1"), Some("0.2"), None, Some("0.3")], 38, 18),
         ],
     )
     .expect("ints");
@@ -216,10 +223,14 @@ fn integer_sums_and_means_are_exact_whole_and_sliced() {
         rule("sum_huge", "{metric: sum, property: huge, mustBe: 1.8446744073709552e19}"),
         rule("avg_huge", "{metric: avg, property: huge, mustBeGreaterThan: 0}"),
         rule("sum_big_where", "{metric: sum, property: big, where: 'big < 2', mustBe: 2}"),
+        rule("sum_cents", "{metric: sum, property: cents, mustBe: 0.23}"),
+        rule("avg_cents", "{metric: avg, property: cents, mustBeGreaterThan: 0}"),
+        rule("sum_rate", "{metric: sum, property: rate, mustBe: 0.6}"),
+        rule("avg_rate", "{metric: avg, property: rate, mustBe: 0.2}"),
         rule("sum_by_neg", "{metric: sum, property: big, groupBy: [neg], mustBeLessThan: 10}"),
         rule("avg_by_neg", "{metric: avg, property: big, groupBy: [neg], mustBeLessThan: 10}"),
     ];
-    let props = "      - {name: big, logicalType: integer}\n      - {name: neg, logicalType: integer}\n      - {name: huge, logicalType: integer}\n";
+    let props = "      - {name: big, logicalType: integer}\n      - {name: neg, logicalType: integer}\n      - {name: huge, logicalType: integer}\n      - {name: cents, logicalType: number}\n      - {name: rate, logicalType: number}\n";
     std::fs::write(dir.path().join("c.odcs.yaml"), contract("ints", &[("ints", props, rules.as_slice())]))
         .expect("contract");
     // Whole, one row per slice, two rows per slice.
@@ -236,12 +247,18 @@ fn integer_sums_and_means_are_exact_whole_and_sliced() {
         expect(&run, "sum_huge", "passed", 18_446_744_073_709_551_616.0);
         expect(&run, "avg_huge", "passed", 4_611_686_018_427_387_904.0);
         expect(&run, "sum_big_where", "passed", 2.0);
+        // Decimal sums are decimal arithmetic (f64 gives 0.23000000000000004 and 0.6000000000000001).
+        expect(&run, "sum_cents", "passed", 0.23);
+        expect(&run, "avg_cents", "passed", 0.23 / 3.0);
+        expect(&run, "sum_rate", "passed", 0.6);
+        expect(&run, "avg_rate", "passed", 0.2);
         // Groups of `neg`: -2^53 (big 2^53), -1 (big 1, 1), null (big null): one breaks the bound,
         // with its exact value.
         expect(&run, "sum_by_neg", "failed", 1.0);
         assert_eq!(find(&run, "sum_by_neg")["failing_groups"][0][1].as_f64(), Some(9_007_199_254_740_992.0));
-        // The null group has no value to average: NaN, which satisfies no operator.
-        expect(&run, "avg_by_neg", "failed", 2.0);
+        // The null group has no value to average: said apart from the failing group.
+        expect(&run, "avg_by_neg", "failed", 1.0);
+        expect_message(&run, "avg_by_neg", "failed", "without a value");
         assert_eq!(find(&run, "avg_by_neg")["failing_groups"][0][1].as_f64(), Some(9_007_199_254_740_992.0));
     }
 }

@@ -164,6 +164,33 @@ pub fn exact_sum(column: &str, schema: &DataSchema) -> bool {
     matches!(find(schema, column), Some(ColumnType::Int(_) | ColumnType::UInt(_) | ColumnType::Boolean))
 }
 
+/// The largest decimal scale whose `sum` and `avg` lakegate computes exactly (10^scale fits
+/// an i64).
+const MAX_EXACT_SCALE: usize = 18;
+
+/// The scale of a decimal column whose `sum` and `avg` are exact (decimal arithmetic: `0.10 +
+/// 0.20` is `0.30`, where f64 gives 0.30000000000000004), when it has one of at most 18.
+pub fn decimal_scale(column: &str, schema: &DataSchema) -> Option<u32> {
+    match find(schema, column) {
+        Some(ColumnType::Decimal(_, Some(s))) if *s <= MAX_EXACT_SCALE => Some(*s as u32),
+        _ => None,
+    }
+}
+
+/// The parts of decimals that add up exactly as 128-bit integers: the integer parts, and the
+/// fractions times 10^scale (the unscaled sum is `integers * 10^scale + fractions`).
+pub fn decimal_parts(x: Expr, scale: u32) -> (Expr, Expr) {
+    let int = x.clone().cast(DataType::Int128);
+    let frac = ((x - int.clone()) * lit(10i64.pow(scale))).cast(DataType::Int128);
+    (int, frac)
+}
+
+/// The unscaled sum of decimals (128-bit, exact below 1.7e38).
+fn decimal_unscaled_sum(x: Expr, scale: u32) -> Expr {
+    let (int, frac) = decimal_parts(x, scale);
+    int.sum() * lit(10i64.pow(scale)) + frac.sum()
+}
+
 /// The mean of integers from their exact sum and count: `q + r / n` with `q`, `r` the floored
 /// quotient and remainder of `sum / n`, so the one rounding is in the fraction (an f64 sum
 /// loses units above 2^53 before dividing). Null when `n` is 0.
@@ -176,12 +203,16 @@ pub fn exact_mean(sum: Expr, n: Expr) -> Expr {
 }
 
 /// The values an aggregate reads, before aggregation: numbers as f64 (integers and booleans as
-/// 128-bit integers for `sum` and `avg`, see [`exact_sum`]), string lengths as f64, dates and
+/// 128-bit integers for `sum` and `avg`, see [`exact_sum`]; decimals as decimals for them, see
+/// [`decimal_scale`]), string lengths as f64, dates and
 /// timestamps as epoch seconds for min and max; the raw column for counts.
 pub fn operand(column: &str, agg: Agg, schema: &DataSchema) -> Result<Expr, String> {
     let (e, t) = column_checked(schema, column)?;
     if matches!(agg, Agg::Sum | Agg::Avg) && exact_sum(column, schema) {
         return Ok(e.cast(DataType::Int128));
+    }
+    if matches!(agg, Agg::Sum | Agg::Avg) && decimal_scale(column, schema).is_some() {
+        return Ok(e);
     }
     let numeric = |what: &str| -> Result<Expr, String> {
         if t.is_numeric() {
@@ -264,6 +295,15 @@ fn statistic(x: Expr, agg: Agg, column: &str, schema: &DataSchema) -> Expr {
         Agg::Min | Agg::MinLength => x.min(),
         Agg::Max | Agg::MaxLength => x.max(),
         Agg::Avg if exact_sum(column, schema) => exact_mean(x.clone().sum(), x.count()),
+        // Decimals: the exact unscaled sum (and its exact mean), scaled once; the sliced merge
+        // (merge.rs) computes the same numbers the same way.
+        Agg::Sum | Agg::Avg if decimal_scale(column, schema).is_some() => {
+            let scale = decimal_scale(column, schema).unwrap_or(0);
+            let unscaled = decimal_unscaled_sum(x.clone(), scale);
+            let value =
+                if agg == Agg::Sum { unscaled.cast(DataType::Float64) } else { exact_mean(unscaled, x.count()) };
+            value / lit(10f64.powi(scale as i32))
+        }
         Agg::Avg | Agg::AvgLength => x.mean(),
         Agg::Sum => x.sum(),
         Agg::Stddev => x.std(1),

@@ -29,6 +29,11 @@ pub enum Merge {
     /// The mean of integers: the [`Merge::ExactSum`] states and the count of non-null values;
     /// the mean of the exact total (see `lower::exact_mean`).
     ExactMean,
+    /// An exact decimal sum of this scale: the [`Merge::ExactSum`] states of the values' integer
+    /// parts, then those of their fractions times 10^scale; the unscaled total is scaled once.
+    DecimalSum(u32),
+    /// The mean of decimals: the [`Merge::DecimalSum`] states and the count of non-null values.
+    DecimalMean(u32),
     /// Three states (count, mean, variance with ddof 0): sample standard deviation (ddof 1).
     Stddev,
 }
@@ -48,12 +53,30 @@ pub fn states(m: &Metric, schema: &DataSchema) -> Option<Result<(Merge, Vec<Expr
         Metric::MinEpoch { .. } => whole(Merge::Min),
         Metric::Aggregate { column, agg: agg @ (Agg::Sum | Agg::Avg) } if lower::exact_sum(column, schema) => {
             Some(lower::operand(column, *agg, schema).map(|x| {
-                let sum = x.clone().sum();
-                let hi = sum.clone().floor_div(lit(SPLIT));
-                let lo = sum - hi.clone() * lit(SPLIT);
+                let mut states = split(x.clone().sum());
                 match agg {
-                    Agg::Sum => (Merge::ExactSum, vec![hi, lo]),
-                    _ => (Merge::ExactMean, vec![hi, lo, x.count()]),
+                    Agg::Sum => (Merge::ExactSum, states),
+                    _ => {
+                        states.push(x.count());
+                        (Merge::ExactMean, states)
+                    }
+                }
+            }))
+        }
+        Metric::Aggregate { column, agg: agg @ (Agg::Sum | Agg::Avg) }
+            if lower::decimal_scale(column, schema).is_some() =>
+        {
+            let scale = lower::decimal_scale(column, schema).unwrap_or(0);
+            Some(lower::operand(column, *agg, schema).map(|x| {
+                let (int, frac) = lower::decimal_parts(x.clone(), scale);
+                let mut states = split(int.sum());
+                states.extend(split(frac.sum()));
+                match agg {
+                    Agg::Sum => (Merge::DecimalSum(scale), states),
+                    _ => {
+                        states.push(x.count());
+                        (Merge::DecimalMean(scale), states)
+                    }
                 }
             }))
         }
@@ -77,15 +100,38 @@ pub fn states(m: &Metric, schema: &DataSchema) -> Option<Result<(Merge, Vec<Expr
 /// Where exact sums are split into two f64-exact halves.
 const SPLIT: i64 = 1 << 32;
 
+/// A 128-bit integer sum as two states, `sum div 2^32` and `sum mod 2^32`.
+fn split(sum: Expr) -> Vec<Expr> {
+    let hi = sum.clone().floor_div(lit(SPLIT));
+    let lo = sum - hi.clone() * lit(SPLIT);
+    vec![hi, lo]
+}
+
 /// The exact total of [`Merge::ExactSum`] states (the first two of each slice).
 fn exact_total(slices: &[Vec<Option<f64>>]) -> i128 {
+    exact_total_at(slices, 0)
+}
+
+/// The exact total of the split sums at states `at` and `at + 1` of each slice.
+fn exact_total_at(slices: &[Vec<Option<f64>>], at: usize) -> i128 {
     slices
         .iter()
         .map(|s| {
             let part = |i: usize| s.get(i).copied().flatten().unwrap_or(0.0) as i128;
-            part(0) * i128::from(SPLIT) + part(1)
+            part(at) * i128::from(SPLIT) + part(at + 1)
         })
         .sum()
+}
+
+/// The unscaled total of [`Merge::DecimalSum`] states: integer parts times 10^scale plus the
+/// scaled fractions.
+fn decimal_total(slices: &[Vec<Option<f64>>], scale: u32) -> i128 {
+    exact_total_at(slices, 0) * 10i128.pow(scale) + exact_total_at(slices, 2)
+}
+
+/// `x / 10^scale`, as `lower` scales a decimal sum or mean.
+fn descale(x: f64, scale: u32) -> f64 {
+    x / 10f64.powi(scale as i32)
 }
 
 /// `total / n` rounded once, as `lower::exact_mean` computes it in polars (NaN when `n` is 0).
@@ -107,6 +153,11 @@ pub fn finish(merge: Merge, slices: &[Vec<Option<f64>>]) -> f64 {
         Merge::ExactMean => {
             let n: f64 = slices.iter().map(|s| s.get(2).copied().flatten().unwrap_or(0.0)).sum();
             exact_mean(exact_total(slices), n as i128)
+        }
+        Merge::DecimalSum(scale) => descale(decimal_total(slices, scale) as f64, scale),
+        Merge::DecimalMean(scale) => {
+            let n: f64 = slices.iter().map(|s| s.get(4).copied().flatten().unwrap_or(0.0)).sum();
+            descale(exact_mean(decimal_total(slices, scale), n as i128), scale)
         }
         Merge::Min => {
             fold(slices.iter().filter_map(first), |a, b| if a.is_nan() || b.is_nan() { f64::NAN } else { a.min(b) })
@@ -186,5 +237,19 @@ mod tests {
         assert!(finish(Merge::ExactMean, &[vec![Some(0.0), Some(0.0), Some(0.0)]]).is_nan());
         assert_eq!(exact_mean(7, 2), 3.5);
         assert_eq!(exact_mean(-7, 2), -3.5);
+    }
+
+    #[test]
+    fn decimal_sums_merge_exactly() {
+        // Slices [0.10, 0.20] and [-0.07] at scale 2: (int hi, int lo, frac hi, frac lo, count).
+        let a = vec![Some(0.0), Some(0.0), Some(0.0), Some(30.0), Some(2.0)];
+        let b = vec![Some(0.0), Some(0.0), Some(-1.0), Some(4_294_967_289.0), Some(1.0)];
+        assert_eq!(finish(Merge::DecimalSum(2), &[a.clone(), b.clone()]), 0.23);
+        assert_eq!(finish(Merge::DecimalMean(2), &[a, b]), 0.23 / 3.0);
+        // 12.5 + 0.25 at scale 18: integer parts 12, fractions 0.75e18.
+        let c = vec![Some(0.0), Some(12.0), Some(174_622_982.0), Some(3_180_003_328.0), Some(2.0)];
+        assert_eq!(750_000_000_000_000_000i128, 174_622_982 * (1i128 << 32) + 3_180_003_328);
+        assert_eq!(finish(Merge::DecimalSum(18), std::slice::from_ref(&c)), 12.75);
+        assert!(finish(Merge::DecimalMean(2), &[vec![Some(0.0); 5]]).is_nan());
     }
 }
