@@ -507,3 +507,17 @@ fn tsv_files_are_tab_separated() {
     assert_check(&run, "t/quality[0]", "passed", 3.0);
     assert_check(&run, "t/amount/minimum", "failed", 1.0);
 }
+
+#[test]
+fn decimal_values_beyond_the_declared_scale_do_not_parse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(&dir.path().join("t.csv"), b"id,amount\n1,12.345\n2,1e3\n3,99999999999\n4, 5.50 \n5,-0.1\n");
+    let props = "      - {name: id, physicalType: INTEGER}\n      - {name: amount, physicalType: 'DECIMAL(10,2)', logicalType: number}\n";
+    let quality = "      - {type: sql, query: 'SELECT SUM(amount) FROM t', mustBe: 1005.4}\n";
+    let run = check(dir.path(), &contract("{server: l, type: local, path: t.csv, format: csv}", props, quality));
+    // 12.345 would be truncated to 12.34 by a plain cast; 99999999999 has 11 integer digits.
+    assert_check(&run, "t/amount/schema.parse", "failed", 2.0);
+    assert_check(&run, "t/amount/schema.type", "passed", 1.0);
+    let (s, o, m) = get(&run, "t/quality[0]");
+    assert_eq!(s, "passed", "{o} {m}\n{}", run.out);
+}

@@ -535,6 +535,16 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
                 .then(lit(false))
                 .otherwise(lit(NULL).cast(DataType::Boolean))
         }
+        // polars truncates digits beyond the scale (12.345 as DECIMAL(10,2) is 12.34): such a value
+        // is not of the declared type, it does not parse (SQL engines would round it).
+        DataType::Decimal(p, sc) if sc + 38 - p > *sc => {
+            let fine = DataType::Decimal(38, (sc + 10).min(sc + 38 - p));
+            let typed = number(c.clone()).cast(target.clone());
+            let exact = number(c).cast(fine.clone());
+            when(exact.clone().is_null().or(typed.clone().cast(fine).eq(exact)))
+                .then(typed)
+                .otherwise(lit(NULL).cast(target.clone()))
+        }
         DataType::Decimal(_, _) | DataType::Float32 | DataType::Float64 => number(c).cast(target.clone()),
         // Integers: `1.0` is 1 (as DuckDB reads it); `1.5` is not an integer.
         other if other.is_integer() => {
