@@ -18,7 +18,7 @@ fn catalog_lists_every_product_with_its_schema_and_health() {
     let dir = tempfile::tempdir().expect("tempdir");
     let hist = dir.path().join("hist");
     let hist = hist.to_str().expect("utf8");
-    for day in ["2026-11-25T06:00:00Z", "2026-11-26T06:00:00Z"] {
+    for day in ["2026-11-26T06:00:00Z", "2026-11-26T07:00:00Z"] {
         let (code, out) = lakegate(
             &root,
             &["check", "contracts", "--now", day, &format!("--history={hist}"), "-q", "--samples", "0"],
@@ -61,18 +61,19 @@ fn catalog_escapes_contract_text_and_refuses_invalid_contracts() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(
         dir.path().join("c.odcs.yaml"),
-        "apiVersion: v3.1.0\nkind: DataContract\nid: '../../evil'\nname: \"<script>alert(1)</script>\"\nversion: 1.0.0\n",
+        "apiVersion: v3.1.0\nkind: DataContract\nid: '../../evil'\nname: \"<script>alert(1)</script>\"\nversion: 1.0.0\nstatus: active\n",
     )
     .expect("write");
     let (code, out) = lakegate(dir.path(), &["catalog", "c.odcs.yaml", "--out", "site"]);
     assert_eq!(code, 0, "{out}");
+    // The index, the product page and the marker that makes the folder lakegate's own.
     let page = std::fs::read_dir(dir.path().join("site")).expect("site").count();
-    assert_eq!(page, 2, "the product page stays inside the site folder");
+    assert_eq!(page, 3, "the product page stays inside the site folder");
     let index = std::fs::read_to_string(dir.path().join("site/index.html")).expect("index");
     assert!(index.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"), "escaped");
     std::fs::write(
         dir.path().join("c.odcs.yaml"),
-        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nfoo: bar\n",
+        "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: 1.0.0\nstatus: active\nfoo: bar\n",
     )
     .expect("write");
     let (code, out) = lakegate(dir.path(), &["catalog", "c.odcs.yaml", "--out", "site2"]);

@@ -173,6 +173,7 @@ apiVersion: v3.2.0
 kind: DataContract
 id: shop
 version: 1.0.0
+status: active
 servers:
   - server: local
     type: local
@@ -279,6 +280,8 @@ schema:
       - name: id
         logicalType: integer
         primaryKey: true
+      - name: segment
+        logicalType: string
 slaProperties:
   - id: fresh
     property: freshness
@@ -306,9 +309,12 @@ fn parquet_every_check_kind_with_known_answers() {
     write_parquet(&dir.path().join("data/orders.parquet"), &mut orders_frame());
     write_parquet(&dir.path().join("data/customers.parquet"), &mut customers_frame());
     let run = check(dir.path(), ORDERS_CONTRACT);
-    // `address.street` is missing: its type check cannot be evaluated, so the run is incomplete.
-    assert_eq!(run.code, 3, "{}\n{}", run.stdout, run.stderr);
-    assert_errored(&run, "orders/address.street/schema.type", "missing");
+    // `address.street` is missing: a breach (exit 1); its type check is skipped, pointing at
+    // the failed presence check.
+    assert_eq!(run.code, 1, "{}\n{}", run.stdout, run.stderr);
+    let (s, _, m) = get(&run, "orders/address.street/schema.type");
+    assert_eq!(s, "skipped");
+    assert_eq!(m, "column `address.street` is missing (see check shop/orders/address.street/schema.present)");
     // Nulls: one null order_id; unique ignores nulls: 3 appears twice -> 1 extra row.
     assert_check(&run, "orders/order_id/required", "failed", 1.0);
     assert_check(&run, "orders/order_id/unique", "failed", 1.0);
@@ -369,6 +375,7 @@ apiVersion: v3.1.0
 kind: DataContract
 id: e
 version: 1.0.0
+status: active
 servers: [{server: local, type: local, path: data/t.parquet, format: parquet}]
 schema:
   - name: t
@@ -423,6 +430,7 @@ apiVersion: v3.1.0
 kind: DataContract
 id: csvs
 version: 1.0.0
+status: active
 servers:
   - server: local
     type: local
@@ -474,6 +482,7 @@ apiVersion: v3.1.0
 kind: DataContract
 id: hive
 version: 1.0.0
+status: active
 servers: [{server: local, type: local, path: lake/events/*/*.ndjson, format: json}]
 schema:
   - name: events
@@ -516,10 +525,14 @@ slaProperties:
         dir.path(),
         &["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--data", "events=lake/metrics"],
     );
-    assert_eq!(run.code, 3, "checks on missing columns are errored: {}{}", run.stdout, run.stderr);
+    assert_eq!(run.code, 1, "missing columns are a breach, not unreadable data: {}{}", run.stdout, run.stderr);
     assert_check(&run, "events/quality[0]", "failed", 4.0);
     assert_check(&run, "events/id/schema.present", "failed", 0.0);
-    assert_errored(&run, "events/id/required", "column `id` not found");
+    let (s, _, m) = get(&run, "events/id/required");
+    assert_eq!(
+        (s.as_str(), m.as_str()),
+        ("skipped", "column `id` is missing (see check hive/events/id/schema.present)")
+    );
 }
 
 fn assert_errored(run: &Run, id: &str, needle: &str) {
@@ -534,6 +547,7 @@ apiVersion: v3.1.0
 kind: DataContract
 id: simple
 version: 1.0.0
+status: active
 servers: [{server: local, type: local, path: data/t.parquet, format: parquet}]
 schema:
   - name: t
@@ -595,7 +609,7 @@ fn exit_codes_0_1_2_3() {
     let run = check(dir.path(), &SIMPLE.replace("data/t.parquet", "../../etc/passwd"));
     assert_eq!(run.code, 2);
     assert!(
-        run.stderr.contains("c.odcs.yaml:6:") && run.stderr.contains("outside the allowed data roots"),
+        run.stderr.contains("c.odcs.yaml:7:") && run.stderr.contains("outside the allowed data roots"),
         "{}",
         run.stderr
     );
@@ -623,7 +637,7 @@ fn exit_codes_0_1_2_3() {
 }
 
 #[test]
-fn wrong_column_types_are_schema_failures_and_errored_metrics() {
+fn wrong_column_types_are_schema_failures_and_their_value_checks_skipped() {
     let dir = tempfile::tempdir().expect("tempdir");
     let mut df = DataFrame::new(2, vec![Column::new("id".into(), ["1", "2"])]).expect("df");
     write_parquet(&dir.path().join("data/t.parquet"), &mut df);
@@ -631,8 +645,11 @@ fn wrong_column_types_are_schema_failures_and_errored_metrics() {
     let run = check(dir.path(), &contract);
     assert_check(&run, "t/id/schema.type", "failed", 0.0);
     assert_check(&run, "t/id/required", "passed", 0.0);
-    assert_errored(&run, "t/id/minimum", "cannot be compared with a string column");
-    assert_eq!(run.code, 3);
+    // The bound cannot be compared with a string column: skipped, pointing at the type check.
+    let (s, _, m) = get(&run, "t/id/minimum");
+    assert_eq!(s, "skipped");
+    assert_eq!(m, "column `id` is not of its declared type (see check simple/t/id/schema.type)");
+    assert_eq!(run.code, 1, "a wrong type is a breach (exit 1), not unreadable data (exit 3)");
 }
 
 #[test]
@@ -696,6 +713,7 @@ apiVersion: v3.1.0
 kind: DataContract
 id: cat
 version: 1.0.0
+status: active
 servers: [{server: local, type: local, path: data/t.parquet, format: parquet}]
 schema:
   - name: t

@@ -96,6 +96,7 @@ const CONTRACT_HEAD: &str = "apiVersion: v3.1.0
 kind: DataContract
 id: fast
 version: 1.0.0
+status: active
 servers: [{server: local, type: local, path: 'data/{model}', format: parquet}]
 schema:
   - name: orders

@@ -14,6 +14,7 @@ const CONTRACT: &str = r#"apiVersion: v3.1.0
 kind: DataContract
 id: daily
 version: 1.0.0
+status: active
 servers: [{server: local, type: local, path: data/t.parquet, format: parquet}]
 schema:
   - name: t

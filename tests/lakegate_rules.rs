@@ -166,6 +166,7 @@ fn contract() -> String {
         "kind: DataContract",
         "id: rules",
         "version: 1.0.0",
+        "status: active",
         "servers: [{server: local, type: local, path: 'data/{model}.parquet', format: parquet}]",
         "schema:",
         "  - name: t",
@@ -183,7 +184,7 @@ fn contract() -> String {
     format!("{}\n{}  - name: u\n", head.join("\n"), rules.join(""))
 }
 
-const OTHER: &str = "apiVersion: v3.1.0\nkind: DataContract\nid: other\nversion: 1.0.0\nservers: [{server: local, type: local, path: '{model}.parquet', format: parquet}]\nschema:\n  - name: w\n    properties:\n      - {name: amount, logicalType: number}\n";
+const OTHER: &str = "apiVersion: v3.1.0\nkind: DataContract\nid: other\nversion: 1.0.0\nstatus: active\nservers: [{server: local, type: local, path: '{model}.parquet', format: parquet}]\nschema:\n  - name: w\n    properties:\n      - {name: amount, logicalType: number}\n";
 
 fn run(dir: &Path, extra: &[&str]) -> (i32, Value, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
@@ -307,7 +308,7 @@ fn samples_out_exports_failing_rows_redacted_and_no_sample_pass_without_failures
     assert!(col.str().expect("str").iter().all(|v| v == Some("***")));
 
     // Only passing checks: the sample pass never runs.
-    let passing = "apiVersion: v3.1.0\nkind: DataContract\nid: ok\nversion: 1.0.0\nservers: [{server: local, type: local, path: data/t.parquet, format: parquet}]\nschema:\n  - name: t\n    properties:\n      - {name: id, logicalType: integer, required: true}\n";
+    let passing = "apiVersion: v3.1.0\nkind: DataContract\nid: ok\nversion: 1.0.0\nstatus: active\nservers: [{server: local, type: local, path: data/t.parquet, format: parquet}]\nschema:\n  - name: t\n    properties:\n      - {name: id, logicalType: integer, required: true}\n";
     std::fs::write(dir.path().join("c.odcs.yaml"), passing).expect("contract");
     let (code, _, _, stderr) = run(dir.path(), &[]);
     assert_eq!(code, 0, "{stderr}");
@@ -317,7 +318,7 @@ fn samples_out_exports_failing_rows_redacted_and_no_sample_pass_without_failures
 #[test]
 fn lakegate_rules_lint_strictly() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let bad = "apiVersion: v3.1.0\nkind: DataContract\nid: bad\nversion: 1.0.0\nschema:\n  - name: t\n    quality:\n      - type: custom\n        engine: lakegate\n        implementation:\n          metric: avgg\n          mustBe: 1\n      - type: custom\n        engine: lakegate\n        implementation:\n          metric: quantile\n          property: a\n          q: 2\n          mustBe: 1\n          mustNotBe: 2\n      - type: custom\n        engine: lakegate\n        implementation:\n          metric: avg\n          propertee: a\n          mustBe: 1\n";
+    let bad = "apiVersion: v3.1.0\nkind: DataContract\nid: bad\nversion: 1.0.0\nstatus: active\nschema:\n  - name: t\n    quality:\n      - type: custom\n        engine: lakegate\n        implementation:\n          metric: avgg\n          mustBe: 1\n      - type: custom\n        engine: lakegate\n        implementation:\n          metric: quantile\n          property: a\n          q: 2\n          mustBe: 1\n          mustNotBe: 2\n      - type: custom\n        engine: lakegate\n        implementation:\n          metric: avg\n          propertee: a\n          mustBe: 1\n";
     std::fs::write(dir.path().join("bad.yaml"), bad).expect("write");
     let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
         .current_dir(dir.path())
@@ -327,7 +328,7 @@ fn lakegate_rules_lint_strictly() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(2), "{text}");
     assert!(text.contains("unknown lakegate metric `avgg`") && text.contains("did you mean `avg`?"), "{text}");
-    assert!(text.contains("bad.yaml:11:19"), "{text}");
+    assert!(text.contains("bad.yaml:12:19"), "{text}");
     assert!(text.contains("quantile `q` must be in [0, 1]"), "{text}");
     assert!(text.contains("has 2 operators"), "{text}");
     assert!(text.contains("unknown key `propertee`") && text.contains("did you mean `property`?"), "{text}");

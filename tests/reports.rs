@@ -40,6 +40,7 @@ kind: DataContract
 id: hostile
 name: "hostile <b>product</b>"
 version: 1.0.0
+status: active
 domain: "<i>security</i>"
 description:
   purpose: "{HOSTILE}"
@@ -66,6 +67,10 @@ schema:
     quality:
       - type: text
         description: documented only
+      - type: sql
+        description: a cast that fails on the data is errored
+        query: "SELECT COUNT(*) FROM t WHERE CAST(label AS INT) > 0"
+        mustBe: 0
 "#
     );
     std::fs::write(dir.join("c.odcs.yaml"), contract).expect("contract");
@@ -91,13 +96,13 @@ fn html_report_renders_in_chromium_escaped_and_filterable() {
     let profile = dir.path().join("chromium-profile");
     let dom = dump_dom(&browser, &url, &profile);
     assert!(
-        dom.contains("<title>lakegate report – 3 failed, 2 errored</title>"),
+        dom.contains("<title>lakegate report – 3 failed, 1 errored</title>"),
         "the title was not changed by injected script:\n{}",
         &dom[..dom.len().min(400)]
     );
     assert!(!dom.contains("pwned</title>"));
     assert!(dom.contains(r#"<b id="count-failed">3</b>"#), "summary counts");
-    assert!(dom.contains(r#"<b id="count-errored">2</b>"#));
+    assert!(dom.contains(r#"<b id="count-errored">1</b>"#));
     assert!(dom.contains(r#"<b id="count-warning">1</b>"#));
     // The hostile value from the data is shown as text inside the sample table.
     assert!(dom.contains("&lt;script&gt;document.title='pwned'&lt;/script&gt;"), "escaped sample value");
@@ -132,14 +137,14 @@ fn json_junit_markdown_github_and_report_rerender() {
     let run: Value = serde_json::from_str(&stdout).expect("json on stdout");
     assert_eq!(run["report_version"], 1);
     assert_eq!(run["now"], "2026-11-26T06:00:00Z");
-    assert_eq!(run["summary"]["total"], 12);
+    assert_eq!(run["summary"]["total"], 13);
     let checks = run["contracts"][0]["checks"].as_array().expect("checks");
     assert!(checks.iter().all(|c| c.get("observed").is_some()), "observed is always present (null when not computed)");
     let passed: Vec<&Value> = checks.iter().filter(|c| c["status"] == "passed").collect();
     assert!(passed.iter().all(|c| c["observed"].is_number()), "a pass carries its observed value");
     let unique = checks.iter().find(|c| c["kind"] == "unique").expect("unique");
     assert_eq!(unique["threshold"], serde_json::json!({"operator": "mustBe", "value": [0.0], "unit": "rows"}));
-    assert_eq!(unique["location"], serde_json::json!({"file": "c.odcs.yaml", "line": 15, "column": 9}));
+    assert_eq!(unique["location"], serde_json::json!({"file": "c.odcs.yaml", "line": 16, "column": 9}));
     std::fs::write(dir.path().join("run.json"), &stdout).expect("save");
 
     // Re-render from the saved JSON: no data read (the data folder is gone).
@@ -149,25 +154,28 @@ fn json_junit_markdown_github_and_report_rerender() {
         &["report", "run.json", "--junit", "junit.xml", "--markdown", "summary.md", "--html=r.html"],
     );
     assert_eq!(code, 0, "{err}");
-    assert!(text.contains("12 checks: 5 passed, 1 warnings, 3 failed, 2 errored, 1 skipped"), "{text}");
+    assert!(text.contains("13 checks: 5 passed, 1 warnings, 3 failed, 1 errored, 3 skipped"), "{text}");
     let junit = std::fs::read_to_string(dir.path().join("junit.xml")).expect("junit");
     assert_eq!(junit.matches("<testsuite ").count(), 1);
-    assert_eq!(junit.matches("<testcase ").count(), 12);
+    assert_eq!(junit.matches("<testcase ").count(), 13);
     assert_eq!(junit.matches("<failure ").count(), 3);
-    assert_eq!(junit.matches("<error ").count(), 2);
-    assert_eq!(junit.matches("<skipped").count(), 1);
+    assert_eq!(junit.matches("<error ").count(), 1);
+    assert_eq!(junit.matches("<skipped").count(), 3);
     assert!(junit.contains("<system-out>WARNING:"), "warnings visible as system-out");
     assert!(!junit.contains(HOSTILE), "XML-escaped");
     let md = std::fs::read_to_string(dir.path().join("summary.md")).expect("md");
-    assert!(md.starts_with("## ❌ lakegate: 12 checks, 3 failed, 2 errored, 1 warnings"), "{md}");
-    assert!(md.contains("[c.odcs.yaml:19](c.odcs.yaml#L19)"), "{md}");
+    assert!(
+        md.starts_with("<!-- lakegate report -->\n## ❌ lakegate: 13 checks, 3 failed, 1 errored, 1 warnings"),
+        "{md}"
+    );
+    assert!(md.contains("[c.odcs.yaml:20](c.odcs.yaml#L20)"), "{md}");
     assert!(!md.contains("<script>"), "{md}");
 
     let (_, gh, _) = lakegate(dir.path(), &["report", "run.json", "--format", "github"]);
     let lines: Vec<&str> = gh.lines().collect();
-    assert_eq!(lines.len(), 6, "3 failed + 2 errored + 1 warning:\n{gh}");
+    assert_eq!(lines.len(), 5, "3 failed + 1 errored + 1 warning:\n{gh}");
     assert!(lines[0].starts_with("::error file=c.odcs.yaml,line="), "{gh}");
-    assert!(lines.iter().any(|l| l.starts_with("::warning file=c.odcs.yaml,line=23,col=13,")), "{gh}");
+    assert!(lines.iter().any(|l| l.starts_with("::warning file=c.odcs.yaml,line=24,col=13,")), "{gh}");
     insta::assert_snapshot!("github_annotations", gh);
 
     // A report that is not lakegate's, or of another version.

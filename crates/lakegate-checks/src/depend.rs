@@ -65,8 +65,8 @@ fn skip_dependents<'a>(
     }
     for (spec, r) in specs.iter().zip(results.iter_mut()) {
         let Some(ds) = &spec.info.dataset else { continue };
-        let metrics: Vec<Metric> = match &spec.plan {
-            CheckPlan::Metric { measure, .. } => measure.metrics(),
+        let (metrics, other): (Vec<Metric>, Option<(&str, &Metric)>) = match &spec.plan {
+            CheckPlan::Metric { measure, .. } => (measure.metrics(), measure.other()),
             // A type check of a missing column: the presence check already says it.
             CheckPlan::Schema(SchemaAssertion::Type { column, .. }) => {
                 if let Some(Broken::Missing(id)) = broken.get(&(ds.clone(), column.clone())) {
@@ -78,9 +78,28 @@ fn skip_dependents<'a>(
         };
         let columns = referenced(&metrics);
         let schema = lookup(ds).and_then(|f: DatasetFacts<'_>| f.schema.ok());
+        // The columns each SQL rule names, by their last part (`o.customer_id`), matched against
+        // the broken columns of every dataset (a rule may join several); the other dataset's
+        // columns of a comparison.
+        let sql: Vec<(String, String)> = metrics
+            .iter()
+            .filter_map(|m| match m {
+                Metric::Sql { query } => Some(sql_columns(query)),
+                _ => None,
+            })
+            .flatten()
+            .flat_map(|c| {
+                let last = c.rsplit('.').next().unwrap_or(&c).to_owned();
+                broken.keys().filter(move |(_, col)| *col == last).cloned().collect::<Vec<_>>()
+            })
+            .collect();
+        let compared: Vec<(String, String)> = other
+            .map(|(o, m)| referenced(std::slice::from_ref(m)).into_iter().map(|c| (o.to_owned(), c)).collect())
+            .unwrap_or_default();
+        let own = columns.iter().map(|c| (ds.clone(), c.clone()));
         let mut reason = None;
-        for c in &columns {
-            match broken.get(&(ds.clone(), c.clone())).or_else(|| parent_missing(&broken, ds, c)) {
+        for (d, c) in own.chain(sql).chain(compared) {
+            match broken.get(&(d.clone(), c.clone())).or_else(|| parent_missing(&broken, &d, &c)) {
                 Some(Broken::Missing(id)) => {
                     reason = Some(format!("column `{c}` is missing (see check {id})"));
                     break;
@@ -170,19 +189,34 @@ pub fn referenced(metrics: &[Metric]) -> Vec<String> {
     out
 }
 
+/// Column names in a SQL query (as [`expression_columns`]); empty when it does not parse.
+pub fn sql_columns(query: &str) -> Vec<String> {
+    let Ok(statements) = Parser::parse_sql(&GenericDialect {}, query) else { return Vec::new() };
+    let mut out = Vec::new();
+    let _ = visit_expressions(&statements, |e| {
+        collect_identifier(e, &mut out);
+        ControlFlow::<()>::Continue(())
+    });
+    out
+}
+
+fn collect_identifier(e: &Expr, out: &mut Vec<String>) {
+    match e {
+        Expr::Identifier(i) => out.push(i.value.clone()),
+        Expr::CompoundIdentifier(parts) => {
+            out.push(parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join("."));
+        }
+        _ => {}
+    }
+}
+
 /// Column names in a SQL expression (`a`, `"My Col"`, `s.a`); empty when it does not parse.
 pub fn expression_columns(expression: &str) -> Vec<String> {
     let Ok(mut parser) = Parser::new(&GenericDialect {}).try_with_sql(expression) else { return Vec::new() };
     let Ok(expr) = parser.parse_expr() else { return Vec::new() };
     let mut out = Vec::new();
     let _ = visit_expressions(&expr, |e| {
-        match e {
-            Expr::Identifier(i) => out.push(i.value.clone()),
-            Expr::CompoundIdentifier(parts) => {
-                out.push(parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join("."));
-            }
-            _ => {}
-        }
+        collect_identifier(e, &mut out);
         ControlFlow::<()>::Continue(())
     });
     out
@@ -201,6 +235,10 @@ mod tests {
         assert_eq!(expression_columns("s.a IS NOT NULL"), ["s.a"]);
         assert_eq!(expression_columns("upper(country) IN ('DE', 'FR')"), ["country"]);
         assert!(expression_columns("((").is_empty());
+        assert_eq!(
+            sql_columns("SELECT COUNT(*) FROM orders o JOIN c ON o.cid = c.id WHERE c.segment = 'a'"),
+            ["o.cid", "c.id", "c.segment"]
+        );
         let m = Metric::Filtered {
             filter: "status = 'paid'".into(),
             metric: Box::new(Metric::Aggregate { column: "amount".into(), agg: lakegate_core::Agg::Sum }),

@@ -116,7 +116,19 @@ pub fn evaluate<'a>(
             }
             match observe(measure, facts.metrics, other, now) {
                 Err(why) => result(spec, Status::Errored, None, expected, why),
-                Ok(Observed { groups: Some(groups), .. }) => {
+                Ok(Observed { groups: Some(groups), detail, .. }) => {
+                    // NaN in a group is errored, as it is without groupBy.
+                    let nan: Vec<&str> = groups.iter().filter(|(_, v)| v.is_nan()).map(|(k, _)| k.as_str()).collect();
+                    if !nan.is_empty() {
+                        let shown = nan.iter().take(5).copied().collect::<Vec<_>>().join(", ");
+                        return result(
+                            spec,
+                            Status::Errored,
+                            None,
+                            expected,
+                            format!("NaN in the data of {} group(s): {shown}", nan.len()),
+                        );
+                    }
                     let failing: Vec<(String, f64)> =
                         groups.iter().filter(|(_, v)| !operator.holds(*v)).cloned().collect();
                     let n = failing.len();
@@ -131,6 +143,10 @@ pub fn evaluate<'a>(
                             shown.join(", "),
                             if n > 10 { ", ..." } else { "" }
                         )
+                    };
+                    let message = match detail {
+                        Some(d) => format!("{message} ({d})"),
+                        None => message,
                     };
                     let status = if n == 0 { Status::Passed } else { fail_status(spec) };
                     let mut r = result(spec, status, Some(n as f64), format!("{expected} in every group"), message);

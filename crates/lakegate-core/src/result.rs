@@ -58,10 +58,30 @@ pub struct Threshold {
     /// mustBeLessThan, mustBeLessOrEqualTo, mustBeBetween, mustNotBeBetween.
     pub operator: String,
     /// The threshold: one number, or two for the between operators.
+    #[serde(deserialize_with = "lenient::numbers")]
     pub value: Vec<f64>,
     /// `rows`, `percent`, or a time unit (`h`, `d`, ...).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unit: Option<String>,
+}
+
+/// JSON has no NaN or infinity: serde_json writes them as null. Reading a report back
+/// (`lakegate report RUN.json`) takes null as NaN where a number is required, so that every
+/// report lakegate writes can be read again.
+mod lenient {
+    use serde::{Deserialize, Deserializer};
+
+    pub fn number<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
+
+    pub fn numbers<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<f64>, D::Error> {
+        Ok(Vec::<Option<f64>>::deserialize(d)?.into_iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+    }
+
+    pub fn pairs<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<(String, f64)>, D::Error> {
+        Ok(Vec::<(String, Option<f64>)>::deserialize(d)?.into_iter().map(|(k, v)| (k, v.unwrap_or(f64::NAN))).collect())
+    }
 }
 
 /// The result of one check.
@@ -103,7 +123,7 @@ pub struct CheckResult {
     pub message: String,
     /// For segmented checks (`groupBy`): the groups that broke the threshold, with their
     /// values, capped at 20.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "lenient::pairs")]
     pub failing_groups: Vec<(String, f64)>,
     /// Example failing rows (classified columns redacted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -129,10 +149,12 @@ pub struct Baseline {
     /// Past runs in the baseline.
     pub points: usize,
     /// The center: mean (median for mad).
+    #[serde(deserialize_with = "lenient::number")]
     pub center: f64,
     /// The spread: standard deviation (scaled MAD for mad), when defined.
     pub spread: Option<f64>,
     /// The past values used, oldest first, with their run clocks (RFC 3339).
+    #[serde(deserialize_with = "lenient::pairs")]
     pub trend: Vec<(String, f64)>,
 }
 
@@ -292,4 +314,19 @@ pub struct RunResult {
     pub contracts: Vec<ContractResult>,
     /// Totals.
     pub summary: Summary,
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::*;
+
+    #[test]
+    fn null_numbers_read_back_as_nan() {
+        let b: Baseline =
+            serde_json::from_str(r#"{"method":"zscore","points":2,"center":null,"spread":null,"trend":[["t",null]]}"#)
+                .expect("a baseline with nulls reads");
+        assert!(b.center.is_nan() && b.trend[0].1.is_nan());
+        let t: Threshold = serde_json::from_str(r#"{"operator":"mustBe","value":[null]}"#).expect("threshold");
+        assert!(t.value[0].is_nan());
+    }
 }

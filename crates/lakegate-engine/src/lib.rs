@@ -192,9 +192,13 @@ impl ContractRun {
         export: Option<&std::path::Path>,
     ) -> Option<Result<lakegate_core::Samples, String>> {
         if export.is_none()
-            && let Some(s) = self.captured.get(&d.name).and_then(|c| samples::from_captured(measure, c, d, n))
+            && let Some(c) = self.captured.get(&d.name)
         {
-            return Some(Ok(s));
+            match guarded(|| samples::from_captured(measure, c, d, n)) {
+                Ok(Some(s)) => return Some(Ok(s)),
+                Ok(None) => {}
+                Err(panic) => return Some(Err(panic)),
+            }
         }
         let (lf, schema) = self.frames.get(&d.name)?;
         let lazy: BTreeMap<String, LazyFrame> = self.frames.iter().map(|(k, (f, _))| (k.clone(), f.clone())).collect();
@@ -317,11 +321,12 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>, op
     for m in wanted {
         match m {
             Metric::Sql { ref query } => {
-                let v = run_sql(query, frames);
+                // A panic inside polars on this query errors this rule alone.
+                let v = guarded(|| run_sql(query, frames)).unwrap_or_else(Err);
                 out.insert(m, v);
             }
             Metric::OrphanCount { ref columns, ref target, ref target_columns } => {
-                let v = orphans(o, columns, frames.get(target), target, target_columns);
+                let v = guarded(|| orphans(o, columns, frames.get(target), target, target_columns)).unwrap_or_else(Err);
                 out.insert(m, v);
             }
             Metric::Filtered { filter, metric } => filtered.entry(filter).or_default().push(*metric),
@@ -492,7 +497,10 @@ fn compute_once(
     {
         captures
     } else {
-        captures.into_iter().filter(|(_, (m, shown))| resolves(probe, &[m.clone()]) && resolves(probe, shown)).collect()
+        captures
+            .into_iter()
+            .filter(|(_, (m, shown))| resolves(probe, std::slice::from_ref(m)) && resolves(probe, shown))
+            .collect()
     };
     // A captured metric's mask is computed once, as a column: its count and its first failing
     // rows both read it.
@@ -724,7 +732,9 @@ fn compute_once(
         out.insert(m, v);
     }
     for (keys, metrics) in grouped {
-        out.extend(group_metrics(lf, schema, &keys, metrics));
+        let wrap = |m: &Metric| Metric::Grouped { keys: keys.clone(), metric: Box::new(m.clone()) };
+        let errors = |why: String| metrics.iter().map(|m| (wrap(m), Err(why.clone()))).collect::<MetricMap>();
+        out.extend(guarded(|| group_metrics(lf, schema, &keys, metrics.clone())).unwrap_or_else(errors));
     }
     (out, captured, read_failed)
 }
@@ -780,8 +790,45 @@ pub(crate) fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
             .map(|s| (*s).to_owned())
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".to_owned());
-        format!("internal error while reading (please report it): {}", first_line(&msg))
+        match polars_reason(&msg) {
+            // A polars error that its thread pool turned into a panic: the error is the reason.
+            Some(reason) => reason,
+            None => format!("internal error while reading (please report it): {}", first_line(&msg)),
+        }
     })
+}
+
+/// The innermost polars error inside a panic message (`... ErrString("conversion from `str`
+/// to `i32` failed ...") ...`), unescaped; None when the panic is not a polars error.
+fn polars_reason(msg: &str) -> Option<String> {
+    let kinds = ["InvalidOperation", "ComputeError", "SchemaMismatch", "ColumnNotFound", "OutOfBounds", "NoData"];
+    let start = kinds.iter().filter_map(|k| msg.find(&format!("{k}(ErrString("))).min()?;
+    let rest = &msg[start..];
+    let open = rest.find("ErrString(")? + "ErrString(".len();
+    let body = &rest[open..];
+    // The quoted text: its closing quote has as many backslashes before it as the opening one
+    // (a panic message nests the error's Debug text, so quotes inside have more).
+    let depth = body.chars().take_while(|c| *c == '\\').count();
+    let mut out = String::new();
+    let mut chars = body[depth..].strip_prefix('"')?.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' && c != '"' {
+            out.push(c);
+            continue;
+        }
+        let mut k = usize::from(c == '\\');
+        while c == '\\' && chars.peek() == Some(&'\\') {
+            chars.next();
+            k += 1;
+        }
+        let next = if c == '"' { Some('"') } else { chars.next() };
+        match next {
+            Some('"') if k == depth => break,
+            Some(n) => out.push(n),
+            None => break,
+        }
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// Slices read at once: a slow expression (a regex) or the kernel of one slice overlaps with
@@ -1058,13 +1105,27 @@ fn group_metrics(lf: &LazyFrame, schema: &DataSchema, keys: &[String], metrics: 
                 .and_then(|c| c.str().ok().map(|ca| ca.iter().map(|v| v.unwrap_or("null").to_owned()).collect()))
                 .unwrap_or_default();
             for (i, m) in names.into_iter().enumerate() {
-                let values: Vec<f64> = df
+                let values: Vec<Option<f64>> = df
                     .column(&format!("m{i}"))
                     .ok()
-                    .and_then(|c| c.f64().ok().map(|ca| ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect()))
+                    .and_then(|c| c.f64().ok().map(|ca| ca.iter().collect()))
                     .unwrap_or_default();
-                let groups: Vec<(String, f64)> = labels.iter().cloned().zip(values).collect();
-                out.insert(wrap(&m), Ok(Observed { value: groups.len() as f64, detail: None, groups: Some(groups) }));
+                // A group whose statistic has no value (only nulls) is left out, as nulls are
+                // everywhere else; NaN stays (the check errors on it).
+                let empty: Vec<&String> =
+                    labels.iter().zip(&values).filter(|(_, v)| v.is_none()).map(|(l, _)| l).collect();
+                let detail = (!empty.is_empty()).then(|| {
+                    let shown: Vec<&str> = empty.iter().take(5).map(|l| l.as_str()).collect();
+                    format!(
+                        "{} group(s) without a value (only nulls): {}{}",
+                        empty.len(),
+                        shown.join(", "),
+                        if empty.len() > 5 { ", ..." } else { "" }
+                    )
+                });
+                let groups: Vec<(String, f64)> =
+                    labels.iter().cloned().zip(values).filter_map(|(l, v)| v.map(|v| (l, v))).collect();
+                out.insert(wrap(&m), Ok(Observed { value: groups.len() as f64, detail, groups: Some(groups) }));
             }
         }
         Err(e) => {
@@ -1268,6 +1329,16 @@ mod guard_tests {
         let r: Result<(), String> = guarded(|| panic!("bad data {}", 7));
         assert_eq!(r, Err("internal error while reading (please report it): bad data 7".to_owned()));
         assert_eq!(guarded(|| 3), Ok(3));
+    }
+
+    #[test]
+    fn polars_errors_inside_panics_are_the_reason() {
+        let msg = r#"called `Result::unwrap()` on an `Err` value: JoinError::Panic(Id(9), "called `Result::unwrap()` on an `Err` value: ExprContext { error: ExprContext { error: InvalidOperation(ErrString(\"conversion from `str` to `i32` failed in column 'id' for 1 out of 3 values: [\\\"x\\\"]\")), expr: ErrString(\"col\") } }", ...)"#;
+        assert_eq!(
+            polars_reason(msg).as_deref(),
+            Some("conversion from `str` to `i32` failed in column 'id' for 1 out of 3 values: [\"x\"]")
+        );
+        assert_eq!(polars_reason("index out of bounds"), None);
     }
 
     #[test]

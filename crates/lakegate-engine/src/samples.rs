@@ -34,8 +34,24 @@ fn text(v: &AnyValue) -> String {
         AnyValue::Null => "null".to_owned(),
         AnyValue::String(s) => (*s).to_owned(),
         AnyValue::StringOwned(s) => s.to_string(),
+        // polars' formatting panics on timestamps outside chrono's range (about ±262,000
+        // years): show those as the raw count of their unit.
+        AnyValue::Datetime(x, unit, _) | AnyValue::DatetimeOwned(x, unit, _) if !in_chrono_range(*x, *unit) => {
+            format!("{x} {unit} since 1970-01-01 (out of the calendar's range)")
+        }
         other => other.to_string(),
     }
+}
+
+/// Whether a timestamp of `unit`s since the epoch is one chrono can format.
+fn in_chrono_range(x: i64, unit: TimeUnit) -> bool {
+    let per_second: i64 = match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
+    };
+    // chrono's NaiveDateTime spans years -262143..=262142: about 8.2e12 seconds either way.
+    (x / per_second).abs() < 8_000_000_000_000
 }
 
 fn to_samples(df: &DataFrame, redacted: &[String]) -> Samples {

@@ -20,7 +20,12 @@ pub fn github_annotations(run: &RunResult) -> String {
             Status::Warning => "warning",
             Status::Passed | Status::Skipped => continue,
         };
-        let msg = format!("{} (observed {}, expected {})", r.message, crate::view::observed(r), r.expected);
+        // Most messages already start with "observed X, expected Y": say it once.
+        let msg = if r.message.starts_with("observed ") {
+            r.message.clone()
+        } else {
+            format!("{} (observed {}, expected {})", r.message, crate::view::observed(r), r.expected)
+        };
         out.push_str(&format!(
             "::{level} file={},line={},col={},title={}::{}\n",
             escape_property(&r.info.location.file),
