@@ -137,13 +137,24 @@ fn is_comparison(op: &Operator) -> bool {
     )
 }
 
-/// A date or timestamp column referenced by name, with its type.
-fn temporal_column<'a>(e: &Expr, schema: &'a DataSchema) -> Option<(String, &'a ColumnType)> {
+/// The column path an expression reads: a column, or a struct field of one (`s.ts`).
+fn column_path(e: &Expr) -> Option<String> {
     match e {
-        Expr::Column(name) => match super::find(schema, name.as_str()) {
-            Some(t @ (ColumnType::Date | ColumnType::Timestamp { .. })) => Some((name.to_string(), t)),
-            _ => None,
-        },
+        Expr::Column(name) => Some(name.to_string()),
+        Expr::Function { input, function: FunctionExpr::StructExpr(StructFunction::FieldByName(field)) }
+            if input.len() == 1 =>
+        {
+            column_path(&input[0]).map(|p| format!("{p}.{field}"))
+        }
+        _ => None,
+    }
+}
+
+/// A date or timestamp column (or struct field) an expression reads, with its path and type.
+fn temporal_column<'a>(e: &Expr, schema: &'a DataSchema) -> Option<(Expr, String, &'a ColumnType)> {
+    let path = column_path(e)?;
+    match super::find(schema, &path) {
+        Some(t @ (ColumnType::Date | ColumnType::Timestamp { .. })) => Some((e.clone(), path, t)),
         _ => None,
     }
 }
@@ -165,12 +176,6 @@ fn datetime_literal(nanos: i128, tz: Option<TimeZone>) -> Result<Expr, String> {
         let ns = i64::try_from(nanos).map_err(|_| out_of_range())?;
         lit(ns).cast(DataType::Datetime(TimeUnit::Nanoseconds, tz))
     })
-}
-
-/// The two sides of a comparison of `column` (of type `t`) with the string `text`: the
-/// column (as a wall clock when the literal is one) and the literal in the column's type.
-fn sides(column: &str, t: &ColumnType, text: &str) -> Result<(Expr, Expr), String> {
-    sides_of(col(column), column, t, text)
 }
 
 /// `value = text` for a value `c` of a date or timestamp column named `column`, the literal
@@ -247,12 +252,12 @@ fn in_list_strings(e: &Expr) -> Option<Vec<Option<String>>> {
 fn rewrite(node: &Expr, schema: &DataSchema) -> Result<Option<Expr>, String> {
     match node {
         Expr::BinaryExpr { left, op, right } if is_comparison(op) => {
-            if let (Some((c, t)), Some(s)) = (temporal_column(left, schema), string_literal(right)) {
-                let (l, r) = sides(&c, t, s)?;
+            if let (Some((c, name, t)), Some(s)) = (temporal_column(left, schema), string_literal(right)) {
+                let (l, r) = sides_of(c, &name, t, s)?;
                 return Ok(Some(binary(l, *op, r)));
             }
-            if let (Some(s), Some((c, t))) = (string_literal(left), temporal_column(right, schema)) {
-                let (l, r) = sides(&c, t, s)?;
+            if let (Some(s), Some((c, name, t))) = (string_literal(left), temporal_column(right, schema)) {
+                let (l, r) = sides_of(c, &name, t, s)?;
                 return Ok(Some(binary(r, *op, l)));
             }
             Ok(None)
@@ -260,7 +265,8 @@ fn rewrite(node: &Expr, schema: &DataSchema) -> Result<Option<Expr>, String> {
         Expr::Function { input, function: FunctionExpr::Boolean(BooleanFunction::IsIn { nulls_equal }) }
             if input.len() == 2 =>
         {
-            let (Some((c, t)), Some(items)) = (temporal_column(&input[0], schema), in_list_strings(&input[1])) else {
+            let (Some((c, name, t)), Some(items)) = (temporal_column(&input[0], schema), in_list_strings(&input[1]))
+            else {
                 return Ok(None);
             };
             // `x IN (a, b)` is `x = a OR x = b`: the same answer, nulls included (a null
@@ -269,7 +275,7 @@ fn rewrite(node: &Expr, schema: &DataSchema) -> Result<Option<Expr>, String> {
             for item in items {
                 let eq = match item {
                     Some(s) => {
-                        let (l, r) = sides(&c, t, &s)?;
+                        let (l, r) = sides_of(c.clone(), &name, t, &s)?;
                         binary(l, if *nulls_equal { Operator::EqValidity } else { Operator::Eq }, r)
                     }
                     None => lit(NULL).cast(DataType::Boolean),
@@ -416,6 +422,11 @@ mod tests {
         assert_eq!(n("dt IN ('2012-12-31', '2013-01-04')"), 2);
         assert_eq!(n("dt = DATE '2013-01-01'"), 2);
         assert_eq!(n("dt = '2013-01-01' AND ts >= '2013-01-01 05:00'"), 1);
+        // A struct field: `s.at` holds the same timestamps as `ts`.
+        let nested =
+            df.clone().lazy().with_column(as_struct(vec![col("ts").alias("at")]).alias("s")).collect().expect("struct");
+        assert_eq!(count(&nested, "s.at >= '2013-01-01 05:00:00'").unwrap_or_else(|e| panic!("{e}")), 4);
+        assert_eq!(count(&nested, "s.at IN ('2013-01-01 05:00:00')").unwrap_or_else(|e| panic!("{e}")), 1);
     }
 
     #[test]
