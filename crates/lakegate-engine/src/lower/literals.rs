@@ -167,8 +167,8 @@ fn string_literal(e: &Expr) -> Option<&str> {
 }
 
 /// A datetime literal of `nanos` in the finest unit it needs (µs unless it has nanoseconds).
-fn datetime_literal(nanos: i128, tz: Option<TimeZone>) -> Result<Expr, String> {
-    let out_of_range = || "the timestamp is out of range".to_owned();
+fn datetime_literal(text: &str, nanos: i128, tz: Option<TimeZone>) -> Result<Expr, String> {
+    let out_of_range = || format!("'{text}' is out of the range of timestamps");
     Ok(if nanos % 1000 == 0 {
         let us = i64::try_from(nanos / 1000).map_err(|_| out_of_range())?;
         lit(us).cast(DataType::Datetime(TimeUnit::Microseconds, tz))
@@ -204,16 +204,16 @@ fn sides_of(c: Expr, column: &str, t: &ColumnType, text: &str) -> Result<(Expr, 
             };
             match (tz, offset) {
                 // An instant: compared in UTC.
-                (false, Some(o)) => Ok((c, datetime_literal(nanos - i128::from(o) * 1_000_000_000, None)?)),
+                (false, Some(o)) => Ok((c, datetime_literal(text, nanos - i128::from(o) * 1_000_000_000, None)?)),
                 (true, Some(o)) => Ok((
                     c.dt().convert_time_zone(TimeZone::UTC),
-                    datetime_literal(nanos - i128::from(o) * 1_000_000_000, Some(TimeZone::UTC))?,
+                    datetime_literal(text, nanos - i128::from(o) * 1_000_000_000, Some(TimeZone::UTC))?,
                 )),
                 // A wall-clock time: a naive column's own value, or the wall clock of a zoned one.
-                (false, None) => Ok((c, datetime_literal(nanos, None)?)),
+                (false, None) => Ok((c, datetime_literal(text, nanos, None)?)),
                 (true, None) => Ok((
                     c.dt().replace_time_zone(None, lit("raise"), NonExistent::Raise),
-                    datetime_literal(nanos, None)?,
+                    datetime_literal(text, nanos, None)?,
                 )),
             }
         }
@@ -221,12 +221,9 @@ fn sides_of(c: Expr, column: &str, t: &ColumnType, text: &str) -> Result<(Expr, 
             "'{text}' is not a timestamp (YYYY-MM-DD[ HH:MM[:SS[.f]]][Z|+HH:MM]) to compare with `{column}` ({})",
             t.name()
         )),
-        _ => unreachable_type(t),
+        // Only dates and timestamps reach here (`temporal_column`).
+        _ => Err(format!("'{text}' cannot be compared with `{column}` ({})", t.name())),
     }
-}
-
-fn unreachable_type(t: &ColumnType) -> Result<(Expr, Expr), String> {
-    Err(format!("a string cannot be compared with a {} column here", t.name()))
 }
 
 fn binary(left: Expr, op: Operator, right: Expr) -> Expr {
