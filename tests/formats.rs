@@ -370,7 +370,7 @@ fn hive_partition_values_take_their_declared_types() {
     let run = check(d, &contract(server, &props, "      - {metric: rowCount, mustBe: 6}\n"));
     assert_eq!(run.code, 3, "{}", run.out);
     let e = dataset_error(&run);
-    assert!(e.contains("partition value `hour=ab` of `lake/dt=2026-11-27/hour=ab/part.parquet` is not a int64"), "{e}");
+    assert!(e.contains("partition value `hour=ab` of `lake/dt=2026-11-27/hour=ab/part.parquet` is not of type int64, the type the contract declares for `hour`"), "{e}");
 }
 
 #[test]

@@ -186,7 +186,7 @@ fn hive_literal(key: &str, v: &str, t: &DataType, file: &Path) -> PolarsResult<E
     }
     let wrong = || {
         polars_err!(ComputeError:
-            "partition value `{key}={v}` of `{}` is not a {} (the type the contract declares for `{key}`)",
+            "partition value `{key}={v}` of `{}` is not of type {}, the type the contract declares for `{key}`",
             shown(file),
             union::type_name(t)
         )
@@ -200,7 +200,24 @@ fn hive_literal(key: &str, v: &str, t: &DataType, file: &Path) -> PolarsResult<E
             "false" | "0" | "f" | "no" => lit(false),
             _ => return Err(wrong()),
         },
-        t if t.is_integer() => lit(v.trim().parse::<i128>().map_err(|_| wrong())?).strict_cast(t.clone()),
+        t if t.is_integer() => {
+            let i = v.trim().parse::<i128>().map_err(|_| wrong())?;
+            let bits: u32 = match t {
+                DataType::Int8 | DataType::UInt8 => 8,
+                DataType::Int16 | DataType::UInt16 => 16,
+                DataType::Int32 | DataType::UInt32 => 32,
+                _ => 64,
+            };
+            let (lo, hi) = if t.is_signed_integer() {
+                (-(1i128 << (bits - 1)), (1i128 << (bits - 1)) - 1)
+            } else {
+                (0, (1i128 << bits) - 1)
+            };
+            if !(lo..=hi).contains(&i) {
+                return Err(wrong());
+            }
+            lit(i).cast(t.clone())
+        }
         t if t.is_float() => lit(v.trim().parse::<f64>().map_err(|_| wrong())?).cast(t.clone()),
         // Decimals, timestamps and times through the text parser (a value that does not parse is
         // null, counted by the parse check).
@@ -217,7 +234,9 @@ fn civil_date(v: &str) -> Result<i32, ()> {
     let y: i64 = v[0..4].parse().map_err(|_| ())?;
     let m: i64 = v[5..7].parse().map_err(|_| ())?;
     let d: i64 = v[8..10].parse().map_err(|_| ())?;
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    if !(1..=12).contains(&m) || d < 1 || d > days[(m - 1) as usize] {
         return Err(());
     }
     // Days from civil (Howard Hinnant's algorithm).
@@ -586,10 +605,33 @@ mod tests {
     }
 
     #[test]
+    fn hive_values_of_a_declared_type() {
+        let f = Path::new("lake/h=300/part.parquet");
+        assert!(hive_literal("h", "300", &DataType::Int16, f).is_ok());
+        let e = hive_literal("h", "300", &DataType::Int8, f).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("partition value `h=300` of `lake/h=300/part.parquet` is not of type int8"), "{e}");
+        assert!(hive_literal("h", "-1", &DataType::UInt32, f).is_err());
+        assert!(hive_literal("h", "__HIVE_DEFAULT_PARTITION__", &DataType::Int8, f).is_ok());
+        assert!(hive_literal("d", "2026-02-30x", &DataType::Date, f).is_err());
+        assert_eq!(percent_decode("10%3A00%3a00"), "10:00:00");
+        assert_eq!(percent_decode("100%"), "100%");
+    }
+
+    #[test]
+    fn compressed_extensions() {
+        assert!(has_extension("part-0.CSV.GZ", &["csv"]));
+        assert!(has_extension("a.ndjson.zst", &["json", "ndjson"]));
+        assert!(!has_extension("a.gz", &["csv"]));
+        assert!(!has_extension("notes.csv.bz2", &["csv"]));
+    }
+
+    #[test]
     fn civil_dates() {
         assert_eq!(civil_date("1970-01-01"), Ok(0));
         assert_eq!(civil_date("2000-03-01"), Ok(11_017));
         assert_eq!(civil_date("2026-11-25"), Ok(20_782));
         assert!(civil_date("2026-13-01").is_err());
+        assert!(civil_date("2026-02-29").is_err());
+        assert_eq!(civil_date("2024-02-29"), Ok(19_782));
     }
 }
