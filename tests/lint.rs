@@ -338,3 +338,25 @@ fn schema_valid_forms_of_other_tools_lint_clean_with_warnings() {
     );
     assert_eq!(q, "SELECT 1 FROM acme-analytics.sales.orders");
 }
+
+/// A lakegate rule may read a column the contract does not declare (check reads it from
+/// the data), so its names are warnings with a hint, never errors.
+#[test]
+fn lakegate_rule_names_are_checked_against_declared_properties() {
+    let src = "apiVersion: v3.2.0\nkind: DataContract\nid: l\nversion: 1.0.0\n\
+               schema:\n  - name: orders\n    properties:\n      - name: amount\n        logicalType: number\n\
+               \x20     - name: status\n        logicalType: string\n    quality:\n      - type: custom\n\
+               \x20       engine: lakegate\n        implementation:\n          metric: avg\n          property: amout\n\
+               \x20         where: \"stauts = 'paid'\"\n          mustBeGreaterThan: 0\n";
+    let r = load_bytes("l.yaml", src.as_bytes(), &|_| None);
+    assert!(!r.has_errors(), "{:#?}", r.diagnostics);
+    let hints: Vec<(&str, usize, Option<&str>)> =
+        r.diagnostics.iter().map(|d| (d.code, d.line, d.help.as_deref())).collect();
+    assert_eq!(
+        hints,
+        vec![
+            ("undeclared-property", 17, Some("did you mean `amount`?")),
+            ("undeclared-property", 18, Some("did you mean `status`?")),
+        ]
+    );
+}

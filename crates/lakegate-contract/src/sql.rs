@@ -371,7 +371,8 @@ pub fn analyse(query: &str, objects: &[SqlObject]) -> Vec<SqlFinding> {
             }
         }
     }
-    if unknown_relation || c.lambda {
+    // Columns are checked only when every table read declares its properties.
+    if unknown_relation || c.lambda || in_scope.iter().any(|o| o.columns.is_empty()) {
         return out;
     }
     let columns: BTreeSet<&str> = in_scope.iter().flat_map(|o| o.columns.iter().map(String::as_str)).collect();
@@ -587,6 +588,8 @@ mod tests {
         }
         let f = findings("SELECT COUNT(*) FROM order WHERE amount < 0");
         assert!(f.iter().any(|(e, m, h)| *e && m.contains("table `order`") && h.contains("`orders`")), "{f:?}");
+        let bare = [SqlObject { names: vec!["events".into()], columns: BTreeSet::new() }];
+        assert_eq!(analyse("SELECT COUNT(*) FROM events WHERE anything > 0", &bare), vec![]);
         let f = findings("SELECT COUNT(*) FROM orders WHERE amout < 0");
         assert!(f.iter().any(|(e, m, h)| *e && m.contains("column `amout`") && h == "did you mean `amount`?"), "{f:?}");
         let f = findings("SELECT COUNT(*) FROM orders o WHERE o.stats = 'x'");

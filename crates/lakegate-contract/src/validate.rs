@@ -808,13 +808,9 @@ fn quality(v: &mut V, r: &QualityRule, ptr: &str, property: Option<&str>, object
     }
 }
 
-/// The query of a sql rule: one read-only SELECT over the contract's objects and columns;
-/// what only the embedded engine cannot run is a warning (`check` reports it as errored).
-fn sql_query(v: &mut V, q: &str, ptr: &str, label: &str, property: Option<&str>) {
-    let object = v.object_name(ptr);
-    let objects: Vec<crate::sql::SqlObject> = v
-        .c
-        .contract
+/// The schema objects of the contract as SQL names them (lower-case names and columns).
+fn sql_objects(c: &LoadedContract) -> Vec<crate::sql::SqlObject> {
+    c.contract
         .schema
         .iter()
         .flatten()
@@ -829,7 +825,84 @@ fn sql_query(v: &mut V, q: &str, ptr: &str, label: &str, property: Option<&str>)
                 .map(|n| n.to_lowercase())
                 .collect(),
         })
-        .collect();
+        .collect()
+}
+
+/// The columns a lakegate rule names (`property`, `orderBy`, `groupBy`) and the ones its
+/// SQL (`where`, `expression`) reads are properties of the rule's schema object.
+fn lakegate_names(v: &mut V, rule: &crate::lakegate::LakegateRule, ptr: &str, label: &str) {
+    let iptr = format!("{ptr}/implementation");
+    let object = v.object_name(ptr);
+    let objects = sql_objects(v.c);
+    // An object that declares no property leaves nothing to check names against.
+    let Some(obj) = objects.iter().find(|o| o.names.first() == Some(&object.to_lowercase()) && !o.columns.is_empty())
+    else {
+        return;
+    };
+    let mut names: Vec<(String, &str)> = Vec::new();
+    if let Some(p) = &rule.property {
+        names.push(("property".into(), p));
+    }
+    if let Some(p) = &rule.order_by {
+        names.push(("orderBy".into(), p));
+    }
+    for (i, g) in rule.group_by.iter().flatten().enumerate() {
+        names.push((format!("groupBy/{i}"), g));
+    }
+    for (key, name) in names {
+        let lower = name.to_lowercase();
+        let head = lower.split('.').next().unwrap_or_default();
+        if obj.columns.contains(&lower) || obj.columns.contains(head) {
+            continue;
+        }
+        let help = did_you_mean(&lower, obj.columns.iter().map(String::as_str)).map_or_else(
+            || format!("properties of `{object}`: {}", obj.columns.iter().cloned().collect::<Vec<_>>().join(", ")),
+            |s| format!("did you mean `{s}`?"),
+        );
+        let p = format!("{iptr}/{key}");
+        let (pos, len) = v.c.spans.get(&p).map_or((v.c.spans.locate(&p), 1), |n| n.value);
+        // A lakegate rule may read a column the contract does not declare: a warning.
+        v.diags.push(
+            Diagnostic::warning(
+                "undeclared-property",
+                &v.c.file,
+                pos,
+                format!(
+                    "`{}: {name}` in {label}: `{object}` declares no such property (`check` reads it from the data as is)",
+                    key.split('/').next().unwrap_or(&key)
+                ),
+            )
+            .with_len(len)
+            .with_help(help),
+        );
+    }
+    let quoted = format!("\"{}\"", object.replace('"', "\"\""));
+    for (key, text) in [("where", &rule.filter), ("expression", &rule.expression)] {
+        let Some(text) = text else { continue };
+        let query = if key == "expression" && rule.metric == "expression" {
+            format!("SELECT {text} FROM {quoted}")
+        } else {
+            format!("SELECT 1 FROM {quoted} WHERE {text}")
+        };
+        for f in crate::sql::analyse(&query, std::slice::from_ref(obj)) {
+            // Whether it parses is reported with the rule itself.
+            if f.message.starts_with("it does not parse") || f.message.contains("statements") {
+                continue;
+            }
+            // Undeclared columns are read from the data as is: warnings only.
+            let p = format!("{iptr}/{key}");
+            let code = if f.message.starts_with("column") { "undeclared-property" } else { "engine-sql" };
+            let msg = f.message.replace("is no property of the query's tables", "is no declared property");
+            v.warn(code, &p, format!("`{key}` of {label}: {msg}"), f.help);
+        }
+    }
+}
+
+/// The query of a sql rule: one read-only SELECT over the contract's objects and columns;
+/// what only the embedded engine cannot run is a warning (`check` reports it as errored).
+fn sql_query(v: &mut V, q: &str, ptr: &str, label: &str, property: Option<&str>) {
+    let object = v.object_name(ptr);
+    let objects = sql_objects(v.c);
     let qptr = format!("{ptr}/query");
     for f in crate::sql::analyse(&crate::sql::substitute(q, &object, property), &objects) {
         if f.error {
@@ -969,6 +1042,7 @@ fn lakegate_rule(v: &mut V, r: &QualityRule, ptr: &str, label: &str, property: O
                     "drop one of them",
                 );
             }
+            lakegate_names(v, &rule, ptr, label);
             for (key, msg, help) in crate::lakegate::problems(&rule, property) {
                 let p = if key.is_empty() { iptr.clone() } else { format!("{iptr}/{key}") };
                 match v.c.spans.get(&p) {
