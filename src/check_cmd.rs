@@ -98,10 +98,24 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
         return Ok(crate::EXIT_INVALID);
     }
     drop(err);
+    // Selection: deselected checks are dropped from the plans with the metrics only they
+    // needed, so their data is never read.
+    let selection = crate::select::Selection::parse(&args.select, &args.exclude, args.schema_only)?;
+    let applied = selection.apply(&mut plans);
+    for u in &applied.unmatched {
+        tracing::warn!("`{u}` matches no check");
+    }
+    if plans.is_empty() {
+        bail!("the selection leaves no check to run ({} deselected): nothing was checked", applied.deselected);
+    }
+    if applied.deselected > 0 {
+        tracing::info!("{} check(s) deselected", applied.deselected);
+    }
 
     let engine = lakegate_engine::EngineOptions {
         slice_rows: args.slice_rows,
-        statistics: !args.no_statistics,
+        // --schema-only reads no rows: the row count comes from the footers even then.
+        statistics: !args.no_statistics || args.schema_only,
         progress: None,
         // Failing rows are captured in the scan unless every failing row is exported.
         capture: if args.samples_out.is_some() { 0 } else { args.samples },
@@ -189,7 +203,9 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
     };
 
     // 4. Report.
-    crate::output::emit(&run, args.format, &args.files, Some(started.elapsed().as_secs_f64()))?;
+    let console =
+        crate::output::Console { secs: Some(started.elapsed().as_secs_f64()), deselected: applied.deselected };
+    crate::output::emit(&run, args.format, &args.files, &console)?;
     if let Some(dir) = &args.history {
         let file = lakegate_history::append(dir, &run).map_err(|e| anyhow::anyhow!("history: {e}"))?;
         tracing::info!("history: appended {}", file.display());

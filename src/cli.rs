@@ -173,6 +173,18 @@ pub struct CheckArgs {
     /// else the current directory and the contract's folder. `--data` paths are never checked.
     #[arg(long, value_name = "DIR")]
     pub root: Vec<PathBuf>,
+    /// Run only the matching checks (repeatable; see the README): a check id pattern such as
+    /// `orders`, `orders/ads/*`, or `contract:`, `object:`, `column:`, `check:`, `tag:`,
+    /// `dimension:`, `kind:`, `severity:` with a glob; `a,b` must match both.
+    #[arg(long, value_name = "SELECTOR")]
+    pub select: Vec<String>,
+    /// Do not run the matching checks (repeatable; same selectors as --select).
+    #[arg(long, value_name = "SELECTOR")]
+    pub exclude: Vec<String>,
+    /// Only the schema checks (columns present, their types, columns beyond the contract):
+    /// reads schemas and Parquet footers, never the rows.
+    #[arg(long)]
+    pub schema_only: bool,
     /// Check only the rows matching this polars SQL predicate, in every dataset
     /// (e.g. `--where "dt = '2026-11-25'"` on a pull request that adds one partition).
     #[arg(long = "where", value_name = "PREDICATE")]

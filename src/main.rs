@@ -15,6 +15,7 @@ mod output;
 mod project;
 mod report_cmd;
 mod schema_cmd;
+mod select;
 mod stdout;
 
 use std::io::Write;

@@ -257,12 +257,21 @@ fn link_base(report: &Path) -> String {
     dir.components().filter(|c| matches!(c, Component::Normal(_))).map(|_| "../").collect()
 }
 
+/// How the text output is printed.
+#[derive(Debug, Clone, Default)]
+pub struct Console {
+    /// The run's duration, when it ran now (not re-rendered).
+    pub secs: Option<f64>,
+    /// Checks deselected by `--select`/`--exclude`/`--schema-only` (said in the summary line).
+    pub deselected: usize,
+}
+
 /// Prints the run on stdout in `format` and writes the requested files.
-pub fn emit(run: &RunResult, format: OutputFormat, files: &ReportFiles, secs: Option<f64>) -> anyhow::Result<()> {
+pub fn emit(run: &RunResult, format: OutputFormat, files: &ReportFiles, console: &Console) -> anyhow::Result<()> {
     let mut out = crate::stdout::stdout();
     match format {
         OutputFormat::Text => {
-            print_console(&mut out, run, secs)?;
+            print_console(&mut out, run, console)?;
             if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
                 write!(out, "{}", lakegate_report::github_annotations(run))?;
             }
@@ -304,7 +313,7 @@ fn status_word(s: Status) -> &'static str {
 }
 
 /// Per contract and dataset, a compact table (failures first), then one summary line.
-pub fn print_console(out: &mut impl Write, run: &RunResult, secs: Option<f64>) -> std::io::Result<()> {
+pub fn print_console(out: &mut impl Write, run: &RunResult, console: &Console) -> std::io::Result<()> {
     for c in &run.contracts {
         let name = c.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
         writeln!(
@@ -354,10 +363,12 @@ pub fn print_console(out: &mut impl Write, run: &RunResult, secs: Option<f64>) -
         }
     }
     let s = run.summary;
-    let time = secs.map(|t| format!(" in {t:.2}s")).unwrap_or_default();
+    let time = console.secs.map(|t| format!(" in {t:.2}s")).unwrap_or_default();
+    let deselected =
+        if console.deselected > 0 { format!("; {} deselected", console.deselected) } else { String::new() };
     writeln!(
         out,
-        "{} checks: {} passed, {} warnings, {} failed, {} errored, {} skipped{time}",
+        "{} checks: {} passed, {} warnings, {} failed, {} errored, {} skipped{deselected}{time}",
         s.total, s.passed, s.warnings, s.failed, s.errored, s.skipped
     )
 }

@@ -20,6 +20,6 @@ pub fn run(args: &ReportArgs) -> anyhow::Result<u8> {
         );
     }
     crate::output::check_writable(&args.files)?;
-    crate::output::emit(&run, args.format, &args.files, None)?;
+    crate::output::emit(&run, args.format, &args.files, &crate::output::Console::default())?;
     Ok(crate::EXIT_OK)
 }

@@ -159,3 +159,150 @@ fn failing_since_is_where_the_streak_started_whatever_the_window() {
     let (_, out, _) = lakegate(cwd.path(), &["history", "--history", "h", "--since", "2026-11-03T00:00:00Z"]);
     assert!(!out.contains("failing since"), "{out}");
 }
+
+/// Two contracts: `orders` (object `t`: `id`, `amount` with a null; a tagged completeness
+/// rule) and `users` (object `u`: `name`).
+fn two_contracts() -> tempfile::TempDir {
+    let p = project();
+    let orders = std::fs::read_to_string(p.path().join("c.odcs.yaml")).expect("orders").replace(
+        "      - {name: amount, logicalType: number, required: true}\n",
+        "      - name: amount\n        logicalType: number\n        required: true\n        quality:\n          - {metric: nullValues, mustBe: 0, dimension: completeness, tags: [finance, daily]}\n",
+    );
+    std::fs::write(p.path().join("c.odcs.yaml"), orders).expect("orders");
+    let users = "apiVersion: v3.1.0\nkind: DataContract\nid: users\nversion: 1.0.0\nstatus: active\n\
+                 servers: [{server: local, type: local, path: data/u.parquet, format: parquet}]\n\
+                 schema:\n  - name: u\n    properties:\n      - {name: name, logicalType: string, required: true}\n";
+    std::fs::write(p.path().join("users.odcs.yaml"), users).expect("users");
+    let mut u = DataFrame::new(2, vec![Column::new("name".into(), ["a", "b"])]).expect("u");
+    write_parquet(&p.path().join("data/u.parquet"), &mut u);
+    p
+}
+
+/// (exit code, check ids run, summary line, stderr).
+fn selected(cwd: &Path, p: &Path, extra: &[&str]) -> (i32, Vec<String>, String, String) {
+    let mut args = vec!["check".to_owned(), s(&p.join("c.odcs.yaml")), s(&p.join("users.odcs.yaml"))];
+    args.extend(["--json".to_owned(), "sel.json".to_owned()]);
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (code, out, err) = lakegate(cwd, &args);
+    let ids = std::fs::read_to_string(cwd.join("sel.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+        .map(|run| {
+            let mut ids: Vec<String> = run["contracts"]
+                .as_array()
+                .expect("contracts")
+                .iter()
+                .flat_map(|c| c["checks"].as_array().expect("checks").iter())
+                .map(|r| r["id"].as_str().expect("id").to_owned())
+                .collect();
+            ids.sort();
+            ids
+        })
+        .unwrap_or_default();
+    let _ = std::fs::remove_file(cwd.join("sel.json"));
+    let summary = out.lines().last().unwrap_or_default().to_owned();
+    (code, ids, summary, err)
+}
+
+#[test]
+fn select_and_exclude_by_contract_object_column_check_tag_dimension_and_kind() {
+    let p = two_contracts();
+    let cwd = tempfile::tempdir().expect("cwd");
+    let (code, all, summary, err) = selected(cwd.path(), p.path(), &[]);
+    assert_eq!(code, 1, "{err}");
+    assert!(!summary.contains("deselected"), "{summary}");
+    let total = all.len();
+    assert!(all.contains(&"users/u/name/required".to_owned()), "{all:?}");
+    let only = |ids: &[String], prefix: &str| !ids.is_empty() && ids.iter().all(|i| i.starts_with(prefix));
+    // By contract: the other contract is not run at all.
+    let (code, ids, summary, err) = selected(cwd.path(), p.path(), &["--select", "users"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(only(&ids, "users/"), "{ids:?}");
+    assert!(summary.contains(&format!("; {} deselected", total - ids.len())), "{summary}");
+    let (_, same, _, _) = selected(cwd.path(), p.path(), &["--select", "contract:us*"]);
+    assert_eq!(same, ids);
+    // By object, column and check id pattern.
+    let (_, ids, _, _) = selected(cwd.path(), p.path(), &["--select", "orders/t/amount"]);
+    assert!(only(&ids, "orders/t/amount/") && ids.len() >= 3, "{ids:?}");
+    let (_, same, _, _) = selected(cwd.path(), p.path(), &["--select", "column:amount"]);
+    assert_eq!(same, ids);
+    let (_, ids, _, _) = selected(cwd.path(), p.path(), &["--select", "object:u"]);
+    assert!(only(&ids, "users/u/"), "{ids:?}");
+    let (_, ids, _, _) = selected(cwd.path(), p.path(), &["--select", "*/required"]);
+    assert_eq!(ids, ["orders/t/amount/required", "orders/t/id/required", "users/u/name/required"]);
+    // By tag, dimension, kind; a union of two selectors; an intersection with `,`.
+    let (code, tagged, _, err) = selected(cwd.path(), p.path(), &["--select", "tag:finance"]);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(tagged.len(), 1, "{tagged:?}");
+    // `required` checks are of the completeness dimension too.
+    let (_, ids, _, _) = selected(cwd.path(), p.path(), &["--select", "dimension:Completeness"]);
+    assert_eq!(
+        ids,
+        ["orders/t/amount/quality[0]", "orders/t/amount/required", "orders/t/id/required", "users/u/name/required"]
+    );
+    let (_, ids, _, _) = selected(cwd.path(), p.path(), &["--select", "kind:schema.present"]);
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let (_, ids, _, _) =
+        selected(cwd.path(), p.path(), &["--select", "tag:finance", "--select", "users/u/name/required"]);
+    assert_eq!(ids.len(), 2, "{ids:?}");
+    let (_, ids, _, _) = selected(cwd.path(), p.path(), &["--select", "orders,kind:required"]);
+    assert_eq!(ids, ["orders/t/amount/required", "orders/t/id/required"]);
+    // Exclude: the failing checks are not run, the run passes.
+    let (code, ids, summary, err) =
+        selected(cwd.path(), p.path(), &["--exclude", "orders/t/amount/required", "--exclude", "tag:daily"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ids.len(), total - 2);
+    assert!(summary.contains("; 2 deselected"), "{summary}");
+    // Usage errors: exit 2 before reading data.
+    let (code, _, _, err) = selected(cwd.path(), p.path(), &["--select", "colour:red"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("unknown selector method `colour:`"), "{err}");
+    let (code, _, _, err) = selected(cwd.path(), p.path(), &["--select", "nothing*"]);
+    assert_eq!(code, 2, "a selection of nothing never passes: {err}");
+    assert!(err.contains("no check to run"), "{err}");
+    let (code, _, _, err) = selected(cwd.path(), p.path(), &["--select", "users", "--select", "tag:nope"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("`--select tag:nope` matches no check"), "{err}");
+}
+
+#[test]
+fn schema_only_never_reads_the_rows() {
+    let p = project();
+    let cwd = tempfile::tempdir().expect("cwd");
+    // 20,000 rows; then the data pages in the middle of the file are damaged, the footer kept.
+    let n = 20_000;
+    let mut df = DataFrame::new(
+        n,
+        vec![
+            Column::new("id".into(), (0..n as i64).collect::<Vec<_>>()),
+            Column::new(
+                "amount".into(),
+                (0..n).map(|i| if i % 7 == 0 { None } else { Some(i as f64) }).collect::<Vec<_>>(),
+            ),
+        ],
+    )
+    .expect("frame");
+    let file = p.path().join("data/t.parquet");
+    write_parquet(&file, &mut df);
+    let mut bytes = std::fs::read(&file).expect("read");
+    let mid = bytes.len() / 2;
+    for b in &mut bytes[mid - 1_000..mid + 1_000] {
+        *b = 0x5a;
+    }
+    std::fs::write(&file, bytes).expect("write");
+    let c = s(&p.path().join("c.odcs.yaml"));
+    let (code, out, err) = lakegate(cwd.path(), &["check", &c, "--no-statistics"]);
+    assert_eq!(code, 3, "reading the rows fails: {out}\n{err}");
+    let (code, out, err) = lakegate(cwd.path(), &["check", &c, "--schema-only", "--format", "json"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let run: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let checks = run["contracts"][0]["checks"].as_array().expect("checks");
+    assert!(!checks.is_empty());
+    for r in checks {
+        assert!(r["kind"].as_str().is_some_and(|k| k.starts_with("schema.")), "{r}");
+        assert_eq!(r["status"], "passed", "{r}");
+    }
+    let (_, text, _) = lakegate(cwd.path(), &["check", &c, "--schema-only"]);
+    assert!(text.contains("; 2 deselected"), "the two `required` checks: {text}");
+}
