@@ -220,7 +220,9 @@ impl Walk<'_> {
             let child = child(construct, node, k, val, is_lakegate_rule);
             if val.is_null() {
                 let null_allowed = child == Node::Open
-                    || (k == "value" && matches!(construct, Some(Construct::Sla | Construct::CustomProperty)));
+                    || (k == "value" && matches!(construct, Some(Construct::Sla | Construct::CustomProperty)))
+                    // An allowed value of `enum` may be null (v3.2.0 `AnyNonCollectionType`).
+                    || (k == "value" && ptr.rsplit('/').nth(1) == Some("enum"));
                 if !null_allowed {
                     self.null(&kp, false, Some(k));
                 }
@@ -266,5 +268,39 @@ fn child(construct: Option<Construct>, node: Node, key: &str, val: &Value, lakeg
         (Some(C::QualityRule), "implementation") if !lakegate_rule => Node::Open,
         (Some(C::QualityRule), "implementation") => Node::Other,
         _ => Node::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn codes(src: &str) -> Vec<(&'static str, usize)> {
+        let value: Value = serde_yaml::from_str(src).expect("yaml");
+        let spans = SpanIndex::build(src);
+        let api = value.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
+        let mut out: Vec<(&'static str, usize)> =
+            check("t.yaml", &value, &spans, &api).diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        out.sort_by_key(|(_, line)| *line);
+        out
+    }
+
+    #[test]
+    fn nulls_where_the_standard_allows_them_are_not_reported() {
+        let src = "apiVersion: v3.2.0\nkind: DataContract\nid: x\nversion: '1'\ncustomProperties:\n  - property: a\n    value: null\n\
+                   schema:\n  - name: t\n    properties:\n      - name: c\n        examples: [null, 1]\n        enum:\n          - value: null\n\
+                   \x20       quality:\n          - metric: missingValues\n            arguments:\n              missingValues: [null, '']\n\
+                   slaProperties:\n  - property: x\n    value: null\n";
+        assert_eq!(codes(src), vec![]);
+    }
+
+    #[test]
+    fn nulls_ids_and_later_keys_are_reported_where_they_stand() {
+        let src = "apiVersion: v3.1.0\nkind: DataContract\nid: x\nversion: '1'\nstatus: active\ntags: [a, null]\n\
+                   schema:\n  - name: t\n    id: bad id\n    deprecated: true\n    properties:\n      - name: c\n        required:\n";
+        assert_eq!(
+            codes(src),
+            vec![("null-value", 6), ("invalid-id", 9), ("version-mismatch", 10), ("null-value", 13)]
+        );
     }
 }
