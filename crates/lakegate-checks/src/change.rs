@@ -14,17 +14,21 @@ pub fn failing_streak(history: &[HistoryPoint], now: f64) -> usize {
 }
 
 /// Where the latest streak of at least `n` consecutive failed runs before `now` starts, and
-/// where it ends (the time of its first and last run).
+/// where it ends (the time of its first and last run). A run with the same value as the run
+/// before it in the streak is a re-run of the same data, not new evidence: it does not count.
 fn last_streak(history: &[HistoryPoint], now: f64, n: u64) -> Option<(f64, f64)> {
     let mut past: Vec<&HistoryPoint> = history.iter().filter(|p| p.at < now).collect();
     past.sort_by(|a, b| a.at.total_cmp(&b.at));
-    let (mut found, mut start, mut len) = (None, 0.0, 0u64);
+    let (mut found, mut start, mut len, mut last) = (None, 0.0, 0u64, None);
     for p in past {
         if p.status == Status::Failed {
             if len == 0 {
                 start = p.at;
             }
-            len += 1;
+            if len == 0 || p.value.map(f64::to_bits) != last {
+                len += 1;
+            }
+            last = p.value.map(f64::to_bits);
             if len >= n {
                 found = Some((start, p.at));
             }
@@ -222,21 +226,25 @@ mod tests {
         let point = |i: usize, v: f64, status: Status| HistoryPoint { at: at(i), value: Some(v), status };
         // Five runs at 100, then four failing runs at 200 (a legitimate level shift).
         let mut h: Vec<HistoryPoint> = (0..5).map(|i| point(i, 100.0, Status::Passed)).collect();
-        h.extend((5..9).map(|i| point(i, 200.0, Status::Failed)));
+        h.extend((5..9).map(|i| point(i, 195.0 + i as f64, Status::Failed)));
         let plain = spec("absolute", Ok(20));
         let values = |s: &ChangeSpec, h: &[HistoryPoint], now: f64| -> Vec<f64> {
             baseline_points(s, h, now).iter().filter_map(|p| p.value).collect()
         };
         assert_eq!(values(&plain, &h, at(9)), [100.0; 5], "without rebaseAfter the old level stays the baseline");
         let rebase = ChangeSpec { rebase_after: Some(3), ..spec("absolute", Ok(20)) };
-        assert_eq!(values(&rebase, &h, at(9)), [200.0; 4], "the failing streak is the new normal");
+        assert_eq!(values(&rebase, &h, at(9)), [200.0, 201.0, 202.0, 203.0], "the failing streak is the new normal");
         // The next run passes at the new level: the baseline stays at the new level (no flapping).
         h.push(point(9, 201.0, Status::Passed));
-        assert_eq!(values(&rebase, &h, at(10)), [200.0, 200.0, 200.0, 200.0, 201.0]);
+        assert_eq!(values(&rebase, &h, at(10)), [200.0, 201.0, 202.0, 203.0, 201.0]);
         // A streak shorter than rebaseAfter changes nothing.
         let rebase5 = ChangeSpec { rebase_after: Some(5), ..spec("absolute", Ok(20)) };
         assert_eq!(values(&rebase5, &h, at(10)), [100.0, 100.0, 100.0, 100.0, 100.0, 201.0]);
         assert_eq!(failing_streak(&h, at(9)), 4);
         assert_eq!(failing_streak(&h, at(10)), 0);
+        // Three re-runs of the same day's data are one failure, not three.
+        let mut reruns: Vec<HistoryPoint> = (0..5).map(|i| point(i, 100.0, Status::Passed)).collect();
+        reruns.extend((5..8).map(|i| point(i, 500.0, Status::Failed)));
+        assert_eq!(values(&rebase, &reruns, at(8)), [100.0; 5], "re-runs of the same value do not re-base");
     }
 }

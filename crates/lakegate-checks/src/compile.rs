@@ -292,7 +292,12 @@ fn source_for(
             });
         }
     }
-    let ext = abs.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    // `t.csv.gz`, `t.ndjson.zst`: the format is the extension before the compression's.
+    let ext_of = |p: &Path| p.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = match ext_of(&abs).as_deref() {
+        Some("gz" | "gzip" | "zst" | "zstd") => abs.file_stem().and_then(|s| ext_of(Path::new(s))),
+        _ => ext_of(&abs),
+    };
     let format = match format_hint.as_deref().map(str::to_ascii_lowercase).as_deref().or(ext.as_deref()) {
         Some("parquet") | Some("pq") => Format::Parquet,
         Some("csv") | Some("tsv") => Format::Csv,
@@ -763,36 +768,7 @@ impl Compiler<'_> {
             );
             self.push(s);
         }
-        let mut rules: Vec<String> = ["required", "unique", "primaryKey", "enum", "quality", "relationships"]
-            .iter()
-            .filter(|k| self.c.spans.get(&format!("{ptr}/{k}")).is_some())
-            .map(|k| (*k).to_owned())
-            .collect();
-        if let Some(serde_json::Value::Object(o)) =
-            it.logical_type_options.as_ref().and_then(|o| serde_json::to_value(o).ok())
-        {
-            rules.extend(
-                o.iter()
-                    .filter(|(k, v)| !v.is_null() && *k != "timezone")
-                    .map(|(k, _)| format!("logicalTypeOptions/{k}")),
-            );
-        }
-        for key in rules {
-            let s = self.spec(
-                format!("{base}/{key}"),
-                key.rsplit('/').next().unwrap_or(&key),
-                &ds,
-                Some(&col),
-                format!("{label}: {key}"),
-                &format!("{ptr}/{key}"),
-                CheckPlan::Skip(format!(
-                    "rules on the elements of arrays and maps are not checked by lakegate yet (only their type): \
-                     `{}`",
-                    format!("{}/{key}", element_path(ptr)).replace('/', ".")
-                )),
-            );
-            self.push(s);
-        }
+        self.skip_element_rules(&ds, it, ptr, &col, &label);
         for (j, field) in it.properties.iter().flatten().enumerate() {
             let fptr = format!("{ptr}/properties/{j}");
             let fcol = format!("{col}.{}", column_name(field));
@@ -835,8 +811,48 @@ impl Compiler<'_> {
                 self.push(s);
             }
         }
+        for (j, field) in it.properties.iter().flatten().enumerate() {
+            let fcol = format!("{col}.{}", column_name(field));
+            self.skip_element_rules(&ds, field, &format!("{ptr}/properties/{j}"), &fcol, &format!("`{fcol}`"));
+        }
         if let Some(inner) = &it.items {
             self.element(obj, inner, &format!("{ptr}/items"), format!("{col}[]"), format!("items of `{col}`"));
+        }
+    }
+
+    /// One skipped check per value rule of an element of an array or map (or a field of one):
+    /// lakegate checks their type only, and says so instead of ignoring them.
+    fn skip_element_rules(&mut self, ds: &str, it: &Property, ptr: &str, col: &str, label: &str) {
+        let base = format!("{}/{ds}/{col}", self.c.contract.id);
+        let mut rules: Vec<String> = ["required", "unique", "primaryKey", "enum", "quality", "relationships"]
+            .iter()
+            .filter(|k| self.c.spans.get(&format!("{ptr}/{k}")).is_some())
+            .map(|k| (*k).to_owned())
+            .collect();
+        if let Some(serde_json::Value::Object(o)) =
+            it.logical_type_options.as_ref().and_then(|o| serde_json::to_value(o).ok())
+        {
+            rules.extend(
+                o.iter()
+                    .filter(|(k, v)| !v.is_null() && *k != "timezone")
+                    .map(|(k, _)| format!("logicalTypeOptions/{k}")),
+            );
+        }
+        for key in rules {
+            let s = self.spec(
+                format!("{base}/{key}"),
+                key.rsplit('/').next().unwrap_or(&key),
+                ds,
+                Some(col),
+                format!("{label}: {key}"),
+                &format!("{ptr}/{key}"),
+                CheckPlan::Skip(format!(
+                    "rules on the elements of arrays and maps are not checked by lakegate yet (only their type): \
+                     `{}`",
+                    format!("{}/{key}", element_path(ptr)).replace('/', ".")
+                )),
+            );
+            self.push(s);
         }
     }
 
@@ -1269,20 +1285,20 @@ impl Compiler<'_> {
             let first = element.as_deref().map(|e| e.split(',').next().unwrap_or("").trim().to_owned());
             let resolved = first.as_deref().and_then(|e| self.resolve(e));
             let id = format!("{cid}/sla/{}", s.id.clone().unwrap_or_else(|| format!("{}[{i}]", s.property)));
-            let unit = s.unit.clone().unwrap_or_default();
-            let value = s.value.as_f64();
-            let secs = parse_unit(&unit);
+            // `value: 4, unit: d`, `"500ms"`, ISO 8601 (`P1D`, `PT15M`): the forms lint accepts.
+            let duration = lakegate_contract::units::sla_duration(&s.value, s.unit.as_deref());
+            let unit = duration.as_ref().map(|d| d.unit.clone()).unwrap_or_default();
             let plan = if !lakegate_contract::validate::EXECUTED_SLAS.contains(&prop.as_str()) {
                 CheckPlan::Skip(format!("SLA `{}` has no execution semantics in lakegate", s.property))
             } else {
-                match (&resolved, value, secs) {
-                    (None, _, _) => CheckPlan::Error(match &first {
+                match (&resolved, &duration) {
+                    (None, _) => CheckPlan::Error(match &first {
                         Some(e) => format!("element `{e}` names no `object.property` of this contract"),
                         None => "the SLA has no `element`".into(),
                     }),
-                    (_, None, _) => CheckPlan::Error("the SLA value is not a number".into()),
-                    (_, _, None) => CheckPlan::Error(format!("unknown unit `{unit}`")),
-                    (Some((_, col)), Some(v), Some(unit_seconds)) => {
+                    (_, Err(why)) => CheckPlan::Error(format!("the SLA value cannot be read: {why}")),
+                    (Some((_, col)), Ok(d)) => {
+                        let (v, unit_seconds) = (d.amount, d.unit_seconds);
                         let column = col.clone();
                         let measure = match prop.as_str() {
                             "freshness" | "latency" => {
@@ -1299,8 +1315,8 @@ impl Compiler<'_> {
                     }
                 }
             };
-            let title = s.description.clone().unwrap_or_else(|| match (&first, value) {
-                (Some(e), Some(v)) => format!("{} of `{e}` <= {} {unit}", s.property, fmt_value(v)),
+            let title = s.description.clone().unwrap_or_else(|| match (&first, &duration) {
+                (Some(e), Ok(d)) => format!("{} of `{e}` <= {} {unit}", s.property, fmt_value(d.amount)),
                 _ => format!("SLA {}", s.property),
             });
             let spec = CheckSpec {
@@ -1323,9 +1339,11 @@ impl Compiler<'_> {
     }
 }
 
-/// The element part of a JSON pointer below its property: `items`, `map/key`, `items/items`.
+/// The element part of a JSON pointer below its top-level property (`/schema/0/properties/2/`):
+/// `items`, `map/key`, `items/items`, `items/properties/1`.
 fn element_path(ptr: &str) -> &str {
-    let tail = ptr.rsplit("/properties/").next().unwrap_or(ptr);
+    let Some(i) = ptr.find("/properties/") else { return ptr };
+    let tail = &ptr[i + "/properties/".len()..];
     tail.split_once('/').map_or(tail, |(_, rest)| rest)
 }
 

@@ -128,11 +128,15 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
         .and_then(|source::Opened { mut lf, missing_in_files }| {
             let schema = lf.collect_schema()?;
             // Categorical and enum columns (a Parquet dictionary written by polars) are checked
-            // as the text they hold: polars' string functions refuse them.
+            // as the text they hold: polars' string functions refuse them. Fixed-size lists
+            // (Arrow FixedSizeList) are checked as the arrays they are.
             let cats: Vec<Expr> = schema
                 .iter()
-                .filter(|(_, t)| matches!(t, DataType::Categorical(..) | DataType::Enum(..)))
-                .map(|(n, _)| col(n.clone()).cast(DataType::String))
+                .filter_map(|(n, t)| match t {
+                    DataType::Categorical(..) | DataType::Enum(..) => Some(col(n.clone()).cast(DataType::String)),
+                    DataType::Array(inner, _) => Some(col(n.clone()).cast(DataType::List(inner.clone()))),
+                    _ => None,
+                })
                 .collect();
             let text = |lf: LazyFrame| if cats.is_empty() { lf } else { lf.with_columns(cats.clone()) };
             let mut slices = Vec::new();
@@ -1305,7 +1309,7 @@ fn convert(t: &DataType) -> ColumnType {
         DataType::Time => ColumnType::Time,
         DataType::Duration(_) => ColumnType::Duration,
         DataType::Binary | DataType::BinaryOffset => ColumnType::Binary,
-        DataType::List(inner) => ColumnType::List(Box::new(convert(inner))),
+        DataType::List(inner) | DataType::Array(inner, _) => ColumnType::List(Box::new(convert(inner))),
         DataType::Struct(fields) => {
             ColumnType::Struct(fields.iter().map(|f| (f.name().to_string(), convert(f.dtype()))).collect())
         }
