@@ -19,7 +19,7 @@ use crate::cli::{CheckArgs, FailOn};
 pub const SAMPLES_MARKER: &str = ".lakegate-samples";
 
 /// Runs `lakegate check`.
-pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
+pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> {
     let started = Instant::now();
     let started_at = Utc::now();
     let now = match &args.now {
@@ -204,7 +204,7 @@ pub fn run(args: &CheckArgs, progress: bool) -> anyhow::Result<u8> {
 
     // 4. Report.
     let console =
-        crate::output::Console { secs: Some(started.elapsed().as_secs_f64()), deselected: applied.deselected };
+        crate::output::Console { secs: Some(started.elapsed().as_secs_f64()), deselected: applied.deselected, quiet };
     crate::output::emit(&run, args.format, &args.files, &console)?;
     if let Some(dir) = &args.history {
         let file = lakegate_history::append(dir, &run).map_err(|e| anyhow::anyhow!("history: {e}"))?;

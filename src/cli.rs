@@ -11,7 +11,8 @@ pub struct Cli {
     /// More logs on stderr (-v info, -vv debug, -vvv trace); `LAKEGATE_LOG` sets a filter.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
-    /// Only errors on stderr.
+    /// Quiet: only errors on stderr; `check` and `report` print only the failed and errored
+    /// checks and the summary line, `lint` only errors and its summary line.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Worker threads (default and 0: all cores; more than the machine's cores are capped).

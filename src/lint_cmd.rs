@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::cli::{LintArgs, LintFormat};
 
 /// Lints the given paths; exit 0 when every file is valid, 2 when any has an error.
-pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
+pub fn run(args: &LintArgs, quiet: bool) -> anyhow::Result<u8> {
     let (results, discovery) = crate::contracts::lint_unique(&args.paths);
     let mut all: Vec<(Option<&str>, &Diagnostic)> = discovery.iter().map(|d| (None, d)).collect();
     for (_, r) in &results {
@@ -19,7 +19,8 @@ pub fn run(args: &LintArgs) -> anyhow::Result<u8> {
     let mut out = crate::stdout::stdout();
     match args.format {
         LintFormat::Text => {
-            for (source, d) in &all {
+            // -q: errors only (the summary line still counts the warnings).
+            for (source, d) in all.iter().filter(|(_, d)| !quiet || d.severity == Severity::Error) {
                 writeln!(out, "{}", d.render(*source))?;
             }
             let invalid = results.iter().filter(|(_, r)| r.has_errors()).count();

@@ -15,7 +15,13 @@ pub fn init(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(colour(&std::io::stderr()))
         .with_target(false)
         .without_time()
         .try_init();
+}
+
+/// Colours only on a terminal, and never with `NO_COLOR` set (https://no-color.org).
+pub fn colour(stream: &impl std::io::IsTerminal) -> bool {
+    stream.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }

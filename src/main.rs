@@ -122,9 +122,9 @@ fn main() -> ExitCode {
         std::process::exit(130);
     });
     let result = match cli.command {
-        cli::Command::Lint(args) => lint_cmd::run(&args),
-        cli::Command::Check(args) => check_cmd::run(&args, !(cli.quiet || cli.no_progress)),
-        cli::Command::Report(args) => report_cmd::run(&args),
+        cli::Command::Lint(args) => lint_cmd::run(&args, cli.quiet),
+        cli::Command::Check(args) => check_cmd::run(&args, !(cli.quiet || cli.no_progress), cli.quiet),
+        cli::Command::Report(args) => report_cmd::run(&args, cli.quiet),
         cli::Command::History(args) => history_cmd::run(&args),
         cli::Command::Catalog(args) => catalog_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),

@@ -264,6 +264,8 @@ pub struct Console {
     pub secs: Option<f64>,
     /// Checks deselected by `--select`/`--exclude`/`--schema-only` (said in the summary line).
     pub deselected: usize,
+    /// `-q`: only the failed and errored checks, and the summary line.
+    pub quiet: bool,
 }
 
 /// Prints the run on stdout in `format` and writes the requested files.
@@ -312,9 +314,26 @@ fn status_word(s: Status) -> &'static str {
     }
 }
 
-/// Per contract and dataset, a compact table (failures first), then one summary line.
+/// Per contract and dataset, a compact table (failures first), then one summary line. A
+/// dataset that could not be read is one line: the checks errored by its read error are
+/// counted there, not repeated. With `-q`, only failed and errored checks (and the contracts
+/// and datasets they belong to) are printed.
 pub fn print_console(out: &mut impl Write, run: &RunResult, console: &Console) -> std::io::Result<()> {
+    let shown = |st: Status| !console.quiet || matches!(st, Status::Failed | Status::Errored);
     for c in &run.contracts {
+        // Checks errored by their dataset's own read error: folded into the dataset line.
+        let folded = |r: &lakegate_core::CheckResult| {
+            r.status == Status::Errored
+                && c.datasets.iter().any(|d| {
+                    Some(&d.name) == r.info.dataset.as_ref()
+                        && d.error.as_deref().is_some_and(|e| !e.is_empty() && r.message.contains(e))
+                })
+        };
+        let mut checks: Vec<_> = c.checks.iter().filter(|r| shown(r.status) && !folded(r)).collect();
+        let broken = c.datasets.iter().any(|d| d.error.is_some());
+        if console.quiet && checks.is_empty() && !broken {
+            continue;
+        }
         let name = c.name.as_deref().map(|n| format!(" {n}")).unwrap_or_default();
         writeln!(
             out,
@@ -326,7 +345,16 @@ pub fn print_console(out: &mut impl Write, run: &RunResult, console: &Console) -
         )?;
         for d in &c.datasets {
             match &d.error {
-                Some(e) => writeln!(out, "  dataset {}: ERROR {e}", d.name)?,
+                Some(e) => {
+                    let n = c.checks.iter().filter(|r| r.info.dataset.as_ref() == Some(&d.name) && folded(r)).count();
+                    let errored = match n {
+                        0 => String::new(),
+                        1 => " (1 check errored)".to_owned(),
+                        n => format!(" ({n} checks errored)"),
+                    };
+                    writeln!(out, "  dataset {}: ERROR {e}{errored}", d.name)?
+                }
+                None if console.quiet => {}
                 None => writeln!(
                     out,
                     "  dataset {}: {} rows in {} file(s), {} ms",
@@ -337,7 +365,6 @@ pub fn print_console(out: &mut impl Write, run: &RunResult, console: &Console) -
                 )?,
             }
         }
-        let mut checks: Vec<_> = c.checks.iter().collect();
         checks.sort_by_key(|r| r.status);
         let width = checks.iter().map(|r| r.info.title.chars().count().min(60)).max().unwrap_or(0);
         for r in checks {

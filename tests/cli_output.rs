@@ -306,3 +306,62 @@ fn schema_only_never_reads_the_rows() {
     let (_, text, _) = lakegate(cwd.path(), &["check", &c, "--schema-only"]);
     assert!(text.contains("; 2 deselected"), "the two `required` checks: {text}");
 }
+
+#[test]
+fn quiet_prints_failures_and_the_summary_and_a_missing_dataset_is_one_line() {
+    let p = two_contracts();
+    let cwd = tempfile::tempdir().expect("cwd");
+    let orders = s(&p.path().join("c.odcs.yaml"));
+    let users = s(&p.path().join("users.odcs.yaml"));
+    let (code, full, _) = lakegate(cwd.path(), &["check", &orders, &users]);
+    assert_eq!(code, 1);
+    assert!(full.contains("passed ") && full.contains("contract users"), "{full}");
+    let (code, quiet, err) = lakegate(cwd.path(), &["-q", "check", &orders, &users]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert!(quiet.contains("FAILED"), "{quiet}");
+    assert!(!quiet.contains("passed ") && !quiet.contains("contract users") && !quiet.contains("rows in"), "{quiet}");
+    assert!(quiet.lines().last().is_some_and(|l| l.contains("checks: ") && l.contains("2 failed")), "{quiet}");
+    // A passing run prints its summary line alone.
+    let (code, quiet, _) = lakegate(cwd.path(), &["-q", "check", &users]);
+    assert_eq!(code, 0);
+    assert_eq!(quiet.lines().count(), 1, "{quiet}");
+    // A dataset that is not there: one line, its errored checks counted on it.
+    let text = std::fs::read_to_string(p.path().join("users.odcs.yaml")).expect("users");
+    std::fs::write(p.path().join("users.odcs.yaml"), text.replace("data/u.parquet", "data/gone.parquet"))
+        .expect("users");
+    for q in [&[][..], &["-q"][..]] {
+        let mut args: Vec<&str> = q.to_vec();
+        args.extend(["check", users.as_str()]);
+        let (code, out, err) = lakegate(cwd.path(), &args);
+        assert_eq!(code, 3, "{out}\n{err}");
+        let errors: Vec<&str> = out.lines().filter(|l| l.contains("gone.parquet")).collect();
+        assert_eq!(errors.len(), 1, "{out}");
+        assert!(errors[0].contains("dataset u: ERROR") && errors[0].contains("checks errored)"), "{out}");
+        assert!(!out.contains("ERRORED"), "{out}");
+    }
+}
+
+#[test]
+fn no_escape_codes_or_rust_values_in_piped_output() {
+    let p = project();
+    let cwd = tempfile::tempdir().expect("cwd");
+    let text = std::fs::read_to_string(p.path().join("c.odcs.yaml")).expect("contract").replace(
+        "      - {name: id, logicalType: integer, required: true}\n",
+        "      - name: id\n        logicalType: integer\n        required: true\n        quality:\n          - {metric: rowCount, mustBeGreaterThan: 2500}\n          - {metric: nullValues, mustBeBetween: [2500.5, 3000]}\n",
+    );
+    std::fs::write(p.path().join("c.odcs.yaml"), text).expect("contract");
+    let c = s(&p.path().join("c.odcs.yaml"));
+    for env in [&[][..], &[("NO_COLOR", "1")][..]] {
+        for args in [vec!["-vv", "check", &c], vec!["-vv", "lint", &c], vec!["check", &c, "--format", "github"]] {
+            let (_, out, err) = lakegate_env(cwd.path(), &args, env);
+            assert!(!out.contains('\u{1b}') && !err.contains('\u{1b}'), "{args:?}: {out}\n{err}");
+            for rust in ["Number(", "F64(", "Some(", "Int64", "Float64", "\"None\""] {
+                assert!(!out.contains(rust), "{args:?}: `{rust}` in {out}");
+            }
+        }
+    }
+    let (code, out, _) = lakegate(cwd.path(), &["check", &c]);
+    assert_eq!(code, 1);
+    assert!(out.contains("2500"), "{out}");
+}
