@@ -12,6 +12,7 @@ mod history_cmd;
 mod lint_cmd;
 mod logging;
 mod output;
+mod panics;
 mod project;
 mod report_cmd;
 mod schema_cmd;
@@ -121,13 +122,23 @@ fn main() -> ExitCode {
         eprintln!("interrupted");
         std::process::exit(130);
     });
-    let result = match cli.command {
+    // Panics that the engine catches are reported in the run; one that nothing catches is a
+    // bug: printed once as an internal error, exit 101.
+    panics::install();
+    let run = std::panic::catch_unwind(|| match cli.command {
         cli::Command::Lint(args) => lint_cmd::run(&args, cli.quiet),
         cli::Command::Check(args) => check_cmd::run(&args, !(cli.quiet || cli.no_progress), cli.quiet),
         cli::Command::Report(args) => report_cmd::run(&args, cli.quiet),
         cli::Command::History(args) => history_cmd::run(&args),
         cli::Command::Catalog(args) => catalog_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
+    });
+    let result = match run {
+        Ok(r) => r,
+        Err(payload) => {
+            eprintln!("error: internal error (a bug in lakegate, please report it): {}", panics::describe(&*payload));
+            return ExitCode::from(EXIT_INTERNAL);
+        }
     };
     match result {
         // A reader that closed stdout early (`lakegate check | head`) changes nothing: the

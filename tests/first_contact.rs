@@ -3,9 +3,12 @@
 //! its neighbours, nested struct fields are checked like top-level columns, and array items
 //! are checked or skipped with a reason. Each test runs the real binary on files it writes.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
+use polars::prelude::*;
 use serde_json::Value;
 
 /// Runs `lakegate check c.odcs.yaml` in `dir` (after writing the contract): exit code, stdout
@@ -87,12 +90,12 @@ fn a_missing_column_is_a_breach_and_its_value_checks_are_skipped() {
 }
 
 #[test]
-fn a_rule_over_an_undeclared_absent_column_fails_with_a_hint() {
+fn a_rule_over_an_undeclared_column_is_a_contract_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("p.csv"), "id,amount\n1,3\n").expect("csv");
-    let (code, _, json) = check(
-        dir.path(),
-        &contract(
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        contract(
             "p.csv",
             "csv",
             r#"  - name: p
@@ -106,11 +109,26 @@ fn a_rule_over_an_undeclared_absent_column_fails_with_a_hint() {
         implementation: { metric: rowCondition, expression: "amout > 0", mustBe: 0 }
 "#,
         ),
-    );
-    assert_eq!(code, 1);
-    let (s, m) = status(&json, "p/positive");
-    assert_eq!(s, "failed");
-    assert!(m.contains("column `amout` is not in the data") && m.contains("did you mean `amount`?"), "{m}");
+    )
+    .expect("contract");
+    // Never a pass, never "unreadable data": a lint error before any data is read (exit 2), or
+    // a failed rule with a hint at the column the data has (exit 1).
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--format", "json"])
+        .output()
+        .expect("run lakegate");
+    let err = String::from_utf8_lossy(&out.stderr);
+    match out.status.code() {
+        Some(2) => assert!(err.contains("column `amout`") && err.contains("c.odcs.yaml:"), "{err}"),
+        Some(1) => {
+            let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+            let (s, m) = status(&json, "p/positive");
+            assert_eq!(s, "failed");
+            assert!(m.contains("column `amout` is not in the data") && m.contains("did you mean `amount`?"), "{m}");
+        }
+        other => panic!("exit {other:?}: {err}"),
+    }
 }
 
 #[test]
@@ -230,7 +248,6 @@ fn array_items_of_another_type_fail_their_type_check() {
 
 #[test]
 fn samples_out_exports_every_row_of_a_duplicated_key() {
-    use polars::prelude::*;
     let dir = tempfile::tempdir().expect("tempdir");
     std::fs::write(dir.path().join("d.csv"), "id,code\n1,A\n2,B\n1,C\n3,D\n1,E\n3,F\n").expect("csv");
     std::fs::write(
@@ -322,4 +339,120 @@ fn map_keys_and_values_are_typed() {
     let (s, m) = status(&json, "m/attrs[].<key>/required");
     assert_eq!(s, "skipped");
     assert!(m.ends_with("`map.key.required`"), "{m}");
+}
+
+#[test]
+fn a_sql_rule_that_fails_inside_polars_errors_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut df = df!("id" => ["1", "2", "x"], "amount" => [1i64, 2, 3]).expect("frame");
+    common::write_parquet(&dir.path().join("wt.parquet"), &mut df);
+    let (code, _, json) = check(
+        dir.path(),
+        &contract(
+            "wt.parquet",
+            "parquet",
+            r#"  - name: wt
+    properties:
+      - name: id
+        logicalType: string
+        quality:
+          - {id: casts, type: sql, query: "SELECT COUNT(*) FROM {object} WHERE CAST(id AS INT) > 0", mustBeGreaterThan: 0}
+      - name: amount
+        logicalType: integer
+    quality:
+      - {id: rows, metric: rowCount, mustBeGreaterThan: 0}
+      - {id: count_sql, type: sql, query: "SELECT COUNT(*) FROM wt", mustBe: 3}
+"#,
+        ),
+    );
+    assert_eq!(code, 3);
+    let (s, m) = status(&json, "wt/id/casts");
+    assert_eq!(s, "errored");
+    assert!(m.contains("conversion from `str` to `i32` failed"), "the polars error is the reason: {m}");
+    assert_eq!(status(&json, "wt/rows").0, "passed");
+    assert_eq!(status(&json, "wt/count_sql").0, "passed");
+    assert_eq!(json["summary"]["errored"], 1);
+}
+
+#[test]
+fn groups_without_a_value_are_left_out_and_nan_groups_errored() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut df = df!(
+        "g" => ["a", "a", "b", "c"],
+        "i" => [Some(1i64), Some(2), None, Some(3)],
+        "x" => [Some(1.0f64), Some(2.0), None, Some(f64::NAN)]
+    )
+    .expect("frame");
+    common::write_parquet(&dir.path().join("grp.parquet"), &mut df);
+    let rule = |id: &str, metric: &str, property: &str| {
+        format!(
+            "      - {{id: {id}, type: custom, engine: lakegate, implementation: {{metric: {metric}, property: {property}, groupBy: [g], mustBeLessThan: 10}}}}\n"
+        )
+    };
+    let schema = format!(
+        "  - name: grp\n    properties:\n      - {{name: g, logicalType: string}}\n      - {{name: i, logicalType: integer}}\n      - {{name: x, logicalType: number}}\n    quality:\n{}{}",
+        rule("max_i", "max", "i"),
+        rule("sum_x", "sum", "x"),
+    );
+    let (_, _, json) = check(dir.path(), &contract("grp.parquet", "parquet", &schema));
+    let (s, m) = status(&json, "grp/max_i");
+    assert_eq!(s, "passed", "group b has only nulls: no value, not NaN ({m})");
+    assert!(m.ends_with("(1 group(s) without a value (only nulls): b)"), "{m}");
+    let (s, m) = status(&json, "grp/sum_x");
+    assert_eq!((s.as_str(), m.as_str()), ("errored", "NaN in the data of 1 group(s): c"));
+}
+
+#[test]
+fn a_report_with_nan_values_reads_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("run.json"),
+        r#"{"report_version":1,"lakegate_version":"0.1.0","run_id":"r","started_at":"2026-11-26T06:00:00Z",
+        "finished_at":"2026-11-26T06:00:01Z","now":"2026-11-26T06:00:00Z","server":null,"command":[],
+        "contracts":[{"id":"c","name":null,"version":"1","domain":null,"owner":null,"description":null,
+        "file":"c.yaml","server":null,"slas":[],"datasets":[],"checks":[{"id":"c/t/x","kind":"k","dataset":"t",
+        "property":null,"title":"t","tags":[],"location":{"file":"c.yaml","line":1,"column":1},"severity":"error",
+        "status":"failed","observed":1.0,"expected":"< 10","message":"m","failing_groups":[["b",null]],
+        "threshold":{"operator":"mustBeLessThan","value":[null]}}],
+        "summary":{"total":1,"passed":0,"warnings":0,"failed":1,"errored":0,"skipped":0}}],
+        "summary":{"total":1,"passed":0,"warnings":0,"failed":1,"errored":0,"skipped":0}}"#,
+    )
+    .expect("json");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["report", "run.json"])
+        .output()
+        .expect("run lakegate");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("1 checks: 0 passed, 0 warnings, 1 failed"),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn dates_timestamps_and_booleans_are_not_compared_with_numbers_or_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("b.csv"), "id,day,flag\n1,2026-11-25,true\n2,2026-11-26,false\n").expect("csv");
+    let rule = |id: &str, e: &str| {
+        format!(
+            "      - {{id: {id}, type: custom, engine: lakegate, implementation: {{metric: rowCondition, expression: \"{e}\", mustBe: 0}}}}\n"
+        )
+    };
+    let schema = format!(
+        "  - name: b\n    properties:\n      - {{name: id, logicalType: integer}}\n      - {{name: day, logicalType: date}}\n      - {{name: flag, logicalType: boolean}}\n    quality:\n{}{}{}",
+        rule("day_number", "day > 5"),
+        rule("flag_text", "flag = 'yes'"),
+        rule("day_text", "day >= '2026-11-25'"),
+    );
+    let (code, _, json) = check(dir.path(), &contract("b.csv", "csv", &schema));
+    assert_eq!(code, 3);
+    let (s, m) = status(&json, "b/day_number");
+    assert_eq!(s, "errored");
+    assert!(m.contains("`day` is a date and cannot be compared with the number 5"), "{m}");
+    let (s, m) = status(&json, "b/flag_text");
+    assert_eq!(s, "errored");
+    assert!(m.contains("`flag` is a boolean and cannot be compared with the string 'yes'"), "{m}");
+    assert_eq!(status(&json, "b/day_text").0, "passed", "a date literal is cast to the column's type");
 }

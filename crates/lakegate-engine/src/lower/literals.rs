@@ -166,6 +166,36 @@ fn string_literal(e: &Expr) -> Option<&str> {
     }
 }
 
+/// The text of a number literal (`5`, `2.5`), when `e` is one.
+fn number_literal(e: &Expr) -> Option<String> {
+    match e {
+        Expr::Literal(lv) if lv.is_scalar() && lv.get_datatype().is_primitive_numeric() => {
+            lv.to_any_value().map(|v| v.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// A comparison SQL does not allow: a date or timestamp with a number (polars compares the
+/// number with the internal count of days or microseconds, a silent wrong answer), a boolean
+/// with a string.
+fn mismatch(column: &Expr, other: &Expr, schema: &DataSchema) -> Option<String> {
+    let path = column_path(column)?;
+    let t = super::find(schema, &path)?;
+    match t {
+        ColumnType::Date | ColumnType::Timestamp { .. } => number_literal(other).map(|n| {
+            format!(
+                "`{path}` is a {} and cannot be compared with the number {n}: compare it with a literal such as \
+                 '2026-11-25'",
+                t.name()
+            )
+        }),
+        ColumnType::Boolean => string_literal(other)
+            .map(|s| format!("`{path}` is a boolean and cannot be compared with the string '{s}': use true or false")),
+        _ => None,
+    }
+}
+
 /// A datetime literal of `nanos` in the finest unit it needs (µs unless it has nanoseconds).
 fn datetime_literal(text: &str, nanos: i128, tz: Option<TimeZone>) -> Result<Expr, String> {
     let out_of_range = || format!("'{text}' is out of the range of timestamps");
@@ -249,6 +279,9 @@ fn in_list_strings(e: &Expr) -> Option<Vec<Option<String>>> {
 fn rewrite(node: &Expr, schema: &DataSchema) -> Result<Option<Expr>, String> {
     match node {
         Expr::BinaryExpr { left, op, right } if is_comparison(op) => {
+            if let Some(why) = mismatch(left, right, schema).or_else(|| mismatch(right, left, schema)) {
+                return Err(why);
+            }
             if let (Some((c, name, t)), Some(s)) = (temporal_column(left, schema), string_literal(right)) {
                 let (l, r) = sides_of(c, &name, t, s)?;
                 return Ok(Some(binary(l, *op, r)));
