@@ -196,6 +196,7 @@ fn a_file_not_in_the_declared_format_is_an_error_that_says_what_it_is() {
     write(&d.join("z.json"), b"\x7fELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x03\x00>\x00");
     write(&d.join("w.json"), CSV.as_bytes());
     write(&d.join("v.parquet"), &gzip(b"PAR1 not really"));
+    write(&d.join("n.csv"), &gzip(NDJSON.as_bytes()));
     let cases = [
         ("x.csv", "csv", "`x.csv` is a Parquet file (magic PAR1), but the server declares format csv"),
         ("x.json", "json", "`x.json` is a Parquet file (magic PAR1), but the server declares format json"),
@@ -211,6 +212,7 @@ fn a_file_not_in_the_declared_format_is_an_error_that_says_what_it_is() {
             "`w.json` is text that is not JSON (it starts with `id,amount,day`), but the server declares format json",
         ),
         ("v.parquet", "parquet", "`v.parquet` is gzip-compressed, but the server declares format parquet"),
+        ("n.csv", "csv", "`n.csv` is JSON text, but the server declares format csv"),
     ];
     for (path, format, message) in cases {
         let run =

@@ -115,10 +115,7 @@ fn kind(b: &[u8], complete: bool) -> String {
             if let Some(at) = not_utf8(b, complete) {
                 return format!("text that is not UTF-8 (byte 0x{:02X} at offset {at}; lakegate reads UTF-8)", b[at]);
             }
-            match first_non_space(b) {
-                Some(b'{' | b'[') => "JSON text",
-                _ => "text (CSV or other delimited text)",
-            }
+            if looks_like_json(b) { "JSON text" } else { "text (CSV or other delimited text)" }
         }
     };
     k.into()
@@ -126,6 +123,18 @@ fn kind(b: &[u8], complete: bool) -> String {
 
 fn without_bom(b: &[u8]) -> &[u8] {
     b.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(b)
+}
+
+/// JSON text: an object (`{` then `"` or `}`) or an array of values (`[` then `{`, `[`, `]`, `"`,
+/// a digit or `-`); a CSV header such as `[id],[name]` is not.
+fn looks_like_json(b: &[u8]) -> bool {
+    let b = without_bom(b);
+    let mut it = b.iter().copied().filter(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
+    match (it.next(), it.next()) {
+        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'{'), None) => true,
+        (Some(b'['), Some(b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9')) | (Some(b'['), None) => true,
+        _ => false,
+    }
 }
 
 /// The first byte that is not JSON whitespace (after a UTF-8 byte order mark).
@@ -175,7 +184,7 @@ pub fn check(path: &Path, shown: &str, format: Format) -> Result<Head, String> {
     }
     let k = kind(&h.bytes, h.complete);
     let ok = match format {
-        Format::Csv => k.starts_with("text") || k == "JSON text",
+        Format::Csv => k.starts_with("text"),
         Format::Json => k == "JSON text",
         Format::Parquet => false,
     };
@@ -202,6 +211,9 @@ mod tests {
         assert_eq!(kind(b"PAR1\x15\x04", false), "a Parquet file (magic PAR1)");
         assert_eq!(kind(b"id,name\n1,a\n", true), "text (CSV or other delimited text)");
         assert_eq!(kind(b"  [{\"a\":1}]", true), "JSON text");
+        assert_eq!(kind(b"{\"a\":1}\n{\"a\":2}\n", true), "JSON text");
+        assert_eq!(kind(b"[id],[name]\n1,x\n", true), "text (CSV or other delimited text)");
+        assert_eq!(kind(b"{id},name\n", true), "text (CSV or other delimited text)");
         assert_eq!(kind(b"\x00\x01\x02garbage", true), "binary data, not text");
         assert_eq!(kind(b"BZh91AY", true), "a bzip2-compressed file");
         assert_eq!(kind(b"", true), "empty (0 bytes)");
