@@ -130,11 +130,11 @@ fn without_bom(b: &[u8]) -> &[u8] {
 fn looks_like_json(b: &[u8]) -> bool {
     let b = without_bom(b);
     let mut it = b.iter().copied().filter(|c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'));
-    match (it.next(), it.next()) {
-        (Some(b'{'), Some(b'"' | b'}')) | (Some(b'{'), None) => true,
-        (Some(b'['), Some(b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9')) | (Some(b'['), None) => true,
-        _ => false,
-    }
+    matches!(
+        (it.next(), it.next()),
+        (Some(b'{'), Some(b'"' | b'}') | None)
+            | (Some(b'['), Some(b'{' | b'[' | b']' | b'"' | b'-' | b'0'..=b'9') | None)
+    )
 }
 
 /// The first byte that is not JSON whitespace (after a UTF-8 byte order mark).
