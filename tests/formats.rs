@@ -523,3 +523,28 @@ fn decimal_values_beyond_the_declared_scale_do_not_parse() {
     let (s, o, m) = get(&run, "t/quality[0]");
     assert_eq!(s, "passed", "{o} {m}\n{}", run.out);
 }
+
+#[test]
+fn type_names_of_other_tools_type_csv_columns_that_pass_their_own_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(
+        &dir.path().join("t.csv"),
+        b"a,b,c,d,e,f,g\n1,12.5,3,4.25,5000000000,x,2026-11-20 10:00:00\n2,3,-1,0.5,6,y,2026-11-21 11:30:00\n",
+    );
+    let types = [
+        ("a", "NUMBER(38,0)"),
+        ("b", "NUMERIC"),
+        ("c", "int8"),
+        ("d", "float"),
+        ("e", "INT64"),
+        ("f", "TEXT"),
+        ("g", "TIMESTAMP_NTZ"),
+    ];
+    let props: String = types.iter().map(|(c, t)| format!("      - {{name: {c}, physicalType: '{t}'}}\n")).collect();
+    let quality = "      - {type: sql, query: 'SELECT SUM(b) + SUM(d) FROM t', mustBe: 20.25}\n      - {type: sql, query: 'SELECT SUM(e) FROM t', mustBe: 5000000006}\n";
+    let run = check(dir.path(), &contract("{server: l, type: local, path: t.csv, format: csv}", &props, quality));
+    assert_eq!(run.code, 0, "{}", run.out);
+    for (c, _) in types {
+        assert_check(&run, &format!("t/{c}/schema.type"), "passed", 1.0);
+    }
+}
