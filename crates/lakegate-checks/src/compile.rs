@@ -985,13 +985,16 @@ impl Compiler<'_> {
             }
             QualityType::Sql => {
                 let q = sql::substitute(r.query.as_deref().unwrap_or(""), &ds, col.as_deref());
-                let plan = match to_operator(r.operators()) {
-                    Some(op) => CheckPlan::Metric {
+                // Lint only warns about what the embedded engine cannot run; a query that is not
+                // one SELECT over the datasets (`read_parquet('/etc/passwd')`) never runs.
+                let plan = match (sql::check_read_only(&q), to_operator(r.operators())) {
+                    (Err(why), _) => CheckPlan::Error(format!("the query cannot run: {why}")),
+                    (Ok(()), Some(op)) => CheckPlan::Metric {
                         measure: Measure::Value(Metric::Sql { query: q.clone() }),
                         operator: op,
                         unit: r.unit.clone(),
                     },
-                    None => CheckPlan::Error("the rule has no operator".into()),
+                    (Ok(()), None) => CheckPlan::Error("the rule has no operator".into()),
                 };
                 ("sql".to_owned(), plan, "sql rule".to_owned())
             }
