@@ -151,7 +151,7 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         .par_iter()
         .map(|p| {
             bar.set_message(p.id.clone());
-            let r = run_contract(p, now_s, &sampling, &engine, &history);
+            let r = run_contract(p, now_s, &sampling, &engine, &history, &applied.hidden);
             bar.inc(p.datasets.len() as u64);
             r
         })
@@ -203,8 +203,10 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
     };
 
     // 4. Report.
-    let console =
-        crate::output::Console { secs: Some(started.elapsed().as_secs_f64()), deselected: applied.deselected, quiet };
+    // Deselected presence checks reported after all (a selected check depends on them).
+    let pulled = run.contracts.iter().flat_map(|c| &c.checks).filter(|r| applied.hidden.contains(&r.info.id)).count();
+    let deselected = applied.deselected - pulled;
+    let console = crate::output::Console { secs: Some(started.elapsed().as_secs_f64()), deselected, quiet };
     crate::output::emit(&run, args.format, &args.files, &console)?;
     if let Some(dir) = &args.history {
         let file = lakegate_history::append(dir, &run).map_err(|e| anyhow::anyhow!("history: {e}"))?;
@@ -379,6 +381,7 @@ fn run_contract(
     sampling: &Sampling,
     engine: &lakegate_engine::EngineOptions,
     history: &HistoryMap,
+    hidden: &std::collections::BTreeSet<String>,
 ) -> ContractResult {
     tracing::info!(contract = %plan.id, datasets = plan.datasets.len(), "running");
     let run = lakegate_engine::run_contract_with(plan, engine);
@@ -424,6 +427,18 @@ fn run_contract(
             }
         }
     }
+    // Deselected schema checks were evaluated for the checks that depend on them, and are
+    // reported only when a selected check was skipped because of them (a missing column is a
+    // breach even when only its value checks were selected).
+    let needed: std::collections::BTreeSet<&str> = hidden
+        .iter()
+        .filter(|id| {
+            let named = format!("(see check {id})");
+            checks.iter().any(|r| !hidden.contains(&r.info.id) && r.message.contains(&named))
+        })
+        .map(String::as_str)
+        .collect();
+    checks.retain(|r| !hidden.contains(&r.info.id) || needed.contains(r.info.id.as_str()));
     ContractResult {
         id: plan.id.clone(),
         name: plan.name.clone(),

@@ -64,6 +64,10 @@ pub struct Applied {
     pub deselected: usize,
     /// Selectors (as typed) that matched no check of the run.
     pub unmatched: Vec<String>,
+    /// Deselected schema checks kept in the plans, evaluated but not reported: they read no
+    /// data, and a kept value check over a missing column is skipped with a reason that
+    /// names its presence check only when that check was evaluated.
+    pub hidden: BTreeSet<String>,
 }
 
 /// `*` any text (also `/`), `?` one character; everything else literal.
@@ -215,11 +219,23 @@ impl Selection {
         for p in plans.iter_mut() {
             let before = p.checks.len();
             let id = p.id.clone();
-            p.checks.retain(|spec| self.keeps(&id, spec, &mut used));
-            if p.checks.len() == before {
+            let hidden = &mut applied.hidden;
+            p.checks.retain(|spec| {
+                if self.keeps(&id, spec, &mut used) {
+                    return true;
+                }
+                let schema = matches!(spec.plan, CheckPlan::Schema(_));
+                if schema {
+                    hidden.insert(spec.info.id.clone());
+                }
+                schema
+            });
+            let gone =
+                before - p.checks.len() + p.checks.iter().filter(|c| applied.hidden.contains(&c.info.id)).count();
+            if gone == 0 {
                 continue;
             }
-            applied.deselected += before - p.checks.len();
+            applied.deselected += gone;
             // The metrics the kept checks need, as compile derives them.
             for d in &mut p.datasets {
                 d.metrics.clear();
@@ -243,7 +259,7 @@ impl Selection {
                 }
             }
         }
-        plans.retain(|p| !p.checks.is_empty());
+        plans.retain(|p| p.checks.iter().any(|c| !applied.hidden.contains(&c.info.id)));
         for (prefix, list) in [("s", &self.select), ("x", &self.exclude)] {
             for s in list {
                 if !used.contains(&format!("{prefix}{}", s.text)) {

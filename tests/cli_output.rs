@@ -365,3 +365,26 @@ fn no_escape_codes_or_rust_values_in_piped_output() {
     assert_eq!(code, 1);
     assert!(out.contains("2500"), "{out}");
 }
+
+#[test]
+fn a_selected_check_over_a_missing_column_brings_its_failed_presence_check() {
+    let p = two_contracts();
+    let cwd = tempfile::tempdir().expect("cwd");
+    let users = std::fs::read_to_string(p.path().join("users.odcs.yaml")).expect("users");
+    std::fs::write(
+        p.path().join("users.odcs.yaml"),
+        users.replace(
+            "      - {name: name, logicalType: string, required: true}\n",
+            "      - {name: name, logicalType: string, required: true}\n      - {name: email, logicalType: string, required: true}\n",
+        ),
+    )
+    .expect("users");
+    let (code, ids, summary, err) = selected(cwd.path(), p.path(), &["--select", "users/u/email/required"]);
+    assert_eq!(code, 1, "a missing column is a breach, never a pass: {err}");
+    assert_eq!(ids, ["users/u/email/required", "users/u/email/schema.present"]);
+    assert!(summary.contains("1 failed") && summary.contains("1 skipped"), "{summary}");
+    // A present column: its deselected schema checks stay out of the report.
+    let (code, ids, _, err) = selected(cwd.path(), p.path(), &["--select", "users/u/name/required"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(ids, ["users/u/name/required"]);
+}
