@@ -165,7 +165,8 @@ pub fn check_overwrite(p: &Path, kind: ReportKind) -> anyhow::Result<()> {
 }
 
 /// `--history=DIR` must be new, empty, or a lakegate history: only `date=YYYY-MM-DD` folders
-/// (and hidden files). Checked before any data is read.
+/// holding lakegate's `run-*.parquet` files (and hidden files). A hive-partitioned lake has
+/// `date=` folders too: its data files make it refused. Checked before any data is read.
 pub fn check_history_folder(dir: &Path) -> anyhow::Result<()> {
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
@@ -185,6 +186,15 @@ pub fn check_history_folder(dir: &Path) -> anyhow::Result<()> {
                     .strip_prefix("date=")
                     .is_some_and(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok() || d == "unknown")
                     && e.path().is_dir();
+                if is_day && let Some(foreign) = lakegate_history::foreign_file(&e.path()) {
+                    bail!(
+                        "`--history={}`: refusing to write into `{}`: it is not a lakegate history folder (`{}` \
+                         is not a lakegate run file); give a new or empty folder",
+                        dir.display(),
+                        dir.display(),
+                        foreign.display()
+                    );
+                }
                 if !is_day && !name.starts_with('.') {
                     bail!(
                         "`--history={}`: refusing to write into `{}`: it is not a lakegate history folder (`{name}` \
@@ -232,7 +242,33 @@ pub fn claim_folder(dir: &Path, marker: &str, flag: &str) -> anyhow::Result<()> 
 
 /// Writes `bytes` to `p` through a temporary file and a rename: an interrupted run never
 /// leaves a half-written report, and an existing report is only replaced by a complete one.
+/// What is not a regular file (`/dev/null`, `/dev/stdout`, a FIFO) is written in place, never
+/// replaced; a symbolic link is followed, and its target replaced, never the link itself.
 pub fn write_atomic(p: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let cannot = || format!("cannot write `{}`", p.display());
+    if let Ok(m) = std::fs::metadata(p)
+        && !m.is_file()
+        && !m.is_dir()
+    {
+        let mut f = std::fs::OpenOptions::new().write(true).open(p).with_context(cannot)?;
+        // A reader that closed the pipe early (`--json /dev/stdout | head`) changes nothing.
+        return match f.write_all(bytes) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.with_context(cannot),
+        };
+    }
+    // Follow links (a link to a file not written yet included), at most 40 deep as the OS does.
+    let mut resolved = p.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&resolved) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&resolved).with_context(cannot)?;
+                resolved = resolved.parent().unwrap_or(Path::new("")).join(target);
+            }
+            _ => break,
+        }
+    }
+    let p = resolved.as_path();
     let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write `{}`", p.display()))?;
     tmp.write_all(bytes)?;

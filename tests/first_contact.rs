@@ -456,3 +456,53 @@ fn dates_timestamps_and_booleans_are_not_compared_with_numbers_or_text() {
     assert!(m.contains("`flag` is a boolean and cannot be compared with the string 'yes'"), "{m}");
     assert_eq!(status(&json, "b/day_text").0, "passed", "a date literal is cast to the column's type");
 }
+
+#[test]
+fn reports_to_devices_and_links_write_through_never_replace() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.csv"), "id\n1\n").expect("csv");
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        contract("p.csv", "csv", "  - name: p\n    properties:\n      - {name: id, logicalType: integer}\n"),
+    )
+    .expect("contract");
+    std::os::unix::fs::symlink(dir.path().join("real.json"), dir.path().join("link.json")).expect("symlink");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "-q", "--metrics", "/dev/null", "--json", "link.json"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    use std::os::unix::fs::FileTypeExt;
+    assert!(
+        std::fs::metadata("/dev/null").expect("/dev/null").file_type().is_char_device(),
+        "/dev/null stays a device"
+    );
+    let link = std::fs::symlink_metadata(dir.path().join("link.json")).expect("link");
+    assert!(link.file_type().is_symlink(), "the link stays a link");
+    let report = std::fs::read_to_string(dir.path().join("real.json")).expect("the link's target holds the report");
+    assert!(report.contains("\"report_version\": 1"));
+}
+
+#[test]
+fn history_refuses_a_lake_partition_folder_and_retention_never_deletes_data() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.csv"), "id\n1\n").expect("csv");
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        contract("p.csv", "csv", "  - name: p\n    properties:\n      - {name: id, logicalType: integer}\n"),
+    )
+    .expect("contract");
+    let day = dir.path().join("lake/date=2020-01-01");
+    std::fs::create_dir_all(&day).expect("mkdir");
+    std::fs::write(day.join("part-0000.parquet"), b"data").expect("data");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--history=lake", "--history-retention", "30d"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not a lakegate history folder") && err.contains("part-0000.parquet"), "{err}");
+    assert!(day.join("part-0000.parquet").is_file(), "nothing deleted");
+}

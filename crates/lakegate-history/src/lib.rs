@@ -204,10 +204,68 @@ pub fn prune(dir: &Path, before: f64) -> Result<usize, String> {
         let name = day.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
         if let Some(date) = name.strip_prefix("date=").and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
             && date < cut
+            && day.is_dir()
         {
-            std::fs::remove_dir_all(&day).map_err(|e| format!("cannot prune `{}`: {e}", day.display()))?;
-            removed += 1;
+            // Only lakegate's own run files (and its unfinished temporary files) are deleted;
+            // the day folder goes only when nothing else is left in it.
+            let entries = std::fs::read_dir(&day).map_err(|e| format!("cannot prune `{}`: {e}", day.display()))?;
+            for f in entries.filter_map(Result::ok).map(|e| e.path()) {
+                if is_run_file(&f) || is_temporary(&f) {
+                    std::fs::remove_file(&f).map_err(|e| format!("cannot prune `{}`: {e}", f.display()))?;
+                }
+            }
+            if std::fs::remove_dir(&day).is_ok() {
+                removed += 1;
+            }
         }
     }
     Ok(removed)
+}
+
+/// A run file lakegate wrote: `run-<run id>-<nanos>.parquet`.
+fn is_run_file(p: &Path) -> bool {
+    p.is_file()
+        && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("run-") && n.ends_with(".parquet"))
+}
+
+/// A temporary file of an interrupted append: `.run-*.tmp`.
+fn is_temporary(p: &Path) -> bool {
+    p.is_file() && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(".run-") && n.ends_with(".tmp"))
+}
+
+/// The first entry of a history day folder that lakegate did not write (a data file of a
+/// hive-partitioned lake, say), if any; hidden files are allowed.
+pub fn foreign_file(day: &Path) -> Option<PathBuf> {
+    let entries = std::fs::read_dir(day).ok()?;
+    entries.filter_map(Result::ok).map(|e| e.path()).find(|p| {
+        let hidden = p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with('.'));
+        !hidden && !is_run_file(p)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prune_deletes_only_lakegate_run_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = dir.path().join("date=2020-01-01");
+        std::fs::create_dir_all(&old).expect("mkdir");
+        std::fs::write(old.join("run-r1-1.parquet"), b"x").expect("run file");
+        std::fs::write(old.join(".run-x.tmp"), b"x").expect("temporary");
+        let lake = dir.path().join("date=2020-01-02");
+        std::fs::create_dir_all(&lake).expect("mkdir");
+        std::fs::write(lake.join("part-0000.parquet"), b"data").expect("data file");
+        std::fs::write(lake.join("_SUCCESS"), b"").expect("marker");
+        let removed = prune(dir.path(), 1_700_000_000.0).expect("prune");
+        assert_eq!(removed, 1, "only the day of lakegate's own files");
+        assert!(!old.exists());
+        assert!(lake.join("part-0000.parquet").is_file() && lake.join("_SUCCESS").is_file(), "data is never deleted");
+        assert!(foreign_file(&lake).is_some(), "a lake's day folder is not history");
+        let day = dir.path().join("date=2026-11-26");
+        std::fs::create_dir_all(&day).expect("mkdir");
+        std::fs::write(day.join("run-r2-2.parquet"), b"x").expect("run file");
+        assert_eq!(foreign_file(&day), None);
+    }
 }
