@@ -360,3 +360,39 @@ fn lakegate_rule_names_are_checked_against_declared_properties() {
         ]
     );
 }
+
+/// SQL that only a warehouse runs leaves the contract valid (lint warns) and `check`
+/// errors exactly those rules, each with its reason; a file-reading table function never
+/// runs.
+#[test]
+fn vendor_sql_errors_its_rule_alone_in_check() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("orders.csv"), "order_id,amount\na,1\nb,2\n").expect("csv");
+    let contract = "apiVersion: v3.1.0\nkind: DataContract\nid: vendor-sql\nversion: 1.0.0\nstatus: active\n\
+                    servers:\n  - server: local\n    type: local\n    path: orders.csv\n    format: csv\n\
+                    schema:\n  - name: orders\n    properties:\n      - name: order_id\n        logicalType: string\n\
+                    \x20     - name: amount\n        logicalType: number\n    quality:\n\
+                    \x20     - {id: files, type: sql, query: \"SELECT COUNT(*) FROM read_parquet('/etc/passwd')\", mustBe: 0}\n\
+                    \x20     - {id: vendor, type: sql, query: \"SELECT COUNT_IF(amount < 0) FROM orders\", mustBe: 0}\n\
+                    \x20     - {id: plain, type: sql, query: \"SELECT COUNT(*) FROM orders WHERE amount < 0\", mustBe: 0}\n";
+    let path = dir.path().join("c.odcs.yaml");
+    std::fs::write(&path, contract).expect("contract");
+    let p = path.to_str().expect("utf-8");
+    let (code, out, _) = lakegate(&["lint", p]);
+    assert_eq!(code, 0, "{out}");
+    let root = dir.path().to_str().expect("utf-8");
+    let (code, out, err) = lakegate(&["check", p, "--root", root, "--format", "json"]);
+    assert_eq!(code, 3, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let checks: Vec<&serde_json::Value> = doc["contracts"]
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .flat_map(|c| c["checks"].as_array().expect("checks").iter())
+        .collect();
+    let find = |id: &str| checks.iter().find(|c| c["id"].as_str().is_some_and(|s| s.ends_with(id))).expect(id);
+    assert_eq!(find("/files")["status"], "errored");
+    assert!(find("/files")["message"].as_str().expect("message").contains("reads files"), "{out}");
+    assert_eq!(find("/vendor")["status"], "errored");
+    assert_eq!(find("/plain")["status"], "passed");
+}
