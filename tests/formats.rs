@@ -548,3 +548,16 @@ fn type_names_of_other_tools_type_csv_columns_that_pass_their_own_check() {
         assert_check(&run, &format!("t/{c}/schema.type"), "passed", 1.0);
     }
 }
+
+#[test]
+fn csv_without_a_header_takes_the_declared_column_names_in_order() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(&dir.path().join("t.csv"), b"1,10.5\n2,-3\n3,7\n");
+    let server =
+        "{server: l, type: local, path: t.csv, format: csv, customProperties: [{property: header, value: false}]}";
+    let run = check(dir.path(), &contract(server, PROPS, QUALITY));
+    assert_eq!(run.code, 1, "{}", run.out);
+    assert_check(&run, "t/quality[0]", "passed", 3.0);
+    assert_check(&run, "t/id/schema.present", "passed", 1.0);
+    assert_check(&run, "t/amount/minimum", "failed", 1.0);
+}

@@ -337,7 +337,7 @@ fn shown(f: &Path) -> String {
 
 /// One file as a LazyFrame; `None` for a CSV or JSON file without content (empty, blank, or an
 /// empty JSON array): it has no rows and no columns to add to the union.
-fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn]) -> PolarsResult<Option<LazyFrame>> {
+fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTypes) -> PolarsResult<Option<LazyFrame>> {
     let name = shown(f);
     let head = sniff::check(f, &name, src.format).map_err(|e| polars_err!(ComputeError: "{e}"))?;
     if src.format != Format::Parquet && head.complete && sniff::first_non_space(&head.bytes).is_none() {
@@ -354,7 +354,7 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn]) -> PolarsResul
             let delimiter = if tsv && o.delimiter == b',' { b'\t' } else { o.delimiter };
             let markers: Vec<PlSmallStr> =
                 o.null_values.iter().filter(|v| !v.is_empty()).map(|v| v.as_str().into()).collect();
-            LazyCsvReader::new(p)
+            let mut lf = LazyCsvReader::new(p)
                 .with_has_header(o.header)
                 .with_separator(delimiter)
                 .with_quote_char(o.quote)
@@ -362,7 +362,17 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn]) -> PolarsResul
                 .with_missing_is_null(o.null_values.iter().any(String::is_empty))
                 .with_infer_schema_length(Some(0))
                 .with_glob(false)
-                .finish()?
+                .finish()?;
+            if !o.header && !declared.is_empty() {
+                // No header line: the columns are the declared properties, in contract order
+                // (partition columns come from the path).
+                let found = lf.collect_schema().map_err(|e| in_file(e, f))?;
+                let in_data = declared.iter().filter(|d| !hive.0.contains_key(&d.column));
+                let (old, new): (Vec<PlSmallStr>, Vec<PlSmallStr>) =
+                    found.iter_names().zip(in_data).map(|(n, d)| (n.clone(), d.column.as_str().into())).unzip();
+                lf = lf.rename(old, new, true);
+            }
+            lf
         }
         Format::Json => {
             let p = match json::layout(&head.bytes) {
@@ -409,7 +419,7 @@ fn open_with(
     let mut hive_cols = BTreeSet::new();
     let mut kept = Vec::with_capacity(files.len());
     for f in files {
-        let Some(mut lf) = scan_file(src, f, declared)? else { continue };
+        let Some(mut lf) = scan_file(src, f, declared, hive)? else { continue };
         kept.push(f.clone());
         let keys = hive_keys(f, base);
         if !keys.is_empty() {
