@@ -7,8 +7,8 @@
 //! roots: [../shared-lake, /mnt/lake]   # relative to this file's folder
 //! ```
 //!
-//! The nearest `.lakegate.yaml` above a contract (else above the current directory) is its
-//! project file; its folder and its `roots` are the contract's data roots. Without a project
+//! The nearest `.lakegate.yaml` above a contract, up to the top of its git repository (else
+//! above the current directory), is its project file; its folder and its `roots` are the contract's data roots. Without a project
 //! file the roots are the current directory and the contract's own folder. `--root DIR`
 //! (repeatable) adds a root. Paths typed on the command line (`--data`, contract paths) are
 //! the user's own and never checked.
@@ -38,10 +38,20 @@ pub struct Roots {
     projects: BTreeMap<Option<PathBuf>, Vec<PathBuf>>,
 }
 
-/// The nearest project file at or above `dir`.
+/// The nearest project file at or above `dir`, searched up to the top of the git repository
+/// holding `dir` (a `.lakegate.yaml` in a home folder never governs the repositories below it).
 fn find(dir: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(dir).ok()?;
-    abs.ancestors().map(|d| d.join(PROJECT_FILE)).find(|f| f.is_file())
+    for d in abs.ancestors() {
+        let f = d.join(PROJECT_FILE);
+        if f.is_file() {
+            return Some(f);
+        }
+        if d.join(".git").exists() {
+            return None;
+        }
+    }
+    None
 }
 
 fn read(file: &Path) -> anyhow::Result<Vec<PathBuf>> {

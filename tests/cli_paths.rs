@@ -161,3 +161,21 @@ fn one_file_is_checked_once_and_one_id_belongs_to_one_file() {
         assert!(all.contains("contract id `orders` is also declared by"), "{cmd}: {all}");
     }
 }
+
+#[test]
+fn the_project_file_is_searched_up_to_the_repository_top() {
+    let top = tempfile::tempdir().expect("top");
+    let cwd = tempfile::tempdir().expect("cwd");
+    // A project file above the repository allows `../lake`; the repository's own rules stand.
+    std::fs::write(top.path().join(".lakegate.yaml"), "roots: [lake]\n").expect("outer project file");
+    let repo = top.path().join("repo");
+    std::fs::create_dir_all(repo.join(".git")).expect("git");
+    data(&top.path().join("lake/t.parquet"));
+    let c = repo.join("c.odcs.yaml");
+    std::fs::write(&c, contract("../lake/t.parquet")).expect("contract");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 2, "{err}");
+    std::fs::write(repo.join(".lakegate.yaml"), "roots: [../lake]\n").expect("project file");
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c)]);
+    assert_eq!(code, 1, "{err}");
+}
