@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path, PathBuf};
 
 use lakegate_contract::lakegate::LakegateRule;
-use lakegate_contract::model::{LogicalType, Property, QualityRule, QualityType, SchemaObject, Server};
+use lakegate_contract::model::{BoundKind, LogicalType, Property, QualityRule, QualityType, SchemaObject, Server};
 use lakegate_contract::units::{parse_date_bound, parse_timestamp_bound, parse_unit};
 use lakegate_contract::{LoadedContract, sql};
 use lakegate_core::metric::{Bound, Cmp};
@@ -613,13 +613,14 @@ impl Compiler<'_> {
                 };
                 rules.push(("format", v, format!("`{col}` has format {f}")));
             }
-            for (key, cmp, val) in [
-                ("minimum", Cmp::Ge, &o.minimum),
-                ("exclusiveMinimum", Cmp::Gt, &o.exclusive_minimum),
-                ("maximum", Cmp::Le, &o.maximum),
-                ("exclusiveMaximum", Cmp::Lt, &o.exclusive_maximum),
-            ] {
-                let Some(val) = val else { continue };
+            // `bounds` folds v3.0's boolean `exclusiveMinimum: true` into an exclusive `minimum`.
+            for (key, kind, val) in o.bounds() {
+                let cmp = match kind {
+                    BoundKind::Minimum => Cmp::Ge,
+                    BoundKind::ExclusiveMinimum => Cmp::Gt,
+                    BoundKind::Maximum => Cmp::Le,
+                    BoundKind::ExclusiveMaximum => Cmp::Lt,
+                };
                 let bound = match lt {
                     Some(LogicalType::Date) => val.as_str().and_then(parse_date_bound).map(|d| Bound::Date(d as i32)),
                     Some(LogicalType::Timestamp) => {
@@ -961,7 +962,8 @@ impl Compiler<'_> {
             None => format!("{cid}/{ds}"),
         };
         let kind_ty = r.rule_type.unwrap_or(QualityType::Library);
-        let metric_name = r.metric.clone().or_else(|| r.rule.clone());
+        // v3.0 rule names (`rule: nullCheck`) read as their metric.
+        let metric_name = r.library_metric().map(|(m, _)| m);
         let id = match &r.id {
             Some(id) => format!("{scope}/{id}"),
             None => format!("{scope}/quality[{idx}]"),
@@ -1042,7 +1044,8 @@ impl Compiler<'_> {
                     (other, _) => Err(format!("metric `{other}` cannot run here")),
                 };
                 let unit = r.unit.clone();
-                let plan = match (metric, to_operator(r.operators())) {
+                // `rule: nullCheck` (v3.0) means `mustBe: 0` when no operator is written.
+                let plan = match (metric, to_operator(r.operators_or_implied())) {
                     (Ok(metric), Some(op)) => {
                         let filter = rule_filter(r);
                         let metric = scoped(metric, filter.as_deref(), None);
