@@ -396,3 +396,32 @@ fn vendor_sql_errors_its_rule_alone_in_check() {
     assert_eq!(find("/vendor")["status"], "errored");
     assert_eq!(find("/plain")["status"], "passed");
 }
+
+/// A v3.0.x contract runs as v3.0 wrote it: `rule: nullCheck` counts nulls against an
+/// implied `mustBe: 0`, and `exclusiveMinimum: true` makes `minimum` exclusive.
+#[test]
+fn v3_0_contracts_run_as_v3_0_wrote_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("orders.csv"), "order_id,amount\na,1\nb,-2\n,3\n").expect("csv");
+    let contract = "apiVersion: v3.0.2\nkind: DataContract\nid: v30\nversion: 1.0.0\nstatus: active\n\
+                    servers:\n  - server: local\n    type: local\n    path: orders.csv\n    format: csv\n\
+                    schema:\n  - name: orders\n    properties:\n      - name: order_id\n        logicalType: string\n\
+                    \x20       quality:\n          - rule: nullCheck\n      - name: amount\n        logicalType: number\n\
+                    \x20       logicalTypeOptions: {minimum: 1, exclusiveMinimum: true}\n";
+    let path = dir.path().join("c.odcs.yaml");
+    std::fs::write(&path, contract).expect("contract");
+    let p = path.to_str().expect("utf-8");
+    let (code, out, err) = lakegate(&["check", p, "--root", dir.path().to_str().expect("utf-8"), "--format", "json"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let doc: serde_json::Value = serde_json::from_str(&out).expect("json");
+    let checks: Vec<&serde_json::Value> = doc["contracts"]
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .flat_map(|c| c["checks"].as_array().expect("checks"))
+        .collect();
+    let null_check = checks.iter().find(|c| c["kind"] == "library.nullValues").expect("nullCheck");
+    assert_eq!((null_check["status"].as_str(), null_check["observed"].as_f64()), (Some("failed"), Some(1.0)));
+    let min = checks.iter().find(|c| c["title"].as_str().is_some_and(|t| t.contains("> 1"))).expect("minimum");
+    assert_eq!((min["status"].as_str(), min["observed"].as_f64()), (Some("failed"), Some(2.0)), "1 and -2 are not > 1");
+}
