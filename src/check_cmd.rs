@@ -30,8 +30,8 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
     };
     let mut data = BTreeMap::new();
     for d in &args.data {
-        let Some((obj, path)) = d.split_once('=') else {
-            bail!("`--data {d}` must be OBJECT=PATH");
+        let Some((obj, path)) = d.split_once('=').filter(|(o, p)| !o.is_empty() && !p.is_empty()) else {
+            bail!("`--data {d}` must be OBJECT=PATH (a schema object name and a file, folder or glob)");
         };
         data.insert(obj.to_owned(), PathBuf::from(path));
     }

@@ -131,7 +131,9 @@ pub fn check_overwrite(p: &Path, kind: ReportKind) -> anyhow::Result<()> {
     if meta.is_dir() {
         bail!("cannot write `{}`: it is a folder", p.display());
     }
-    if meta.len() == 0 {
+    // Not a regular file (`/dev/null`, `/dev/stdout`, a FIFO): written in place, nothing to
+    // lose, and never read (reading a pipe would wait for a writer).
+    if !meta.is_file() || meta.len() == 0 {
         return Ok(());
     }
     let mut head = vec![0u8; 8192];

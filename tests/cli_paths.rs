@@ -62,6 +62,12 @@ fn command_line_paths_are_never_refused() {
         let (code, out, err) = lakegate(cwd.path(), &["check", &s(&c), "--data", d]);
         assert_eq!(code, 1, "--data {d}: {out}\n{err}");
     }
+    // An empty object or path is a usage error.
+    for d in ["t=", "=local/t.parquet", "t"] {
+        let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c), "--data", d]);
+        assert_eq!(code, 2, "--data {d}: {err}");
+        assert!(err.contains("must be OBJECT=PATH"), "{err}");
+    }
     // Also when a project file declares roots that do not include them.
     std::fs::write(project.path().join(".lakegate.yaml"), "roots: []\n").expect("project file");
     let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c), "--data", &absolute]);

@@ -139,6 +139,15 @@ fn report_writers_refuse_files_that_are_not_their_own_reports() {
     // `lakegate report` rewrites them from the saved run too.
     let (code, _, err) = lakegate(elsewhere.path(), &["report", "r.json", "--junit", "j.xml", "--html=r.html"]);
     assert_eq!(code, 0, "{err}");
+    // Not a regular file: written in place, never read first (a pipe would block).
+    #[cfg(unix)]
+    {
+        let (code, out, err) = check_from(elsewhere.path(), p.path(), &["--json", "/dev/stdout", "--format", "github"]);
+        assert_eq!(code, 1, "{err}");
+        assert!(out.contains("\"report_version\""), "{out}");
+        let (code, _, err) = check_from(elsewhere.path(), p.path(), &["--junit", "/dev/null"]);
+        assert_eq!(code, 1, "{err}");
+    }
     // The same file for two reports is refused.
     let (code, _, err) = check_from(elsewhere.path(), p.path(), &["--json", "x.out", "--junit", "./x.out"]);
     assert_eq!(code, 2, "{err}");
