@@ -154,7 +154,9 @@ fn json_arrays_single_objects_and_pretty_documents_are_read() {
         &d.join("pretty.json"),
         b"{\n  \"id\": 1,\n  \"amount\": 10.5\n}\n{\n  \"id\": 2,\n  \"amount\": -3\n}\n{\"id\": 3, \"amount\": 7}\n",
     );
-    for path in ["array.json", "array.json.gz", "pretty.json"] {
+    // NDJSON with a byte order mark (as Windows tools write it).
+    write(&d.join("bom.ndjson"), format!("\u{feff}{NDJSON}").as_bytes());
+    for path in ["array.json", "array.json.gz", "pretty.json", "bom.ndjson"] {
         // The first byte decides (ODCS `delimiter: array` is allowed on object-store servers only).
         let server = format!("{{server: l, type: local, path: {path}, format: json}}");
         let run = check(d, &contract(&server, PROPS, QUALITY));

@@ -375,7 +375,9 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
             lf
         }
         Format::Json => {
-            let p = match json::layout(&head.bytes) {
+            // polars' NDJSON reader refuses a byte order mark: such files are rewritten too.
+            let bom = head.bytes.starts_with(&[0xef, 0xbb, 0xbf]);
+            let p = match if bom { json::Layout::Document } else { json::layout(&head.bytes) } {
                 json::Layout::Lines => p,
                 json::Layout::Document => {
                     let (_, r) =
