@@ -47,6 +47,8 @@ struct Compiler<'a> {
     ids: BTreeSet<String>,
     /// Objects of other contracts that comparisons read: dataset name -> (contract, object index).
     externals: BTreeMap<String, (&'a LoadedContract, usize)>,
+    /// The server the run reads (its fields replace `${project}`, `${dataset}`, ... in sql rules).
+    server: Option<&'a Server>,
 }
 
 /// Classifications whose values never appear in samples.
@@ -90,7 +92,14 @@ fn dataset_plan(
 pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions) -> Result<ContractPlan, ConfigError> {
     let contract = &c.contract;
     let server = select_server(c, opts)?;
-    let mut comp = Compiler { c, all, checks: Vec::new(), ids: BTreeSet::new(), externals: BTreeMap::new() };
+    let mut comp = Compiler {
+        c,
+        all,
+        checks: Vec::new(),
+        ids: BTreeSet::new(),
+        externals: BTreeMap::new(),
+        server: server.map(|(s, _)| s),
+    };
     let mut datasets = Vec::new();
     for (i, obj) in contract.schema.iter().flatten().enumerate() {
         let source = source_for(c, obj, server.as_ref(), opts)?;
@@ -987,6 +996,7 @@ impl Compiler<'_> {
             }
             QualityType::Sql => {
                 let q = sql::substitute(r.query.as_deref().unwrap_or(""), &ds, col.as_deref());
+                let q = self.server.map_or_else(|| q.clone(), |s| sql::substitute_server(&q, s));
                 // Lint only warns about what the embedded engine cannot run; a query that is not
                 // one SELECT over the datasets (`read_parquet('/etc/passwd')`) never runs.
                 let plan = match (sql::check_read_only(&q), to_operator(r.operators())) {
