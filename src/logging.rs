@@ -16,6 +16,9 @@ pub fn init(verbose: u8, quiet: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(colour(&std::io::stderr()))
+        // A closed stderr (`lakegate check 2>&1 | head`) must not panic: the subscriber would
+        // report its failed write with eprintln!, which panics on a closed stream.
+        .log_internal_errors(false)
         .with_target(false)
         .without_time()
         .try_init();

@@ -301,3 +301,27 @@ fn a_closed_stdout_never_changes_the_exit_code() {
         }
     }
 }
+
+#[test]
+fn a_closed_stderr_never_changes_the_exit_code() {
+    let small = project();
+    let elsewhere = tempfile::tempdir().expect("cwd");
+    let c = s(&small.path().join("c.odcs.yaml"));
+    // `2>&1 | head -c 1`: both streams closed before lakegate writes; logs at every level.
+    for v in ["-q", "-v", "-vv", "-vvv"] {
+        for args in [vec![v, "check", c.as_str()], vec![v, "lint", c.as_str()]] {
+            let mut child = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+                .current_dir(elsewhere.path())
+                .args(&args)
+                .env_remove("LAKEGATE_LOG")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn");
+            drop(child.stdout.take());
+            drop(child.stderr.take());
+            let want = if args[1] == "check" { 1 } else { 0 };
+            assert_eq!(child.wait().expect("wait").code(), Some(want), "{args:?}");
+        }
+    }
+}
