@@ -188,22 +188,37 @@ fn read_all(
     already: &std::collections::BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<(Contract, Repaired)> {
-    let mut work = value.clone();
+    read_all_at(file, value, spans, &[], value, already, diags)
+}
+
+/// [`read_all`] for the node `node` at `prefix` in the document `root` (e.g. a lakegate
+/// rule's `implementation`), read as a `T`.
+pub(crate) fn read_all_at<T: serde::de::DeserializeOwned>(
+    file: &str,
+    root: &Value,
+    spans: &SpanIndex,
+    prefix: &[Seg],
+    node: &Value,
+    already: &std::collections::BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<(T, Repaired)> {
+    let mut work = node.clone();
     let mut repaired = std::collections::BTreeSet::new();
     let mut seen = std::collections::BTreeSet::new();
     // Each round removes or fills one node; a document has far fewer faults than this.
     for _ in 0..500 {
-        let e = match serde_path_to_error::deserialize::<_, Contract>(work.clone()) {
+        let e = match serde_path_to_error::deserialize::<_, T>(work.clone()) {
             Ok(c) => return Some((c, repaired)),
             Err(e) => e,
         };
-        let path = path_segments(e.path());
+        let rel = path_segments(e.path());
+        let path: Vec<Seg> = prefix.iter().cloned().chain(rel.iter().cloned()).collect();
         let msg = e.inner().to_string();
         let ptr = pointer(&path);
         if !seen.insert((ptr.clone(), msg.clone())) {
             return None;
         }
-        let d = located_error(file, value, spans, path.clone(), msg.clone());
+        let d = located_error(file, root, spans, path.clone(), msg.clone());
         if msg.starts_with("missing field `") {
             repaired.insert((d.line, d.column, ""));
         }
@@ -218,7 +233,7 @@ fn read_all(
         if !already.contains(&ptr) {
             diags.push(d);
         }
-        if !repair(&mut work, &path, &msg) {
+        if !repair(&mut work, &rel, &msg) {
             return None;
         }
     }
@@ -511,4 +526,29 @@ pub fn describe(root: &Value, path: &[Seg]) -> String {
         node = next;
     }
     label
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two unknown keys, a wrong type and an operator typo inside one lakegate
+    /// implementation are all reported, and the typo'd operator is the rule's one error.
+    #[test]
+    fn every_fault_of_a_lakegate_implementation() {
+        let src = "apiVersion: v3.2.0\nkind: DataContract\nid: x\nversion: '1'\nschema:\n  - name: t\n    properties:\n\
+                   \x20     - name: a\n        logicalType: number\n        quality:\n          - type: custom\n\
+                   \x20           engine: lakegate\n            implementation:\n              metric: avg\n\
+                   \x20             propertee: a\n              wher: x > 1\n              strict: maybe\n\
+                   \x20             mustBeMoreThan: 3\n";
+        let r = load_str("x.yaml", src, &|_| None);
+        let got: Vec<(&str, usize)> = r.diagnostics.iter().map(|d| (d.code, d.line)).collect();
+        assert_eq!(
+            got,
+            vec![("unknown-key", 15), ("unknown-key", 16), ("invalid-type", 17), ("unknown-key", 18)],
+            "{:#?}",
+            r.diagnostics
+        );
+        assert_eq!(r.diagnostics[3].help.as_deref(), Some("did you mean `mustBeGreaterThan`?"));
+    }
 }

@@ -1017,14 +1017,24 @@ fn lakegate_rule(v: &mut V, r: &QualityRule, ptr: &str, label: &str, property: O
         );
         return;
     }
-    match serde_path_to_error::deserialize::<_, crate::lakegate::LakegateRule>(imp.clone()) {
-        Err(e) => {
-            let mut path = segments(&iptr);
-            path.extend(crate::load::path_segments(e.path()));
-            let d = crate::load::located_error(&v.c.file, v.root, &v.c.spans, path, e.inner().to_string());
-            v.diags.push(d);
-        }
-        Ok(rule) => {
+    // Every fault of the implementation is reported, as for the rest of the document.
+    let prefix = segments(&iptr);
+    let Some(node) = yaml_node(v.root, &prefix) else { return };
+    let mut found = Vec::new();
+    let read = crate::load::read_all_at::<crate::lakegate::LakegateRule>(
+        &v.c.file,
+        v.root,
+        &v.c.spans,
+        &prefix,
+        node,
+        &Default::default(),
+        &mut found,
+    );
+    v.diags.extend(found);
+    match read {
+        None => {}
+        Some((rule, repaired)) => {
+            let operator_key_removed = repaired.iter().any(|(_, _, code)| *code == "operator-count");
             let timed = matches!(rule.metric.as_str(), "freshness" | "partitionFreshness");
             if timed && r.unit.as_deref().and_then(crate::units::parse_unit).is_none() {
                 v.error(
@@ -1044,6 +1054,10 @@ fn lakegate_rule(v: &mut V, r: &QualityRule, ptr: &str, label: &str, property: O
             }
             lakegate_names(v, &rule, ptr, label);
             for (key, msg, help) in crate::lakegate::problems(&rule, property) {
+                // An unknown operator-like key is the one error of its rule.
+                if operator_key_removed && msg.contains("has no operator") {
+                    continue;
+                }
                 let p = if key.is_empty() { iptr.clone() } else { format!("{iptr}/{key}") };
                 match v.c.spans.get(&p) {
                     // A wrong value (the metric name, q, ...) is pointed at itself.
@@ -1375,6 +1389,20 @@ fn sla(v: &mut V, c: &Contract, refs: &References) {
             );
         }
     }
+}
+
+/// The YAML node at `path` of the document.
+fn yaml_node<'a>(root: &'a Value, path: &[crate::spans::Seg]) -> Option<&'a Value> {
+    use crate::spans::Seg;
+    let mut node = root;
+    for seg in path {
+        node = match (seg, node) {
+            (Seg::Key(k), Value::Mapping(m)) => m.get(k.as_str())?,
+            (Seg::Index(i), Value::Sequence(s)) => s.get(*i)?,
+            _ => return None,
+        };
+    }
+    Some(node)
 }
 
 /// The path segments of a JSON pointer.
