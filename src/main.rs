@@ -119,7 +119,8 @@ fn main() -> ExitCode {
     // Ctrl-C stops at once with 130: reports are written through a temporary file and a
     // rename, so an interrupted run leaves no partial report behind.
     let _ = ctrlc::set_handler(|| {
-        eprintln!("interrupted");
+        // Not eprintln!: it panics on a closed stderr, and the exit would never happen.
+        let _ = writeln!(std::io::stderr(), "interrupted");
         std::process::exit(130);
     });
     // Panics that the engine catches are reported in the run; one that nothing catches is a
@@ -136,7 +137,11 @@ fn main() -> ExitCode {
     let result = match run {
         Ok(r) => r,
         Err(payload) => {
-            eprintln!("error: internal error (a bug in lakegate, please report it): {}", panics::describe(&*payload));
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: internal error (a bug in lakegate, please report it): {}",
+                panics::describe(&*payload)
+            );
             return ExitCode::from(EXIT_INTERNAL);
         }
     };
