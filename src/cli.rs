@@ -82,10 +82,12 @@ pub enum OutputFormat {
     Github,
 }
 
-/// Report files to write (shared by `check` and `report`).
+/// Report files to write (shared by `check` and `report`). An existing file is replaced only
+/// when it is a previous lakegate report of the same kind (or empty): anything else is refused.
 #[derive(Debug, Args, Clone)]
 pub struct ReportFiles {
-    /// Write the full result as JSON to PATH.
+    /// Write the full result as JSON to PATH. Like every report flag, an existing file is
+    /// replaced only when it is a lakegate report of the same kind (or empty).
     #[arg(long, value_name = "PATH")]
     pub json: Option<PathBuf>,
     /// Write the self-contained HTML report: `--html` alone writes reports/lakegate-report.html,
@@ -193,7 +195,8 @@ pub struct CheckArgs {
     /// Failing rows to show per failed row-level check (0 disables the sample pass).
     #[arg(long, default_value_t = 5, value_name = "N")]
     pub samples: usize,
-    /// Write every failing row of each failed row-level check to DIR/<check>.parquet.
+    /// Write every failing row of each failed row-level check to DIR/<check>.parquet (a new or
+    /// empty folder, or one lakegate wrote before: it then holds the last run's exports only).
     #[arg(long, value_name = "DIR")]
     pub samples_out: Option<PathBuf>,
     /// Append this run to the history folder and read change rules' baselines from it:
@@ -235,7 +238,7 @@ pub struct CatalogArgs {
     /// The history folder the health of each product comes from.
     #[arg(long, value_name = "DIR")]
     pub history: Option<PathBuf>,
-    /// The folder to write the site to.
+    /// The folder to write the site to (new, empty, or a catalog lakegate wrote before).
     #[arg(long, value_name = "DIR", default_value = "reports/catalog")]
     pub out: PathBuf,
     /// The latest report to link from each product page (a path relative to the site, or a URL).
