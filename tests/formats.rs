@@ -563,3 +563,37 @@ fn csv_without_a_header_takes_the_declared_column_names_in_order() {
     assert_check(&run, "t/id/schema.present", "passed", 1.0);
     assert_check(&run, "t/amount/minimum", "failed", 1.0);
 }
+
+#[test]
+fn latin1_and_windows_1252_csv_are_read_with_the_declared_encoding() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // `café` and `€` as Excel on Windows writes them.
+    write(&d.join("t.csv"), b"id,amount,name\n1,10.5,caf\xe9\n2,-3,\x80 price\n3,7,x\n");
+    let props = format!(
+        "{PROPS}      - {{name: name, logicalType: string, logicalTypeOptions: {{pattern: '^(café|€ price|x)$'}}}}\n"
+    );
+    let run = check(d, &contract("{server: l, type: local, path: t.csv, format: csv}", &props, QUALITY));
+    assert_eq!(run.code, 3, "{}", run.out);
+    let e = dataset_error(&run);
+    assert!(
+        e.contains("`t.csv` is text that is not UTF-8 (byte 0xE9 at offset 25): declare the server's `encoding` (latin1 or windows-1252)"),
+        "{e}"
+    );
+    let run = check(
+        d,
+        &contract("{server: l, type: local, path: t.csv, format: csv, encoding: windows-1252}", &props, QUALITY)
+            .replace("v3.1.0", "v3.2.0"),
+    );
+    assert_eq!(run.code, 1, "{}", run.out);
+    assert_check(&run, "t/name/pattern", "passed", 0.0);
+    assert_check(&run, "t/amount/minimum", "failed", 1.0);
+    // Latin-1 has no `€`: 0x80 is a control character there, and the pattern says so.
+    write(&d.join("t.csv.gz"), &gzip(b"id,amount,name\n1,10.5,caf\xe9\n2,-3,\x80 price\n3,7,x\n"));
+    let run = check(
+        d,
+        &contract("{server: l, type: local, path: t.csv.gz, format: csv, encoding: ISO-8859-1}", &props, QUALITY)
+            .replace("v3.1.0", "v3.2.0"),
+    );
+    assert_check(&run, "t/name/pattern", "failed", 1.0);
+}

@@ -323,7 +323,7 @@ fn csv_options<'a>(
     props: impl Iterator<Item = &'a lakegate_contract::model::CustomProperty>,
     s: &Server,
 ) -> CsvOptions {
-    let mut o = CsvOptions::default();
+    let mut o = CsvOptions { encoding: s.encoding.clone(), ..CsvOptions::default() };
     // The ODCS server `delimiter` is `new_line` or `array` for JSON; for CSV, one character.
     if let Some(d) = s.delimiter.as_deref().and_then(delimiter_byte).filter(|_| s.format.as_deref() == Some("csv")) {
         o.delimiter = d;
@@ -341,7 +341,7 @@ fn delimiter_byte(d: &str) -> Option<u8> {
 }
 
 /// CSV options from customProperties: `delimiter`, `header`, `quote`, `nullValues` (a list or
-/// one string), `decimalComma`.
+/// one string), `decimalComma`, `encoding`.
 fn apply_csv<'a>(
     mut o: CsvOptions,
     props: impl Iterator<Item = &'a lakegate_contract::model::CustomProperty>,
@@ -361,6 +361,8 @@ fn apply_csv<'a>(
             }
             ("nullValues", Json::String(v)) => o.null_values = vec![v.clone()],
             ("decimalComma", Json::Bool(b)) => o.decimal_comma = *b,
+            // The server's `encoding` field exists from ODCS v3.2.0 on; earlier contracts say it here.
+            ("encoding", Json::String(e)) => o.encoding = Some(e.clone()),
             _ => {}
         }
     }

@@ -34,6 +34,8 @@ pub struct CsvOptions {
     pub null_values: Vec<String>,
     /// Numbers are written with a decimal comma (`decimalComma: true`: `3,14`).
     pub decimal_comma: bool,
+    /// The files' character encoding (the server's `encoding`); `None`: UTF-8.
+    pub encoding: Option<String>,
 }
 
 impl Default for CsvOptions {
@@ -44,6 +46,7 @@ impl Default for CsvOptions {
             quote: Some(b'"'),
             null_values: vec![String::new()],
             decimal_comma: false,
+            encoding: None,
         }
     }
 }

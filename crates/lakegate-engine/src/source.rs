@@ -7,6 +7,7 @@ use lakegate_core::plan::DeclaredColumn;
 use lakegate_core::{ColumnType, Format, Source};
 use polars::prelude::*;
 
+mod encoding;
 mod json;
 mod sniff;
 mod union;
@@ -339,12 +340,23 @@ fn shown(f: &Path) -> String {
 /// empty JSON array): it has no rows and no columns to add to the union.
 fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTypes) -> PolarsResult<Option<LazyFrame>> {
     let name = shown(f);
-    let head = sniff::check(f, &name, src.format).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+    // A text file in a single-byte encoding is read from its UTF-8 copy.
+    let mut data = f.to_path_buf();
+    if src.format != Format::Parquet
+        && let Some(e) = &src.csv.encoding
+    {
+        let enc = encoding::parse(e).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+        if enc != encoding::Encoding::Utf8 {
+            let (_, r) = sniff::reader(f).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
+            data = encoding::to_utf8(r, enc, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+        }
+    }
+    let head = sniff::check(&data, &name, src.format).map_err(|e| polars_err!(ComputeError: "{e}"))?;
     if src.format != Format::Parquet && head.complete && sniff::first_non_space(&head.bytes).is_none() {
         tracing::debug!(file = %name, "no content: no rows, no columns");
         return Ok(None);
     }
-    let p = PlRefPath::new(f.to_string_lossy().as_ref());
+    let p = PlRefPath::new(data.to_string_lossy().as_ref());
     Ok(Some(match src.format {
         Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, ..Default::default() })?,
         Format::Csv => {
@@ -381,7 +393,7 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
                 json::Layout::Lines => p,
                 json::Layout::Document => {
                     let (_, r) =
-                        sniff::reader(f).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
+                        sniff::reader(&data).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
                     let (tmp, rows) = json::to_ndjson(r, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
                     if rows == 0 {
                         return Ok(None);

@@ -68,20 +68,27 @@ pub fn to_ndjson(reader: impl Read, shown: &str) -> Result<(PathBuf, usize), Str
     let rows = rewrite(BufReader::with_capacity(1 << 20, reader), &mut out, shown)?;
     out.flush().map_err(io_err)?;
     drop(out);
-    crate::lock(&KEPT).push(file);
+    keep(file);
     Ok((path, rows))
 }
 
+/// Keeps a temporary file open until the process ends.
+pub(super) fn keep(file: File) {
+    crate::lock(&KEPT).push(file);
+}
+
+/// A new temporary file, and the path polars reads it from (see [`KEPT`]).
 #[cfg(target_os = "linux")]
-fn spill() -> io::Result<(File, PathBuf)> {
+pub(super) fn spill() -> io::Result<(File, PathBuf)> {
     use std::os::fd::AsRawFd;
     let f = tempfile::tempfile()?;
     let path = PathBuf::from(format!("/proc/self/fd/{}", f.as_raw_fd()));
     Ok((f, path))
 }
 
+/// A new temporary file, and the path polars reads it from.
 #[cfg(not(target_os = "linux"))]
-fn spill() -> io::Result<(File, PathBuf)> {
+pub(super) fn spill() -> io::Result<(File, PathBuf)> {
     let (f, path) = tempfile::Builder::new().prefix("lakegate-").suffix(".ndjson").tempfile()?.keep()?;
     Ok((f, path))
 }

@@ -92,6 +92,9 @@ fn unsupported(b: &[u8]) -> Option<&'static str> {
     })
 }
 
+const CSV_TEXT: &str = "text (CSV or other delimited text)";
+const NOT_UTF8: &str = "text that is not UTF-8";
+
 /// What a file's content is, for messages: `a Parquet file (magic PAR1)`.
 fn kind(b: &[u8], complete: bool) -> String {
     if b.is_empty() {
@@ -113,9 +116,12 @@ fn kind(b: &[u8], complete: bool) -> String {
         _ if b.contains(&0) => "binary data, not text",
         _ => {
             if let Some(at) = not_utf8(b, complete) {
-                return format!("text that is not UTF-8 (byte 0x{:02X} at offset {at}; lakegate reads UTF-8)", b[at]);
+                return format!(
+                    "{NOT_UTF8} (byte 0x{:02X} at offset {at}): declare the server's `encoding` (latin1 or windows-1252) or convert the file to UTF-8",
+                    b[at]
+                );
             }
-            if looks_like_json(b) { "JSON text" } else { "text (CSV or other delimited text)" }
+            if looks_like_json(b) { "JSON text" } else { CSV_TEXT }
         }
     };
     k.into()
@@ -183,15 +189,18 @@ pub fn check(path: &Path, shown: &str, format: Format) -> Result<Head, String> {
         return Ok(h);
     }
     let k = kind(&h.bytes, h.complete);
+    if k.starts_with(NOT_UTF8) {
+        return Err(format!("`{shown}` is {k}"));
+    }
     let ok = match format {
-        Format::Csv => k.starts_with("text"),
+        Format::Csv => k == CSV_TEXT,
         Format::Json => k == "JSON text",
         Format::Parquet => false,
     };
     if ok {
         Ok(h)
     } else {
-        Err(mismatch(if format == Format::Json && k.starts_with("text") { text_kind(&h.bytes) } else { k }))
+        Err(mismatch(if format == Format::Json && k == CSV_TEXT { text_kind(&h.bytes) } else { k }))
     }
 }
 
@@ -221,7 +230,7 @@ mod tests {
         assert_eq!(kind("a,é".as_bytes().split_last().map(|(_, b)| b).unwrap_or_default(), false), kind(b"a,b", false));
         assert_eq!(
             kind(b"a,\xe9t\xe9\n", true),
-            "text that is not UTF-8 (byte 0xE9 at offset 2; lakegate reads UTF-8)"
+            "text that is not UTF-8 (byte 0xE9 at offset 2): declare the server's `encoding` (latin1 or windows-1252) or convert the file to UTF-8"
         );
     }
 
