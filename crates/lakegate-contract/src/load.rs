@@ -222,13 +222,20 @@ pub(crate) fn read_all_at<T: serde::de::DeserializeOwned>(
         if msg.starts_with("missing field `") {
             repaired.insert((d.line, d.column, ""));
         }
-        if msg.starts_with("unknown field `must") {
+        if msg.starts_with("unknown field `") {
             let mut parent = path.clone();
             if matches!(parent.last(), Some(Seg::Key(k)) if msg.contains(&format!("`{k}`"))) {
                 parent.pop();
             }
             let pos = spans.get(&pointer(&parent)).map_or_else(|| spans.locate(&pointer(&parent)), |n| n.value.0);
-            repaired.insert((pos.line, pos.column, "operator-count"));
+            // The key the user meant is missing now: what follows from that is no new error.
+            if msg.starts_with("unknown field `must") {
+                repaired.insert((pos.line, pos.column, "operator-count"));
+            }
+            if d.help.as_deref().is_some_and(|h| h.starts_with("did you mean")) {
+                repaired.insert((pos.line, pos.column, "missing-key"));
+                repaired.insert((pos.line, pos.column, "missing-argument"));
+            }
         }
         if !already.contains(&ptr) {
             diags.push(d);
@@ -550,5 +557,19 @@ mod tests {
             r.diagnostics
         );
         assert_eq!(r.diagnostics[3].help.as_deref(), Some("did you mean `mustBeGreaterThan`?"));
+    }
+
+    /// A typo'd key is the one error of its construct: the key it meant is not reported
+    /// missing as well.
+    #[test]
+    fn a_typo_is_not_also_a_missing_key() {
+        let src = "apiVersion: v3.2.0\nkind: DataContract\nid: x\nversion: '1'\nschema:\n  - name: t\n    properties:\n\
+                   \x20     - name: a\n        quality:\n          - metrc: nullValues\n            mustBe: 0\n\
+                   \x20         - type: custom\n            engine: lakegate\n            implementation:\n\
+                   \x20             metric: avg\n              propertee: a\n              mustBe: 1\n";
+        let r = load_str("x.yaml", src, &|_| None);
+        let got: Vec<(&str, usize)> =
+            r.diagnostics.iter().filter(|d| d.severity == crate::Severity::Error).map(|d| (d.code, d.line)).collect();
+        assert_eq!(got, vec![("unknown-key", 10), ("unknown-key", 16)], "{:#?}", r.diagnostics);
     }
 }

@@ -1035,6 +1035,7 @@ fn lakegate_rule(v: &mut V, r: &QualityRule, ptr: &str, label: &str, property: O
         None => {}
         Some((rule, repaired)) => {
             let operator_key_removed = repaired.iter().any(|(_, _, code)| *code == "operator-count");
+            let meant_key_removed = repaired.iter().any(|(_, _, code)| *code == "missing-key");
             let timed = matches!(rule.metric.as_str(), "freshness" | "partitionFreshness");
             if timed && r.unit.as_deref().and_then(crate::units::parse_unit).is_none() {
                 v.error(
@@ -1055,7 +1056,9 @@ fn lakegate_rule(v: &mut V, r: &QualityRule, ptr: &str, label: &str, property: O
             lakegate_names(v, &rule, ptr, label);
             for (key, msg, help) in crate::lakegate::problems(&rule, property) {
                 // An unknown operator-like key is the one error of its rule.
-                if operator_key_removed && msg.contains("has no operator") {
+                if (operator_key_removed && msg.contains("has no operator"))
+                    || (meant_key_removed && msg.contains(" needs "))
+                {
                     continue;
                 }
                 let p = if key.is_empty() { iptr.clone() } else { format!("{iptr}/{key}") };
