@@ -217,7 +217,9 @@ fn custom_properties(v: &mut V, list: Option<&Vec<crate::model::CustomProperty>>
 
 fn fundamentals(v: &mut V, c: &Contract) {
     custom_properties(v, c.custom_properties.as_ref(), "", custom::Level::Contract);
-    if c.data_product.is_some() {
+    // What v3.1.0 deprecated is the normal form of a v3.0.x contract.
+    let v31 = v.version() >= Version::V3_1;
+    if c.data_product.is_some() && v31 {
         v.warn(
             "deprecated",
             "/dataProduct",
@@ -225,7 +227,7 @@ fn fundamentals(v: &mut V, c: &Contract) {
             "use `name` (and `domain`) instead",
         );
     }
-    if c.sla_default_element.is_some() {
+    if c.sla_default_element.is_some() && v31 {
         v.warn(
             "deprecated",
             "/slaDefaultElement",
