@@ -506,3 +506,16 @@ fn history_refuses_a_lake_partition_folder_and_retention_never_deletes_data() {
     assert!(err.contains("not a lakegate history folder") && err.contains("part-0000.parquet"), "{err}");
     assert!(day.join("part-0000.parquet").is_file(), "nothing deleted");
 }
+
+#[test]
+fn a_column_typed_by_its_physical_type_alone_counts_values_that_do_not_parse() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("pp.csv"), "id,amount\n1,2.5\n2,x\n").expect("csv");
+    let schema = "  - name: pp\n    properties:\n      - {name: id, physicalType: INTEGER}\n      - {name: amount, physicalType: \"DECIMAL(10,2)\"}\n";
+    let (code, _, json) = check(dir.path(), &contract("pp.csv", "csv", schema));
+    assert_eq!(code, 1);
+    assert_eq!(status(&json, "pp/id/schema.type").0, "passed", "INTEGER on a CSV passes its own type check");
+    assert_eq!(status(&json, "pp/id/schema.parse").0, "passed");
+    let (s, m) = status(&json, "pp/amount/schema.parse");
+    assert_eq!((s.as_str(), m.as_str()), ("failed", "observed 1, expected = 0"), "`x` is not a DECIMAL(10,2)");
+}

@@ -894,25 +894,38 @@ impl Compiler<'_> {
     fn parse_checks(&mut self, obj: &SchemaObject, i: usize) {
         let cid = self.c.contract.id.clone();
         for (j, p) in obj.properties.iter().flatten().enumerate() {
-            let Some(lt) = p.logical_type else { continue };
+            // Every column the source parses from text (see `declared_column`): by its
+            // logicalType, its physicalType, or both.
+            let parsed = declared_column(p).parse;
+            use lakegate_core::ColumnType as C;
             if !matches!(
-                lt,
-                LogicalType::Integer
-                    | LogicalType::Number
-                    | LogicalType::Boolean
-                    | LogicalType::Date
-                    | LogicalType::Timestamp
+                parsed,
+                Some(
+                    C::Int(_)
+                        | C::UInt(_)
+                        | C::Float(_)
+                        | C::Decimal(..)
+                        | C::Boolean
+                        | C::Date
+                        | C::Timestamp { .. }
+                        | C::Time
+                )
             ) {
                 continue;
             }
+            let (declared, key) = match (p.logical_type, &p.physical_type) {
+                (Some(lt), _) => (lt.as_str().to_owned(), "logicalType"),
+                (None, Some(pt)) => (pt.clone(), "physicalType"),
+                (None, None) => continue,
+            };
             let col = column_name(p);
             let mut s = self.spec(
                 format!("{cid}/{}/{col}/schema.parse", obj.name),
                 "schema.parse",
                 &obj.name,
                 Some(&col),
-                format!("values of `{col}` parse as {}", lt.as_str()),
-                &format!("/schema/{i}/properties/{j}/logicalType"),
+                format!("values of `{col}` parse as {declared}"),
+                &format!("/schema/{i}/properties/{j}/{key}"),
                 CheckPlan::Metric {
                     measure: Measure::Value(Metric::InvalidCount {
                         column: col.clone(),

@@ -516,7 +516,7 @@ fn validity(column: &str, e: Expr, t: &ColumnType, r: &Validity) -> Result<Expr,
                 (Bound::Timestamp(us), ColumnType::Date) => {
                     (e.clone().cast(DataType::Int32).cast(DataType::Int64) * lit(86_400_000_000i64), lit(*us), false)
                 }
-                (b, t) => return Err(format!("bound {b:?} cannot be compared with a {} column", t.name())),
+                (b, t) => return Err(format!("bound {b} cannot be compared with a {} column", t.name())),
             };
             let c = match cmp {
                 Cmp::Ge => lhs.gt_eq(rhs),
