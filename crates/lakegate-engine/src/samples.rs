@@ -209,7 +209,10 @@ pub fn sample(
 fn shown_columns(schema: &DataSchema, d: &DatasetPlan, offending: Vec<&str>) -> Vec<Expr> {
     let mut cols: Vec<String> = d.key.iter().filter(|k| lower::find(schema, k).is_some()).cloned().collect();
     if cols.is_empty() {
-        cols.extend(schema.iter().take(2).map(|(n, _)| n.clone()));
+        // The first columns of the data, never the hidden raw text of a typed CSV column.
+        cols.extend(
+            schema.iter().filter(|(n, _)| !n.ends_with(crate::source::RAW_SUFFIX)).take(2).map(|(n, _)| n.clone()),
+        );
     }
     let mut exprs: Vec<Expr> = cols.iter().map(|c| col(c.as_str())).collect();
     for o in offending {
