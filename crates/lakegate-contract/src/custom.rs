@@ -44,7 +44,16 @@ use Level::{Contract, Object, QualityRule, Server};
 
 /// Every customProperties key lakegate reads.
 pub const KNOWN: &[Known] = &[
-    Known { key: "delimiter", levels: &[Server, Object], doc: "CSV field delimiter: one character, or `tab`/`\\t`" },
+    Known {
+        key: "delimiter",
+        levels: &[Server, Object],
+        doc: "CSV field delimiter: one character, or `tab`/`\\t`; JSON layout: `new_line` or `array` (both are read)",
+    },
+    Known {
+        key: "encoding",
+        levels: &[Server, Object],
+        doc: "text encoding of CSV/JSON files before ODCS v3.2.0's server `encoding`: utf-8, latin-1, windows-1252",
+    },
     Known { key: "header", levels: &[Server, Object], doc: "CSV files have a header row: true (default) or false" },
     Known { key: "quote", levels: &[Server, Object], doc: "CSV quote character: one character, or null for none" },
     Known {
@@ -74,7 +83,10 @@ pub fn keys_at(level: Level) -> Vec<&'static str> {
 /// What is wrong with the value of a known key (`None` when it is fine or the key unknown).
 pub fn value_problem(key: &str, v: &Value) -> Option<String> {
     let ok = match key {
-        "delimiter" => v.as_str().is_some_and(|d| matches!(d, "\\t" | "\t" | "tab") || d.chars().count() == 1),
+        "delimiter" => v
+            .as_str()
+            .is_some_and(|d| matches!(d, "\\t" | "\t" | "tab" | "new_line" | "array") || d.chars().count() == 1),
+        "encoding" => v.is_string(),
         "quote" => v.is_null() || v.as_str().is_some_and(|q| q.chars().count() == 1),
         "header" | "decimalComma" | "strictColumns" => v.is_boolean(),
         "nullValues" => v.is_string() || v.as_array().is_some_and(|a| a.iter().all(Value::is_string)),
