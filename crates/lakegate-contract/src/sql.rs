@@ -88,6 +88,85 @@ pub fn check_expression(expr: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Aggregate functions: an `expression` rule reads columns only through them.
+const AGGREGATES: &[&str] = &[
+    "sum",
+    "avg",
+    "mean",
+    "min",
+    "max",
+    "count",
+    "count_if",
+    "stddev",
+    "stddev_samp",
+    "stddev_pop",
+    "std",
+    "variance",
+    "var_samp",
+    "var_pop",
+    "var",
+    "median",
+    "quantile_cont",
+    "quantile_disc",
+    "percentile_cont",
+    "percentile_disc",
+    "first",
+    "last",
+    "array_agg",
+    "string_agg",
+    "bool_and",
+    "bool_or",
+    "every",
+    "any_value",
+    "n_unique",
+    "approx_count_distinct",
+    "corr",
+    "covar_samp",
+    "covar_pop",
+];
+
+/// The columns an aggregate expression (a lakegate `expression` rule) reads outside any
+/// aggregate function: `sum(a) / b` reads `b` row by row, so the expression is no one number
+/// of the dataset. Empty when every column is aggregated, or when it does not parse.
+pub fn unaggregated_columns(expr: &str) -> Vec<String> {
+    struct Walk {
+        depth: usize,
+        found: Vec<String>,
+    }
+    fn aggregate(e: &Expr) -> bool {
+        matches!(e, Expr::Function(f) if f.over.is_none()
+            && AGGREGATES.contains(&f.name.to_string().to_ascii_lowercase().as_str()))
+    }
+    impl Visitor for Walk {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if aggregate(e) {
+                self.depth += 1;
+            } else if self.depth == 0 {
+                match e {
+                    Expr::Identifier(i) => self.found.push(i.value.clone()),
+                    Expr::CompoundIdentifier(parts) => {
+                        self.found.push(parts.iter().map(|p| p.value.as_str()).collect::<Vec<_>>().join("."));
+                    }
+                    _ => {}
+                }
+            }
+            ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if aggregate(e) {
+                self.depth -= 1;
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let Ok(mut parser) = Parser::new(&GenericDialect {}).try_with_sql(expr) else { return Vec::new() };
+    let Ok(e) = parser.parse_expr() else { return Vec::new() };
+    let mut w = Walk { depth: 0, found: Vec::new() };
+    let _ = e.visit(&mut w);
+    w.found
+}
+
 /// Functions polars SQL (lakegate's embedded engine) runs, lower-case (from polars-sql 0.55).
 pub const ENGINE_FUNCTIONS: &[&str] = &[
     "abs",
@@ -551,6 +630,16 @@ impl Visitor for Collect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn expressions_aggregate_every_column() {
+        assert!(unaggregated_columns("sum(refunds) / sum(amount)").is_empty());
+        assert!(unaggregated_columns("count(*) FILTER (WHERE flag)").is_empty());
+        assert!(unaggregated_columns("100.0 * count(CASE WHEN a > 0 THEN 1 END) / count(*)").is_empty());
+        assert_eq!(unaggregated_columns("id"), ["id"]);
+        assert_eq!(unaggregated_columns("sum(a) / b + abs(c)"), ["b", "c"]);
+        assert_eq!(unaggregated_columns("sum(a) OVER (PARTITION BY g)"), ["a", "g"]);
+    }
 
     #[test]
     fn placeholders() {

@@ -835,6 +835,17 @@ fn sql_objects(c: &LoadedContract) -> Vec<crate::sql::SqlObject> {
 fn lakegate_names(v: &mut V, rule: &crate::lakegate::LakegateRule, ptr: &str, label: &str) {
     let iptr = format!("{ptr}/implementation");
     let object = v.object_name(ptr);
+    if rule.metric == "expression"
+        && let Some(text) = &rule.expression
+        && let Some(c) = crate::sql::unaggregated_columns(text).first()
+    {
+        v.error(
+            "invalid-rule",
+            &format!("{iptr}/expression"),
+            format!("`expression` of {label} reads `{c}` row by row: it must aggregate the dataset to one number"),
+            format!("put `{c}` inside an aggregate such as sum({c}), avg({c}), max({c}) or count({c})"),
+        );
+    }
     let objects = sql_objects(v.c);
     // An object that declares no property leaves nothing to check names against.
     let Some(obj) = objects.iter().find(|o| o.names.first() == Some(&object.to_lowercase()) && !o.columns.is_empty())
