@@ -519,3 +519,25 @@ fn a_column_typed_by_its_physical_type_alone_counts_values_that_do_not_parse() {
     let (s, m) = status(&json, "pp/amount/schema.parse");
     assert_eq!((s.as_str(), m.as_str()), ("failed", "observed 1, expected = 0"), "`x` is not a DECIMAL(10,2)");
 }
+
+#[test]
+fn empty_files_and_columns_of_nulls_take_the_declared_types() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A column that holds only nulls has Arrow's null type: nothing said what type it is.
+    let mut df =
+        DataFrame::new(2, vec![Column::new("id".into(), [1i64, 2]), Series::new_null("note".into(), 2).into_column()])
+            .expect("frame");
+    common::write_parquet(&dir.path().join("n.parquet"), &mut df);
+    let schema = "  - name: n\n    properties:\n      - {name: id, logicalType: integer}\n      - {name: note, logicalType: string, logicalTypeOptions: {minLength: 2}}\n";
+    let (code, _, json) = check(dir.path(), &contract("n.parquet", "parquet", schema));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(status(&json, "n/note/schema.type").0, "passed");
+    assert_eq!(status(&json, "n/note/minLength").0, "passed", "nulls are ignored by value checks");
+
+    // An NDJSON file with no rows (`[]`): the declared columns are there, with no rows.
+    std::fs::write(dir.path().join("e.json"), "[]").expect("json");
+    let schema = "  - name: e\n    properties:\n      - {name: id, logicalType: integer, required: true}\n";
+    let (code, _, json) = check(dir.path(), &contract("e.json", "json", schema));
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(status(&json, "e/id/schema.present").0, "passed");
+}

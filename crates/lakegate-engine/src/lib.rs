@@ -126,19 +126,39 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
         .and_then(|f| f.map_err(|e| tracing::debug!(dataset = %d.name, "footers not used: {e}")).ok());
     let opened = source::open_dataset(src, &files, &base, &d.declared)
         .and_then(|source::Opened { mut lf, missing_in_files }| {
-            let schema = lf.collect_schema()?;
+            let mut schema = lf.collect_schema()?;
+            // Only empty files (no bytes, `[]`): no column was read, so the declared ones are
+            // there, with no rows, rather than reported missing.
+            if schema.is_empty() {
+                let declared: Schema = d
+                    .declared
+                    .iter()
+                    .filter(|c| !c.column.contains('.'))
+                    .map(|c| Field::new(c.column.as_str().into(), DataType::Null))
+                    .collect();
+                lf = DataFrame::empty_with_schema(&declared).lazy();
+                schema = lf.collect_schema()?;
+            }
             // Categorical and enum columns (a Parquet dictionary written by polars) are checked
             // as the text they hold: polars' string functions refuse them. Fixed-size lists
-            // (Arrow FixedSizeList) are checked as the arrays they are.
+            // (Arrow FixedSizeList) are checked as the arrays they are. A column of nulls only
+            // (Arrow's null type: no value ever told its type) takes its declared type.
+            let declared_type = |n: &str| match d.declared.iter().find(|c| c.column == n)?.parse.as_ref()? {
+                ColumnType::String => Some(DataType::String),
+                t => source::dtype_of(t),
+            };
             let cats: Vec<Expr> = schema
                 .iter()
                 .filter_map(|(n, t)| match t {
                     DataType::Categorical(..) | DataType::Enum(..) => Some(col(n.clone()).cast(DataType::String)),
                     DataType::Array(inner, _) => Some(col(n.clone()).cast(DataType::List(inner.clone()))),
+                    DataType::Null => declared_type(n).map(|t| col(n.clone()).cast(t)),
                     _ => None,
                 })
                 .collect();
             let text = |lf: LazyFrame| if cats.is_empty() { lf } else { lf.with_columns(cats.clone()) };
+            // The schema the checks see: after the casts above (slices are cut on the raw one).
+            let checked = if cats.is_empty() { schema.clone() } else { text(lf.clone()).collect_schema()? };
             let mut slices = Vec::new();
             if let Some(f) = footer.as_ref().filter(|f| slice_rows > 0 && f.rows > slice_rows) {
                 let hive = files.iter().any(|f| !source::hive_keys(f, &base).is_empty());
@@ -152,7 +172,7 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 slices = slices.into_iter().map(text).collect();
                 tracing::debug!(dataset = %d.name, rows = f.rows, slices = slices.len(), hive, "read in slices");
             }
-            Ok(Opened { schema: convert_schema(&schema), lf: text(lf), slices, footer, bytes, missing_in_files })
+            Ok(Opened { schema: convert_schema(&checked), lf: text(lf), slices, footer, bytes, missing_in_files })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)

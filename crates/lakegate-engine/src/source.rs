@@ -518,7 +518,7 @@ fn typed(
 }
 
 /// The polars type of a declared parse type; `None` for text and nested types (kept as read).
-fn dtype_of(t: &ColumnType) -> Option<DataType> {
+pub(crate) fn dtype_of(t: &ColumnType) -> Option<DataType> {
     Some(match t {
         ColumnType::Int(8) => DataType::Int8,
         ColumnType::Int(16) => DataType::Int16,
