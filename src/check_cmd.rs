@@ -33,7 +33,9 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         let Some((obj, path)) = d.split_once('=').filter(|(o, p)| !o.is_empty() && !p.is_empty()) else {
             bail!("`--data {d}` must be OBJECT=PATH (a schema object name and a file, folder or glob)");
         };
-        data.insert(obj.to_owned(), PathBuf::from(path));
+        if let Some(first) = data.insert(obj.to_owned(), PathBuf::from(path)) {
+            bail!("`--data {obj}=...` is given twice (`{}` and `{path}`): one path per schema object", first.display());
+        }
     }
     crate::output::check_writable(&args.files)?;
     if let Some(dir) = &args.history {

@@ -68,6 +68,10 @@ fn command_line_paths_are_never_refused() {
         assert_eq!(code, 2, "--data {d}: {err}");
         assert!(err.contains("must be OBJECT=PATH"), "{err}");
     }
+    // The same object twice: which path wins would be a guess.
+    let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c), "--data", "t=a.parquet", "--data", "t=b.parquet"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`--data t=...` is given twice"), "{err}");
     // Also when a project file declares roots that do not include them.
     std::fs::write(project.path().join(".lakegate.yaml"), "roots: []\n").expect("project file");
     let (code, _, err) = lakegate(cwd.path(), &["check", &s(&c), "--data", &absolute]);
