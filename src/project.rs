@@ -109,6 +109,9 @@ impl Roots {
             roots.push(std::path::absolute(contract_dir).unwrap_or_else(|_| contract_dir.to_path_buf()));
         }
         roots.extend(self.extra.iter().cloned());
+        // The current directory is often the contract's own folder: each root once.
+        let mut seen = std::collections::BTreeSet::new();
+        roots.retain(|r| seen.insert(std::path::absolute(r).unwrap_or_else(|_| r.clone())));
         let help = match &project {
             Some(f) => format!("; to allow it, add its folder to `roots:` in `{}`, or pass `--root DIR`", f.display()),
             None => format!(

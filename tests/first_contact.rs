@@ -541,3 +541,24 @@ fn empty_files_and_columns_of_nulls_take_the_declared_types() {
     assert_eq!(code, 0, "{json}");
     assert_eq!(status(&json, "e/id/schema.present").0, "passed");
 }
+
+#[test]
+fn a_glob_never_follows_a_symbolic_link_out_of_the_data_roots() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("outside");
+    std::fs::write(outside.path().join("secret.csv"), "user\ns3cr3t-value\n").expect("secret");
+    std::fs::create_dir_all(dir.path().join("lake/ok")).expect("mkdir");
+    std::fs::write(dir.path().join("lake/ok/t.csv"), "user\nalice\n").expect("data");
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("lake/link")).expect("symlink");
+    let schema = "  - name: t\n    properties:\n      - {name: user, logicalType: string, logicalTypeOptions: {pattern: '^zzz$'}}\n";
+    let (code, stdout, json) = check(dir.path(), &contract("lake/*/*.csv", "csv", schema));
+    assert_eq!(code, 3, "{stdout}");
+    let error = json["contracts"][0]["datasets"][0]["error"].as_str().unwrap_or("").to_owned();
+    assert!(error.contains("secret.csv") && error.contains("outside the allowed data roots"), "{error}");
+    assert!(!stdout.contains("s3cr3t-value"), "nothing of the file outside is shown: {stdout}");
+    // The folder itself allowed in the project file: read.
+    std::fs::write(dir.path().join(".lakegate.yaml"), format!("roots: ['{}']\n", outside.path().display()))
+        .expect("project");
+    let (code, _, json) = check(dir.path(), &contract("lake/*/*.csv", "csv", schema));
+    assert_eq!(code, 1, "{json}");
+}

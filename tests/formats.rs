@@ -239,6 +239,7 @@ fn open(path: &Path, format: lakegate_core::Format) -> Result<lakegate_engine::s
         display: path.display().to_string(),
         format,
         csv: Default::default(),
+        roots: Vec::new(),
     };
     let (files, base) = lakegate_engine::source::resolve_files(&src)?;
     lakegate_engine::source::open_dataset(&src, &files, &base, &[]).map_err(|e| e.to_string())

@@ -276,6 +276,9 @@ fn source_for(
     };
     let joined = if Path::new(&raw).is_absolute() { PathBuf::from(&raw) } else { base.join(&raw) };
     let abs = normalize(&std::path::absolute(&joined).unwrap_or(joined));
+    // The engine checks every file a contract's glob or folder finds against the same roots.
+    let file_roots: Vec<PathBuf> =
+        if ptr.is_some() { opts.roots.iter().map(|r| resolve(r)).collect() } else { Vec::new() };
     if let Some(ptr) = ptr
         && !opts.roots.is_empty()
     {
@@ -316,7 +319,7 @@ fn source_for(
         }
         None => Format::Parquet,
     };
-    Ok(Ok(Source { path: abs, display: raw, format, csv }))
+    Ok(Ok(Source { path: abs, display: raw, format, csv, roots: file_roots }))
 }
 
 fn csv_options<'a>(

@@ -62,6 +62,10 @@ pub struct Source {
     pub format: Format,
     /// CSV options.
     pub csv: CsvOptions,
+    /// For a path written in a contract: the folders (real paths) every file it designates must
+    /// be inside, each file's real path checked after the glob or folder walk (a symbolic link
+    /// in the lake must not lead out of it). Empty: unrestricted (`--data`, the user's own).
+    pub roots: Vec<PathBuf>,
 }
 
 /// A declared column, as the engine needs it.

@@ -16,6 +16,29 @@ mod union;
 /// the format's extension (also gzip- or zstd-compressed: `t.csv.gz`, `t.ndjson.zst`); a
 /// pattern with `*`, `?` or `[` is a glob.
 pub fn resolve_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
+    let (files, base) = find_files(src)?;
+    // A contract's path: each file found, by its real path, stays inside the data roots (a
+    // symbolic link in the lake, or `*` matching one, must not lead to `/etc`).
+    if !src.roots.is_empty() {
+        for f in &files {
+            let real = std::fs::canonicalize(f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
+            if !src.roots.iter().any(|r| real.starts_with(r)) {
+                return Err(format!(
+                    "`{}` found by `{}` is really `{}`, outside the allowed data roots ({}): a symbolic link leads \
+                     out of the lake (to allow it, add its folder to `roots` in `.lakegate.yaml`, or pass --root)",
+                    f.display(),
+                    src.display,
+                    real.display(),
+                    src.roots.iter().map(|r| format!("`{}`", r.display())).collect::<Vec<_>>().join(", ")
+                ));
+            }
+        }
+    }
+    Ok((files, base))
+}
+
+/// The files of `src` before the roots check.
+fn find_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
     let path = &src.path;
     let text = path.to_string_lossy();
     let exts = extensions(src.format);
