@@ -390,9 +390,10 @@ fn groups_without_a_value_are_left_out_and_nan_groups_errored() {
         )
     };
     let schema = format!(
-        "  - name: grp\n    properties:\n      - {{name: g, logicalType: string}}\n      - {{name: i, logicalType: integer}}\n      - {{name: x, logicalType: number}}\n    quality:\n{}{}",
+        "  - name: grp\n    properties:\n      - {{name: g, logicalType: string}}\n      - {{name: i, logicalType: integer}}\n      - {{name: x, logicalType: number}}\n    quality:\n{}{}{}",
         rule("max_i", "max", "i"),
         rule("sum_x", "sum", "x"),
+        "      - {id: none, type: custom, engine: lakegate, implementation: {metric: avg, property: i, where: \"g = 'b'\", groupBy: [g], mustBeLessThan: 10}}\n",
     );
     let (_, _, json) = check(dir.path(), &contract("grp.parquet", "parquet", &schema));
     let (s, m) = status(&json, "grp/max_i");
@@ -400,6 +401,9 @@ fn groups_without_a_value_are_left_out_and_nan_groups_errored() {
     assert!(m.ends_with("(1 group(s) without a value (only nulls): b)"), "{m}");
     let (s, m) = status(&json, "grp/sum_x");
     assert_eq!((s.as_str(), m.as_str()), ("errored", "NaN in the data of 1 group(s): c"));
+    let (s, m) = status(&json, "grp/none");
+    assert_eq!(s, "errored", "no group with a value is no pass: {m}");
+    assert!(m.starts_with("no group has a value"), "{m}");
 }
 
 #[test]

@@ -15,7 +15,8 @@ pub fn failing_streak(history: &[HistoryPoint], now: f64) -> usize {
 
 /// Where the latest streak of at least `n` consecutive failed runs before `now` starts, and
 /// where it ends (the time of its first and last run). A run with the same value as the run
-/// before it in the streak is a re-run of the same data, not new evidence: it does not count.
+/// before it in the streak, on the same UTC day, is a re-run of the same data, not new
+/// evidence: it does not count (a constant new level on later days does).
 fn last_streak(history: &[HistoryPoint], now: f64, n: u64) -> Option<(f64, f64)> {
     let mut past: Vec<&HistoryPoint> = history.iter().filter(|p| p.at < now).collect();
     past.sort_by(|a, b| a.at.total_cmp(&b.at));
@@ -25,10 +26,11 @@ fn last_streak(history: &[HistoryPoint], now: f64, n: u64) -> Option<(f64, f64)>
             if len == 0 {
                 start = p.at;
             }
-            if len == 0 || p.value.map(f64::to_bits) != last {
+            let key = (p.value.map(f64::to_bits), (p.at / 86_400.0).floor() as i64);
+            if len == 0 || Some(key) != last {
                 len += 1;
             }
-            last = p.value.map(f64::to_bits);
+            last = Some(key);
             if len >= n {
                 found = Some((start, p.at));
             }
@@ -246,5 +248,10 @@ mod tests {
         let mut reruns: Vec<HistoryPoint> = (0..5).map(|i| point(i, 100.0, Status::Passed)).collect();
         reruns.extend((5..8).map(|i| point(i, 500.0, Status::Failed)));
         assert_eq!(values(&rebase, &reruns, at(8)), [100.0; 5], "re-runs of the same value do not re-base");
+        // A constant new level on three days is a level shift.
+        let day = |d: usize, v: f64, status: Status| HistoryPoint { at: 86_400.0 * d as f64, value: Some(v), status };
+        let mut daily: Vec<HistoryPoint> = (0..5).map(|d| day(d, 100.0, Status::Passed)).collect();
+        daily.extend((5..8).map(|d| day(d, 200.0, Status::Failed)));
+        assert_eq!(values(&rebase, &daily, 86_400.0 * 8.0), [200.0; 3]);
     }
 }

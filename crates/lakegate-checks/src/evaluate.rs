@@ -116,6 +116,11 @@ pub fn evaluate<'a>(
             }
             match observe(measure, facts.metrics, other, now) {
                 Err(why) => result(spec, Status::Errored, None, expected, why),
+                Ok(Observed { groups: Some(groups), detail, .. }) if groups.is_empty() => {
+                    // "All 0 groups hold" is no evidence: as without groupBy, no value is errored.
+                    let why = detail.map(|d| format!(": {d}")).unwrap_or_else(|| ": no rows".to_owned());
+                    result(spec, Status::Errored, None, expected, format!("no group has a value{why}"))
+                }
                 Ok(Observed { groups: Some(groups), detail, .. }) => {
                     // NaN in a group is errored, as it is without groupBy.
                     let nan: Vec<&str> = groups.iter().filter(|(_, v)| v.is_nan()).map(|(k, _)| k.as_str()).collect();
