@@ -47,8 +47,24 @@ pub fn check_writable(files: &ReportFiles) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Two report paths naming one file (also through `./` or a symlink).
+/// Where a report path leads: symbolic links followed (a link to a file not written yet
+/// included), at most 40 deep as the OS does.
+fn follow_links(p: &Path) -> std::path::PathBuf {
+    let mut resolved = p.to_path_buf();
+    for _ in 0..40 {
+        match (std::fs::symlink_metadata(&resolved), std::fs::read_link(&resolved)) {
+            (Ok(m), Ok(target)) if m.file_type().is_symlink() => {
+                resolved = resolved.parent().unwrap_or(Path::new("")).join(target);
+            }
+            _ => break,
+        }
+    }
+    resolved
+}
+
+/// Two report paths naming one file (also through `./` or a symlink, a dangling one included).
 fn same_file(a: &Path, b: &Path) -> bool {
+    let (a, b) = (&follow_links(a), &follow_links(b));
     let canon = |p: &Path| {
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::canonicalize(dir).ok().map(|d| d.join(p.file_name().unwrap_or_default()))
@@ -259,17 +275,7 @@ pub fn write_atomic(p: &Path, bytes: &[u8]) -> anyhow::Result<()> {
             other => other.with_context(cannot),
         };
     }
-    // Follow links (a link to a file not written yet included), at most 40 deep as the OS does.
-    let mut resolved = p.to_path_buf();
-    for _ in 0..40 {
-        match std::fs::symlink_metadata(&resolved) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let target = std::fs::read_link(&resolved).with_context(cannot)?;
-                resolved = resolved.parent().unwrap_or(Path::new("")).join(target);
-            }
-            _ => break,
-        }
-    }
+    let resolved = follow_links(p);
     let p = resolved.as_path();
     let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write `{}`", p.display()))?;
