@@ -44,10 +44,12 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
     if let Some(dir) = &args.samples_out {
         crate::output::claim_folder(dir, SAMPLES_MARKER, "--samples-out")?;
         // The folder holds the failing rows of the last run only: a check that passes now
-        // leaves no stale export behind.
-        for e in std::fs::read_dir(dir).with_context(|| format!("cannot read `{}`", dir.display()))?.flatten() {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "parquet") && p.is_file() {
+        // leaves no stale export behind. Only the files the marker lists (the last run's
+        // exports) are removed, never another file someone put there.
+        let marker = std::fs::read_to_string(dir.join(SAMPLES_MARKER)).unwrap_or_default();
+        for name in marker.lines().skip(1).filter(|n| n.ends_with(".parquet") && !n.contains(['/', '\\'])) {
+            let p = dir.join(name);
+            if p.is_file() {
                 std::fs::remove_file(&p).with_context(|| format!("cannot remove the old export `{}`", p.display()))?;
             }
         }
@@ -187,6 +189,21 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
                 }
             }
         }
+    }
+    if let Some(dir) = &args.samples_out {
+        // The marker lists this run's exports: the next run removes exactly these.
+        let mut names: Vec<String> = plans
+            .iter()
+            .flat_map(|p| &p.checks)
+            .map(|c| format!("{}.parquet", file_name(&c.info.id)))
+            .filter(|n| dir.join(n).is_file())
+            .collect();
+        names.dedup();
+        let text = format!(
+            "written by lakegate: this folder may be rewritten by the next run; its exports:\n{}",
+            names.iter().map(|n| format!("{n}\n")).collect::<String>()
+        );
+        crate::output::write_atomic(&dir.join(SAMPLES_MARKER), text.as_bytes())?;
     }
     let summary = Summary::of(contracts.iter().flat_map(|c| &c.checks));
     let command: Vec<String> = std::env::args().skip(1).collect();

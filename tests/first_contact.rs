@@ -265,6 +265,18 @@ fn samples_out_exports_every_row_of_a_duplicated_key() {
     let df = ParquetReader::new(std::fs::File::open(&file).expect("exported file")).finish().expect("parquet");
     let codes: Vec<&str> = df.column("code").expect("code").str().expect("str").iter().flatten().collect();
     assert_eq!(codes, ["A", "C", "D", "E", "F"], "every row of keys 1 and 3, in the data's order");
+    // The next run: a file someone else put there stays; the export of a check that now
+    // passes goes.
+    std::fs::write(dir.path().join("quarantine/user_data.parquet"), b"not lakegate's").expect("user file");
+    std::fs::write(dir.path().join("d.csv"), "id,code\n1,A\n2,B\n").expect("csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--samples-out", "quarantine"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!file.exists(), "the stale export is removed");
+    assert!(dir.path().join("quarantine/user_data.parquet").is_file(), "a file lakegate did not write stays");
 }
 
 #[test]
