@@ -472,7 +472,8 @@ fn open_with(
         schemas.push(schema);
         frames.push(lf);
     }
-    let (union, missing_in_files) = union::union(&kept, &schemas, src.format == Format::Json, shown)?;
+    let is_declared = |n: &str| declared.iter().any(|d| d.column == n || d.column.split('.').next() == Some(n));
+    let (union, missing_in_files) = union::union(&kept, &schemas, src.format == Format::Json, shown, &is_declared)?;
     let same = schemas.iter().all(|s| s.as_ref() == &union);
     let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
         // One multi-file scan when every footer has the same schema.

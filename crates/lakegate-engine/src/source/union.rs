@@ -10,14 +10,18 @@ use polars::prelude::*;
 
 /// The union schema of `schemas` (one per file, in file order; columns in order of first
 /// appearance) and, for each column some files lack, how many lack it. `json`: the types come
-/// from JSON values, not from a declaration, so integers and floats give float64.
+/// from JSON values, not from a declaration, so integers and floats give float64. A column the
+/// contract does not declare (`declared` is false for it) whose types cannot be united is left
+/// out, with a warning: only what the contract reads may stop a dataset.
 pub fn union(
     files: &[PathBuf],
     schemas: &[SchemaRef],
     json: bool,
     shown: fn(&Path) -> String,
+    declared: &dyn Fn(&str) -> bool,
 ) -> PolarsResult<(Schema, BTreeMap<String, usize>)> {
     let mut out = Schema::default();
+    let mut dropped: Vec<PlSmallStr> = Vec::new();
     // The file each column's current type came from (for messages).
     let mut from: BTreeMap<PlSmallStr, usize> = BTreeMap::new();
     for (i, s) in schemas.iter().enumerate() {
@@ -35,6 +39,19 @@ pub fn union(
                         }
                         out.with_column(name.clone(), w);
                     }
+                    None if !declared(name.as_str()) => {
+                        if !dropped.contains(name) {
+                            let j = from.get(name).copied().unwrap_or(0);
+                            tracing::warn!(
+                                "column `{name}` is {} in `{}` but {} in `{}`; the contract does not declare it: left out",
+                                type_name(have),
+                                shown(&files[j]),
+                                type_name(t),
+                                shown(&files[i])
+                            );
+                            dropped.push(name.clone());
+                        }
+                    }
                     None => {
                         let j = from.get(name).copied().unwrap_or(0);
                         polars_bail!(ComputeError:
@@ -47,6 +64,9 @@ pub fn union(
                 },
             }
         }
+    }
+    if !dropped.is_empty() {
+        out = out.iter().filter(|(n, _)| !dropped.contains(n)).map(|(n, t)| (n.clone(), t.clone())).collect();
     }
     let missing = out
         .iter_names()
@@ -200,12 +220,16 @@ mod tests {
             s(&[("x", DataType::String), ("id", DataType::Int64)]),
         ];
         let shown = |p: &Path| p.display().to_string();
-        let (u, missing) = union(&files, &schemas, false, shown).expect("union");
+        let all = |_: &str| true;
+        let (u, missing) = union(&files, &schemas, false, shown, &all).expect("union");
         assert_eq!(u.iter_names().map(|n| n.as_str()).collect::<Vec<_>>(), ["id", "x"]);
         assert_eq!(u.get("id"), Some(&DataType::Int64));
         assert_eq!(missing, BTreeMap::from([("x".to_owned(), 1)]));
         let bad = vec![s(&[("id", DataType::Int32)]), s(&[("id", DataType::Int64)]), s(&[("id", DataType::String)])];
-        let e = union(&files, &bad, false, shown).expect_err("string and int64").to_string();
+        let e = union(&files, &bad, false, shown, &all).expect_err("string and int64").to_string();
         assert!(e.contains("column `id` is int64 in `b.parquet` but string in `c.parquet`"), "{e}");
+        // Not declared: left out, the dataset still read.
+        let (u, _) = union(&files, &bad, false, shown, &|_: &str| false).expect("undeclared conflict");
+        assert!(u.is_empty(), "{u:?}");
     }
 }
