@@ -587,3 +587,21 @@ fn a_glob_never_follows_a_symbolic_link_out_of_the_data_roots() {
     let (code, _, json) = check(dir.path(), &contract("lake/*/*.csv", "csv", schema));
     assert_eq!(code, 1, "{json}");
 }
+
+#[test]
+fn an_expression_over_a_retyped_column_is_skipped() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Declared a timestamp, but the data holds text (JSON strings stay text when not typed).
+    let mut df = df!("ts" => ["2026-11-02", "bad", "2026-11-03"], "id" => [1i64, 2, 3]).expect("frame");
+    common::write_parquet(&dir.path().join("t.parquet"), &mut df);
+    let schema = "  - name: t\n    properties:\n      - {name: ts, logicalType: timestamp, required: true}\n      - {name: id, logicalType: integer}\n    quality:\n      - {id: recent, type: custom, engine: lakegate, implementation: {metric: rowCount, where: \"ts > '2026-11-01'\", mustBe: 2}}\n";
+    let (code, _, json) = check(dir.path(), &contract("t.parquet", "parquet", schema));
+    assert_eq!(code, 1);
+    assert_eq!(status(&json, "t/ts/schema.type").0, "failed");
+    assert_eq!(status(&json, "t/ts/required").0, "passed", "nulls are counted right whatever the type");
+    let (s, m) = status(&json, "t/recent");
+    assert_eq!(
+        (s.as_str(), m.as_str()),
+        ("skipped", "column `ts` is not of its declared type (see check t/t/ts/schema.type)")
+    );
+}

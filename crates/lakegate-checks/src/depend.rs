@@ -96,6 +96,7 @@ fn skip_dependents<'a>(
         let compared: Vec<(String, String)> = other
             .map(|(o, m)| referenced(std::slice::from_ref(m)).into_iter().map(|c| (o.to_owned(), c)).collect())
             .unwrap_or_default();
+        let in_expressions = expression_referenced(&metrics);
         let own = columns.iter().map(|c| (ds.clone(), c.clone()));
         let mut reason = None;
         for (d, c) in own.chain(sql).chain(compared) {
@@ -104,7 +105,9 @@ fn skip_dependents<'a>(
                     reason = Some(format!("column `{c}` is missing (see check {id})"));
                     break;
                 }
-                Some(Broken::WrongType(id)) if r.status == Status::Errored => {
+                // A wrongly typed column still has its nulls counted right; but an expression over
+                // it compares values of another type (text against a date literal): skipped too.
+                Some(Broken::WrongType(id)) if r.status == Status::Errored || in_expressions.contains(&c) => {
                     reason = Some(format!("column `{c}` is not of its declared type (see check {id})"));
                 }
                 _ => {}
@@ -162,28 +165,31 @@ fn present(schema: &DataSchema, column: &str) -> bool {
 /// expressions included, in first-seen order.
 pub fn referenced(metrics: &[Metric]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut add = |c: String| {
+    let own = metrics.iter().flat_map(|m| m.columns().into_iter().map(str::to_owned));
+    for c in own.chain(expression_referenced(metrics)) {
         if !out.contains(&c) {
             out.push(c);
         }
-    };
-    for m in metrics {
-        for c in m.columns() {
-            add(c.to_owned());
-        }
-        let mut stack = vec![m];
-        while let Some(m) = stack.pop() {
-            match m {
-                Metric::RowConditionFailures { expression } | Metric::Expression { expression } => {
-                    expression_columns(expression).into_iter().for_each(&mut add);
-                }
-                Metric::Filtered { filter, metric } => {
-                    expression_columns(filter).into_iter().for_each(&mut add);
-                    stack.push(metric);
-                }
-                Metric::Grouped { metric, .. } => stack.push(metric),
-                _ => {}
+    }
+    out
+}
+
+/// The columns named in the SQL expressions of the metrics (`rowCondition`, `expression`,
+/// `where`), not the columns the metrics are about.
+fn expression_referenced(metrics: &[Metric]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack: Vec<&Metric> = metrics.iter().collect();
+    while let Some(m) = stack.pop() {
+        match m {
+            Metric::RowConditionFailures { expression } | Metric::Expression { expression } => {
+                out.extend(expression_columns(expression));
             }
+            Metric::Filtered { filter, metric } => {
+                out.extend(expression_columns(filter));
+                stack.push(metric);
+            }
+            Metric::Grouped { metric, .. } => stack.push(metric),
+            _ => {}
         }
     }
     out
