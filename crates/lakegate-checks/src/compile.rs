@@ -562,7 +562,11 @@ impl Compiler<'_> {
                 &type_ptr,
                 CheckPlan::Schema(SchemaAssertion::Type {
                     column: col.clone(),
-                    logical: p.logical_type.map(|t| t.as_str().to_owned()),
+                    // ODCS v3.0 has no `timestamp` logical type: its `date` is any date or time.
+                    logical: p.logical_type.map(|t| match t.as_str() {
+                        "date" if self.c.contract.api_version.starts_with("v3.0") => "date|timestamp".to_owned(),
+                        other => other.to_owned(),
+                    }),
                     physical: p.physical_type.clone(),
                     tz,
                 }),

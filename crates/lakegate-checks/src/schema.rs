@@ -93,6 +93,8 @@ pub fn fits_logical(t: &ColumnType, logical: &str, tz: Option<bool>) -> Result<(
         "number" => t.is_numeric(),
         "boolean" => matches!(t, C::Boolean),
         "date" => matches!(t, C::Date),
+        // ODCS v3.0's `date`, which has no `timestamp` beside it.
+        "date|timestamp" => matches!(t, C::Date | C::Timestamp { .. }),
         "timestamp" => match (t, tz) {
             (C::Timestamp { tz: has }, Some(want)) => {
                 if *has != want {
@@ -141,6 +143,8 @@ mod tests {
         assert!(fits_logical(&C::Timestamp { tz: false }, "timestamp", Some(true)).is_err());
         assert!(fits_logical(&C::Timestamp { tz: true }, "timestamp", Some(true)).is_ok());
         assert!(fits_logical(&C::Null, "string", None).is_ok(), "an all-null column has no type to contradict");
+        assert!(fits_logical(&C::Timestamp { tz: false }, "date|timestamp", None).is_ok(), "ODCS v3.0 `date`");
+        assert!(fits_logical(&C::Timestamp { tz: false }, "date", None).is_err());
     }
 
     #[test]
