@@ -285,7 +285,8 @@ pub fn problems(r: &LakegateRule, enclosing_property: Option<&str>) -> Vec<(Stri
         err("property", format!("`property` does not apply to lakegate metric `{m}`"), "this metric reads whole rows");
     }
     let has_column = r.property.is_some() || enclosing_property.is_some();
-    if needs.starts_with("column") && !has_column {
+    // `partitionFreshness` defaults to the object's `partitioned: true` property (check finds it).
+    if needs.starts_with("column") && !has_column && m != "partitionFreshness" {
         err(
             "",
             format!("lakegate metric `{m}` needs a property"),

@@ -835,6 +835,23 @@ fn sql_objects(c: &LoadedContract) -> Vec<crate::sql::SqlObject> {
 fn lakegate_names(v: &mut V, rule: &crate::lakegate::LakegateRule, ptr: &str, label: &str) {
     let iptr = format!("{ptr}/implementation");
     let object = v.object_name(ptr);
+    let partitioned = || {
+        v.c.contract
+            .schema
+            .iter()
+            .flatten()
+            .filter(|o| o.name == object)
+            .any(|o| o.properties.iter().flatten().any(|p| p.partitioned == Some(true)))
+    };
+    if rule.metric == "partitionFreshness" && rule.property.is_none() && !ptr.contains("/properties/") && !partitioned()
+    {
+        v.error(
+            "invalid-rule",
+            &iptr,
+            format!("`partitionFreshness` of {label} needs a property: `{object}` has no `partitioned: true` property"),
+            "set `property:` to the partition column, or mark it `partitioned: true`",
+        );
+    }
     if rule.metric == "expression"
         && let Some(text) = &rule.expression
         && let Some(c) = crate::sql::unaggregated_columns(text).first()
