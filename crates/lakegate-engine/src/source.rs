@@ -460,8 +460,16 @@ fn open_with(
         kept.push(f.clone());
         let keys = hive_keys(f, base);
         if !keys.is_empty() {
+            let own = lf.collect_schema().map_err(|e| in_file(e, f))?;
             let mut exprs = Vec::with_capacity(keys.len());
             for (k, v) in &keys {
+                if own.get(k.as_str()).is_some() {
+                    // Spark's rule: the folder's value wins; say so, it may hide a bad file.
+                    tracing::warn!(
+                        "`{}` has a column `{k}` and lies in the folder `{k}={v}`: the folder's value is used",
+                        shown(f)
+                    );
+                }
                 let t = hive.0.get(k).cloned().unwrap_or(DataType::String);
                 exprs.push(hive_literal(k, v, &t, f)?.alias(k.as_str()));
                 hive_cols.insert(k.clone());
