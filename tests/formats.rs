@@ -232,8 +232,21 @@ fn frame(cols: Vec<Column>) -> DataFrame {
     DataFrame::new(height, cols).expect("frame")
 }
 
-/// The dataset of `path` opened by the engine, as `check` opens it.
+/// The dataset of `path` opened by the engine, as `check` opens it, no column declared.
 fn open(path: &Path, format: lakegate_core::Format) -> Result<lakegate_engine::source::Opened, String> {
+    open_declared(path, format, &[])
+}
+
+/// The dataset of `path` opened by the engine with the columns `declared` by name.
+fn open_declared(
+    path: &Path,
+    format: lakegate_core::Format,
+    declared: &[&str],
+) -> Result<lakegate_engine::source::Opened, String> {
+    let declared: Vec<lakegate_core::plan::DeclaredColumn> = declared
+        .iter()
+        .map(|c| lakegate_core::plan::DeclaredColumn { column: (*c).to_owned(), logical: None, parse: None })
+        .collect();
     let src = lakegate_core::Source {
         path: path.to_path_buf(),
         display: path.display().to_string(),
@@ -242,7 +255,7 @@ fn open(path: &Path, format: lakegate_core::Format) -> Result<lakegate_engine::s
         roots: Vec::new(),
     };
     let (files, base) = lakegate_engine::source::resolve_files(&src)?;
-    lakegate_engine::source::open_dataset(&src, &files, &base, &[]).map_err(|e| e.to_string())
+    lakegate_engine::source::open_dataset(&src, &files, &base, &declared).map_err(|e| e.to_string())
 }
 
 #[test]
@@ -307,12 +320,16 @@ fn files_with_different_columns_are_read_as_their_union() {
         assert_check(&run, "t/amount/minimum", "failed", 2.0);
     }
 
-    // The same column as int64 in one file and text in another: an error naming both files.
+    // The same column as int64 in one file and text in another: an error naming both files
+    // when the contract declares it; left out when it does not.
     write_parquet(
         &d.join("lake/p/part-9.parquet"),
         &mut frame(vec![Column::new("id".into(), ["9"]), Column::new("amount".into(), [1.0])]),
     );
-    let e = open(&d.join("lake/p"), lakegate_core::Format::Parquet).err().unwrap_or_default();
+    let mut undeclared = open(&d.join("lake/p"), lakegate_core::Format::Parquet).expect("read without `id`");
+    let names = undeclared.lf.collect_schema().expect("schema");
+    assert!(names.get("id").is_none() && names.get("amount").is_some(), "{names:?}");
+    let e = open_declared(&d.join("lake/p"), lakegate_core::Format::Parquet, &["id"]).err().unwrap_or_default();
     assert!(e.contains("column `id` is int64 in `") && e.contains("part-1.parquet` but string in `"), "{e}");
     assert!(e.contains("part-9.parquet`"), "{e}");
 
