@@ -118,11 +118,13 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
 
     let engine = lakegate_engine::EngineOptions {
         slice_rows: args.slice_rows,
-        // --schema-only reads no rows: the row count comes from the footers even then.
+        // --schema-only reads no rows: a Parquet row count comes from the footers, a CSV or
+        // JSON one (a scan) is not counted.
         statistics: !args.no_statistics || args.schema_only,
         progress: None,
         // Failing rows are captured in the scan unless every failing row is exported.
         capture: if args.samples_out.is_some() { 0 } else { args.samples },
+        row_count: !args.schema_only,
     };
     if args.explain {
         let mut out = crate::stdout::stdout();

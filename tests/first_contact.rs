@@ -605,3 +605,27 @@ fn an_expression_over_a_retyped_column_is_skipped() {
         ("skipped", "column `ts` is not of its declared type (see check t/t/ts/schema.type)")
     );
 }
+
+#[test]
+fn schema_only_counts_no_csv_rows() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A ragged row: any scan of the rows would fail; --schema-only reads the header only.
+    std::fs::write(dir.path().join("p.csv"), "id,name\n1,a\n2,b,c,d\n").expect("csv");
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        contract(
+            "p.csv",
+            "csv",
+            "  - name: p\n    properties:\n      - {name: id, logicalType: integer, required: true}\n",
+        ),
+    )
+    .expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--schema-only", "--format", "json"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert!(json["contracts"][0]["datasets"][0]["rows"].is_null(), "no row was counted: {json}");
+}

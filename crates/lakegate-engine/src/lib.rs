@@ -60,6 +60,9 @@ pub struct EngineOptions {
     pub progress: Option<SliceProgress>,
     /// Failing rows to capture per row-level check in the scan itself (0: none).
     pub capture: usize,
+    /// Count the rows of every dataset even when no check asks (the report shows them). Off for
+    /// `--schema-only`, which reads no rows: a CSV's row count is a scan of the file.
+    pub row_count: bool,
 }
 
 /// Default rows per slice (8 row groups of 262,144 rows): about 250 MB of decoded columns for a
@@ -69,7 +72,7 @@ pub const DEFAULT_SLICE_ROWS: u64 = 2 * 1024 * 1024;
 
 impl Default for EngineOptions {
     fn default() -> Self {
-        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS, statistics: true, progress: None, capture: 0 }
+        EngineOptions { slice_rows: DEFAULT_SLICE_ROWS, statistics: true, progress: None, capture: 0, row_count: true }
     }
 }
 
@@ -335,9 +338,10 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>, op
     let mut captured = BTreeMap::new();
     let capture = |m: &Metric| if opts.capture > 0 { samples::capture(m, &o.schema, d) } else { None };
     let mut captures: Vec<(Metric, Capture)> = Vec::new();
-    // Row count is always computed: percentages and the report need it.
+    // Row count is computed unless no rows may be read: percentages and the report need it.
     let mut wanted: Vec<Metric> = d.metrics.iter().cloned().collect();
-    if !wanted.contains(&Metric::RowCount) {
+    let footer_rows = o.footer.as_ref().and_then(|f| f.answer(&Metric::RowCount)).is_some();
+    if (opts.row_count || footer_rows) && !wanted.contains(&Metric::RowCount) {
         wanted.push(Metric::RowCount);
     }
     let mut plain = Vec::new();
