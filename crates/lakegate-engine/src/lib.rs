@@ -9,6 +9,7 @@ mod merge;
 mod pattern;
 mod samples;
 pub mod source;
+mod sql_guard;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -1248,6 +1249,9 @@ fn scalar(df: &DataFrame) -> Result<f64, String> {
 }
 
 fn run_sql(query: &str, frames: &BTreeMap<String, LazyFrame>) -> Result<Observed, String> {
+    // Only the contract's datasets: never a table function reading another file.
+    let registered: BTreeSet<String> = frames.keys().cloned().collect();
+    sql_guard::check_query(query, &registered).map_err(|why| format!("the query cannot run: {why}"))?;
     let mut ctx = SQLContext::new();
     for (name, lf) in frames {
         ctx.register(name, lf.clone());

@@ -148,6 +148,7 @@ pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
 /// does (`dt = '2026-11-25'`, `ts >= '2013-01-01 05:00:00'`, `BETWEEN`, `IN`; see
 /// `lower/literals.rs`). A literal that is not a date or timestamp is an error naming it.
 pub fn sql_expression(text: &str, schema: &DataSchema) -> Result<Expr, String> {
+    crate::sql_guard::check_expression(text).map_err(|why| format!("cannot read `{text}`: {why}"))?;
     let e = polars::sql::sql_expr(text)
         .map_err(|e| format!("cannot read `{text}`: {}", e.to_string().lines().next().unwrap_or("")))?;
     for name in e.clone().meta().root_names() {
