@@ -54,6 +54,13 @@ fn in_chrono_range(x: i64, unit: TimeUnit) -> bool {
     (x / per_second).abs() < 8_000_000_000_000
 }
 
+/// Whether a shown column holds classified values: a classified column, its raw text as written
+/// (`x (as written)`), or a struct holding a classified field (`s` when `s.email` is).
+fn is_redacted(name: &str, redacted: &[String]) -> bool {
+    let base = name.strip_suffix(" (as written)").unwrap_or(name);
+    redacted.iter().any(|r| r == base || r.strip_prefix(base).is_some_and(|rest| rest.starts_with('.')))
+}
+
 fn to_samples(df: &DataFrame, redacted: &[String]) -> Samples {
     let columns: Vec<String> = df.get_column_names().iter().map(|c| c.to_string()).collect();
     let mut rows = Vec::with_capacity(df.height());
@@ -62,7 +69,7 @@ fn to_samples(df: &DataFrame, redacted: &[String]) -> Samples {
             .columns()
             .iter()
             .map(|c| {
-                if redacted.iter().any(|r| r == c.name().as_str()) {
+                if is_redacted(c.name().as_str(), redacted) {
                     "***".to_owned()
                 } else {
                     c.get(i).map(|v| text(&v)).unwrap_or_default()
@@ -71,7 +78,7 @@ fn to_samples(df: &DataFrame, redacted: &[String]) -> Samples {
             .collect();
         rows.push(row);
     }
-    let redacted = columns.iter().filter(|c| redacted.contains(c)).cloned().collect();
+    let redacted = columns.iter().filter(|c| is_redacted(c, redacted)).cloned().collect();
     Samples { columns, rows, redacted }
 }
 
@@ -240,8 +247,11 @@ fn finish(q: LazyFrame, d: &DatasetPlan, n: usize, export: Option<&Path>) -> Res
 /// run never leaves a truncated file over a previous good one.
 fn write_export(q: LazyFrame, d: &DatasetPlan, path: &Path) -> Result<(), String> {
     let names = q.clone().collect_schema().map_err(|e| e.to_string())?;
-    let hide: Vec<Expr> =
-        d.redacted.iter().filter(|c| names.get(c.as_str()).is_some()).map(|c| lit("***").alias(c.as_str())).collect();
+    let hide: Vec<Expr> = names
+        .iter_names()
+        .filter(|n| is_redacted(n.as_str(), &d.redacted))
+        .map(|n| lit("***").alias(n.clone()))
+        .collect();
     let mut all = q.with_columns(hide).collect().map_err(|e| e.to_string())?;
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(parent).map_err(|e| format!("cannot create `{}`: {e}", parent.display()))?;
@@ -257,4 +267,19 @@ fn write_export(q: LazyFrame, d: &DatasetPlan, path: &Path) -> Result<(), String
     tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
     tmp.persist(path).map_err(|e| cannot(&e.error))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    #[test]
+    fn classified_values_are_hidden_in_every_shown_form() {
+        let redacted = vec!["email".to_owned(), "s.secret".to_owned()];
+        assert!(is_redacted("email", &redacted));
+        assert!(is_redacted("email (as written)", &redacted), "the raw text of a typed CSV column");
+        assert!(is_redacted("s", &redacted), "a struct holding a classified field");
+        assert!(!is_redacted("emails", &redacted));
+        assert!(!is_redacted("id", &redacted));
+    }
 }
