@@ -6,6 +6,7 @@ mod catalog;
 mod github;
 mod html;
 mod junit;
+mod links;
 mod markdown;
 mod metrics;
 mod view;
@@ -14,6 +15,7 @@ pub use catalog::{catalog_index, catalog_product};
 pub use github::github_annotations;
 pub use html::html;
 pub use junit::junit;
+pub use links::safe_href;
 pub use markdown::{MARKDOWN_MARKER, markdown};
 pub use metrics::openmetrics;
 

@@ -11,8 +11,24 @@ pub const MARKDOWN_MARKER: &str = "<!-- lakegate report -->";
 /// At most this many problems are listed.
 pub const MAX_ROWS: usize = 50;
 
+/// Text in a table cell: no line break, no table or HTML syntax, and no link syntax (`[`, `]`,
+/// `(`, `)`, `<`, `!` are backslash-escaped), so a title or path from a contract can never
+/// become a link; the only links are the ones [`crate::safe_href`] lets through.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace('\n', " ").replace('<', "&lt;")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' | '\r' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '|' | '[' | ']' | '(' | ')' | '!' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Renders the summary: counts, then failed/errored/warning checks first, capped, with links
@@ -50,16 +66,18 @@ pub fn markdown(run: &RunResult, link_base: &str) -> String {
     if !problems.is_empty() {
         let _ = writeln!(out, "\n| status | check | observed | expected | rule |\n|---|---|---|---|---|");
         for (_, r) in problems.iter().take(MAX_ROWS) {
+            let location = cell(&format!("{}:{}", r.info.location.file, r.info.location.line));
+            let rule = match crate::view::href(&r.info.location.file, r.info.location.line, link_base) {
+                Some(href) => format!("[{location}]({href})"),
+                None => location,
+            };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | [{}:{}]({}) |",
+                "| {} | {} | {} | {} | {rule} |",
                 r.status.as_str(),
                 cell(&r.info.title),
                 crate::view::observed(r),
                 cell(&r.expected),
-                r.info.location.file,
-                r.info.location.line,
-                crate::view::href(&r.info.location.file, r.info.location.line, link_base)
             );
         }
         if problems.len() > MAX_ROWS {

@@ -21,7 +21,7 @@ pub struct CheckView<'a> {
     pub origin: Option<&'a str>,
     pub failing_since: Option<&'a str>,
     pub location: String,
-    pub href: String,
+    pub href: Option<String>,
     pub samples: Option<&'a lakegate_core::Samples>,
     pub groups: Vec<(String, String)>,
     pub spark: Option<Spark>,
@@ -38,7 +38,7 @@ pub struct ContractView<'a> {
     pub owner: &'a str,
     pub description: &'a str,
     pub file: &'a str,
-    pub href: String,
+    pub href: Option<String>,
     pub status: &'static str,
     pub summary: lakegate_core::Summary,
     pub slas: Vec<String>,
@@ -141,9 +141,10 @@ pub fn observed(r: &CheckResult) -> String {
 }
 
 /// A link to the rule's line, relative to the report (`link_base` leads from the report's
-/// folder to the working directory the contract paths are relative to).
-pub fn href(file: &str, line: usize, link_base: &str) -> String {
-    if file.starts_with('/') { format!("file://{file}#L{line}") } else { format!("{link_base}{file}#L{line}") }
+/// folder to the working directory the contract paths are relative to); `None` when the path
+/// is not a plain relative path (see [`crate::links::safe_href`]): shown as text only.
+pub fn href(file: &str, line: usize, link_base: &str) -> Option<String> {
+    crate::links::rule_href(file, line, link_base)
 }
 
 pub fn check<'a>(c: &'a ContractResult, r: &'a CheckResult, link_base: &str) -> CheckView<'a> {
