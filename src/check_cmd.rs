@@ -405,7 +405,12 @@ fn run_contract(
     hidden: &std::collections::BTreeSet<String>,
 ) -> ContractResult {
     tracing::info!(contract = %plan.id, datasets = plan.datasets.len(), "running");
-    let run = lakegate_engine::run_contract_with(plan, engine);
+    let mut run = lakegate_engine::run_contract_with(plan, engine);
+    // The one choke point for classified values: every output is made from these metrics (and
+    // the samples, which the engine redacts).
+    for (d, o) in plan.datasets.iter().zip(run.outcomes.iter_mut()) {
+        lakegate_checks::redact::redact_metrics(&mut o.metrics, &d.redacted);
+    }
     let by_name: BTreeMap<&str, &lakegate_engine::DatasetOutcome> =
         plan.datasets.iter().zip(&run.outcomes).map(|(d, o)| (d.name.as_str(), o)).collect();
     let lookup = |name: &str| {

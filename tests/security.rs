@@ -66,3 +66,107 @@ fn sql_and_expressions_never_read_a_file_outside_the_datasets() {
         assert!(code == 2 || code == 3, "{expression}: exit {code}");
     }
 }
+
+#[test]
+fn classified_values_never_leave_in_any_output() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // Planted values of classified columns: each appears in a failing check of its own kind.
+    std::fs::write(
+        d.join("users.csv"),
+        "id,email,ssn,country\n1,planted-mail-1@x.io,PLANTED-SSN-1,DE\n2,planted-mail-2@x.io,PLANTED-SSN-2,FR\n",
+    )
+    .expect("users");
+    std::fs::write(d.join("orders.csv"), "oid,email,amount\n1,planted-orphan@x.io,5\n").expect("orders");
+    let contract = r#"apiVersion: v3.1.0
+kind: DataContract
+id: pii
+version: 1.0.0
+status: active
+servers: [{server: local, type: local, path: "{model}.csv", format: csv}]
+schema:
+  - name: users
+    properties:
+      - {name: id, logicalType: integer}
+      - name: email
+        logicalType: string
+        classification: pii
+        quality:
+          - {id: mail_set, type: custom, engine: lakegate, implementation: {metric: distinctValues, subsetOf: [a@b.c], mustBe: 0}}
+      - name: ssn
+        logicalType: integer
+        classification: restricted
+      - {name: country, logicalType: string}
+    quality:
+      - {id: by_mail, type: custom, engine: lakegate, implementation: {metric: rowCount, groupBy: [email], mustBeGreaterThan: 5}}
+      - {id: cast_mail, type: sql, query: "SELECT SUM(CAST(email AS INT)) FROM users", mustBe: 0}
+      - {id: cond_ssn, type: custom, engine: lakegate, implementation: {metric: rowCondition, expression: "CAST(email AS INT) > 0", mustBe: 0}}
+  - name: orders
+    properties:
+      - {name: oid, logicalType: integer}
+      - name: email
+        logicalType: string
+        classification: confidential
+        relationships: [{to: users.email}]
+      - {name: amount, logicalType: integer}
+"#;
+    std::fs::write(d.join("c.odcs.yaml"), contract).expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(d)
+        .args([
+            "check",
+            "c.odcs.yaml",
+            "--now",
+            "2026-11-26T06:00:00Z",
+            "--json",
+            "r.json",
+            "--html=r.html",
+            "--junit",
+            "r.xml",
+            "--markdown",
+            "r.md",
+            "--metrics",
+            "r.prom",
+            "--samples-out",
+            "quarantine",
+            "--history=hist",
+            "-vv",
+        ])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .expect("run lakegate");
+    assert!(matches!(out.status.code(), Some(1 | 3)), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    for f in ["r.json", "r.html", "r.xml", "r.md", "r.prom"] {
+        all.push_str(&std::fs::read_to_string(d.join(f)).unwrap_or_else(|_| panic!("{f} written")));
+    }
+    let rerendered = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(d)
+        .args(["report", "r.json", "--format", "github"])
+        .output()
+        .expect("report");
+    all.push_str(&String::from_utf8_lossy(&rerendered.stdout));
+    // Binary outputs: the samples exports and the history (Parquet), read as bytes.
+    for folder in ["quarantine", "hist"] {
+        for entry in walk(&d.join(folder)) {
+            all.push_str(&String::from_utf8_lossy(&std::fs::read(entry).expect("read")));
+        }
+    }
+    for planted in ["planted-mail-1", "planted-mail-2", "PLANTED-SSN", "planted-orphan"] {
+        assert!(!all.contains(planted), "`{planted}` leaked");
+    }
+    assert!(all.contains("***"), "redaction is visible");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

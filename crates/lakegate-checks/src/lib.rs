@@ -11,6 +11,7 @@ pub mod change;
 pub mod compile;
 pub mod depend;
 pub mod evaluate;
+pub mod redact;
 pub mod schema;
 
 pub use compile::{CompileOptions, compile};
