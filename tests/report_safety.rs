@@ -265,3 +265,119 @@ fn a_catalog_report_url_is_a_link_only_when_http_or_relative() {
         assert!(page.contains(&format!("<a href=\"{href}\">Latest report</a>")), "{url}: {page}");
     }
 }
+
+/// XML 1.0's `Char` production: what a well-formed document may hold.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..='\u{10FFFF}')
+}
+
+/// A strict well-formedness check of the XML lakegate writes (no DTD, no CDATA, no comments):
+/// every character and character reference is an XML `Char`, `&` starts a known reference,
+/// attribute values are quoted and hold no `<`, and the elements nest.
+fn assert_well_formed_xml(xml: &str) {
+    if let Some((i, c)) = xml.char_indices().find(|(_, c)| !xml_char(*c)) {
+        panic!("character U+{:04X} at byte {i} is not allowed in XML", c as u32);
+    }
+    let check_refs = |text: &str| {
+        let mut rest = text;
+        while let Some(i) = rest.find('&') {
+            let end = rest[i..].find(';').unwrap_or_else(|| panic!("bare & in {text:?}")) + i;
+            let name = &rest[i + 1..end];
+            let ok = match name {
+                "amp" | "lt" | "gt" | "quot" | "apos" => true,
+                _ if name.starts_with("#x") => {
+                    u32::from_str_radix(&name[2..], 16).ok().and_then(char::from_u32).is_some_and(xml_char)
+                }
+                _ if name.starts_with('#') => name[1..].parse().ok().and_then(char::from_u32).is_some_and(xml_char),
+                _ => false,
+            };
+            assert!(ok, "reference &{name}; is not well-formed");
+            rest = &rest[end + 1..];
+        }
+    };
+    let mut stack: Vec<String> = Vec::new();
+    let mut rest = xml.strip_prefix("<?xml").map(|r| &r[r.find("?>").expect("declaration end") + 2..]).unwrap_or(xml);
+    while let Some(open) = rest.find('<') {
+        let text = &rest[..open];
+        assert!(!text.contains('>') || !stack.is_empty(), "text outside the root");
+        check_refs(text);
+        rest = &rest[open + 1..];
+        // Scan the tag to its closing `>`, outside quoted attribute values.
+        let mut quote = None;
+        let mut end = None;
+        for (i, c) in rest.char_indices() {
+            match (quote, c) {
+                (None, '"' | '\'') => quote = Some(c),
+                (Some(q), c) if c == q => quote = None,
+                (Some(_), '<') => panic!("`<` inside an attribute value"),
+                (None, '>') => {
+                    end = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let tag = &rest[..end.expect("tag end")];
+        rest = &rest[end.expect("tag end") + 1..];
+        check_refs(tag);
+        if let Some(name) = tag.strip_prefix('/') {
+            assert_eq!(stack.pop().as_deref(), Some(name.trim()), "elements nest");
+        } else {
+            let name = tag.split(|c: char| c.is_whitespace() || c == '/').next().expect("name").to_owned();
+            assert!(!name.is_empty() && !name.starts_with('!'), "an element, not {tag:?}");
+            if !tag.ends_with('/') {
+                stack.push(name);
+            }
+        }
+    }
+    assert!(stack.is_empty(), "unclosed elements {stack:?}");
+    assert!(rest.trim().is_empty(), "text after the root element");
+}
+
+/// Control characters, U+FFFE and U+FFFF in ids, titles, messages, values and paths.
+const CONTROLS: &str = "\u{0}\u{1}\u{8}\u{b}\u{c}\u{1b}[31m\u{1f}\u{FFFE}\u{FFFF}<&>\"'";
+
+#[test]
+fn junit_is_well_formed_whatever_the_text_holds() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // A real run: the contract's own text (YAML escapes) and the data carry the characters.
+    std::fs::write(dir.path().join("t.csv"), "id,label\n1,a\u{1}\u{1b}b\n1,\n").expect("csv");
+    let yaml = contract("ctl\\x01\\x1b\\uFFFE\\uFFFFid").replace(
+        "        required: true\n",
+        "        required: true\n        quality:\n          - metric: invalidValues\n            arguments: {validValues: [\"ok\\x02\\uFFFF\"]}\n            mustBe: 0\n            description: \"title \\x00\\x07 \\uFFFE\"\n",
+    );
+    std::fs::write(dir.path().join("c.odcs.yaml"), yaml).expect("contract");
+    let (code, out) =
+        lakegate(dir.path(), &["check", "c.odcs.yaml", "--junit", "j.xml", "--json", "run.json", "--samples", "5"]);
+    assert!(code == 1 || code == 3, "{out}");
+    let xml = std::fs::read_to_string(dir.path().join("j.xml")).expect("junit");
+    assert_well_formed_xml(&xml);
+    assert!(xml.contains("ctl\u{FFFD}\u{FFFD}\u{FFFD}\u{FFFD}id"), "replaced, not dropped:\n{xml}");
+
+    // A crafted JSON: every text field of the run holds the characters.
+    let mut run: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("run.json")).expect("json")).expect("parse");
+    let c = &mut run["contracts"][0];
+    c["id"] = Value::from(format!("id{CONTROLS}"));
+    c["name"] = Value::from(format!("name{CONTROLS}"));
+    for check in c["checks"].as_array_mut().expect("checks") {
+        for key in ["id", "kind", "title", "message", "expected", "dataset"] {
+            check[key] = Value::from(format!("{key}{CONTROLS}"));
+        }
+        check["location"]["file"] = Value::from(format!("file{CONTROLS}"));
+    }
+    for (n, status) in ["failed", "errored", "warning", "skipped", "passed"].iter().enumerate() {
+        if let Some(check) = c["checks"].as_array_mut().expect("checks").get_mut(n) {
+            check["status"] = Value::from(*status);
+        }
+    }
+    std::fs::write(dir.path().join("crafted.json"), serde_json::to_string(&run).expect("json")).expect("write");
+    let (code, out) = lakegate(dir.path(), &["report", "crafted.json", "--junit", "j2.xml", "-q"]);
+    assert_eq!(code, 0, "{out}");
+    let xml = std::fs::read_to_string(dir.path().join("j2.xml")).expect("junit");
+    assert_well_formed_xml(&xml);
+    for key in ["id", "message", "kind", "expected", "file", "name"] {
+        assert!(xml.contains(&format!("{key}\u{FFFD}")), "{key} kept, its controls replaced:\n{xml}");
+    }
+    assert!(xml.contains("&lt;&amp;&gt;"), "markup characters escaped:\n{xml}");
+}
