@@ -55,6 +55,19 @@ impl LoadResult {
 /// Reads and validates the contract at `path`, expanding variables from the environment.
 pub fn load_file(path: &Path) -> LoadResult {
     let display = path.display().to_string();
+    // A FIFO or a device named `x.odcs.yaml` would block the read (or never end): refused.
+    if let Ok(m) = std::fs::metadata(path)
+        && !m.is_file()
+    {
+        return LoadResult {
+            diagnostics: vec![Diagnostic::file_error(
+                "io-error",
+                &display,
+                format!("cannot read `{display}`: it is not a regular file (a FIFO, a device or a socket)"),
+            )],
+            ..LoadResult::default()
+        };
+    }
     match std::fs::read(path) {
         Ok(bytes) => load_bytes(&display, &bytes, &|name| std::env::var(name).ok()),
         Err(e) => LoadResult {
