@@ -149,7 +149,7 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         Some(dir) => (load_history(dir, &plans, now_s)?, load_trends(dir, &plans, now_s)),
         None => (BTreeMap::new(), BTreeMap::new()),
     };
-    let sampling = Sampling { n: args.samples, out: args.samples_out.clone() };
+    let sampling = Sampling { n: args.samples, out: args.samples_out.clone(), failures: Default::default() };
     let progress = Progress::new(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
     let engine = lakegate_engine::EngineOptions { progress: Some(progress.slices()), ..engine };
     let bar = &progress.overall;
@@ -229,13 +229,32 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
     let deselected = applied.deselected - pulled;
     let console = crate::output::Console { secs: Some(started.elapsed().as_secs_f64()), deselected, quiet };
     crate::output::emit(&run, args.format, &args.files, &console)?;
+    let mut failures = sampling.failures.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(dir) = &args.history {
-        let file = lakegate_history::append(dir, &run).map_err(|e| anyhow::anyhow!("history: {e}"))?;
-        tracing::info!("history: appended {}", file.display());
-        if let Some(seconds) = retention {
-            let removed = lakegate_history::prune(dir, now_s - seconds).map_err(|e| anyhow::anyhow!("history: {e}"))?;
-            tracing::info!("history: pruned {removed} day(s)");
+        match lakegate_history::append(dir, &run) {
+            Ok(file) => tracing::info!("history: appended {}", file.display()),
+            Err(e) => failures.push(format!("history: {e}")),
         }
+        if let Some(seconds) = retention {
+            match lakegate_history::prune(dir, now_s - seconds) {
+                Ok(removed) => tracing::info!("history: pruned {removed} day(s)"),
+                Err(e) => failures.push(format!("history: {e}")),
+            }
+        }
+    }
+    // Every write failure names its path and cause and exits 2, after the verdict was printed and
+    // the other reports written: nothing of the run is lost.
+    if !failures.is_empty() {
+        let mut err = std::io::stderr().lock();
+        for f in &failures {
+            let _ = writeln!(err, "error: {f}");
+        }
+        let _ = writeln!(
+            err,
+            "error: the run's verdict was exit {}, but not every output was written",
+            exit_code(&run, args.fail_on)
+        );
+        return Ok(crate::EXIT_INVALID);
     }
     Ok(exit_code(&run, args.fail_on))
 }
@@ -304,6 +323,8 @@ impl Progress {
 struct Sampling {
     n: usize,
     out: Option<PathBuf>,
+    /// Exports that could not be written (path and OS error): the run exits 2 after its reports.
+    failures: std::sync::Mutex<Vec<String>>,
 }
 
 /// Past points of the run's change rules, by check id.
@@ -449,6 +470,14 @@ fn run_contract(
             match run.samples(d, measure, sampling.n, export.as_deref()) {
                 Some(Ok(s)) if sampling.n > 0 => result.samples = Some(s),
                 Some(Ok(_)) | None => {}
+                // The export could not be written (a full disk, a read-only folder): the error
+                // is the run's (exit 2), and the samples still go into the reports.
+                Some(Err(e)) if export.is_some() => {
+                    sampling.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(e);
+                    if let Some(Ok(s)) = run.samples(d, measure, sampling.n, None).filter(|_| sampling.n > 0) {
+                        result.samples = Some(s);
+                    }
+                }
                 Some(Err(e)) => tracing::warn!(check = %spec.info.id, "samples: {e}"),
             }
         }

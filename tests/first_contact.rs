@@ -629,3 +629,40 @@ fn schema_only_counts_no_csv_rows() {
     let json: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(json["contracts"][0]["datasets"][0]["rows"].is_null(), "no row was counted: {json}");
 }
+
+#[test]
+fn an_export_that_cannot_be_written_exits_2_and_keeps_the_verdict_and_samples() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("d.csv"), "id\n1\n1\n").expect("csv");
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        contract(
+            "d.csv",
+            "csv",
+            "  - name: d\n    properties:\n      - {name: id, logicalType: integer, unique: true}\n",
+        ),
+    )
+    .expect("contract");
+    // A folder where the export file goes: the write fails (as on a full or read-only disk).
+    let q = dir.path().join("quarantine");
+    std::fs::create_dir_all(q.join("t_d_id_unique.parquet")).expect("mkdir");
+    std::fs::write(q.join(".lakegate-samples"), "written by lakegate\n").expect("marker");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--samples-out", "quarantine", "--json", "r.json"])
+        .output()
+        .expect("run lakegate");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("t_d_id_unique.parquet") && err.contains("verdict was exit 1"), "{err}");
+    let json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).expect("report")).expect("json");
+    assert_eq!(status(&json, "d/id/unique").0, "failed", "the verdict is in the report");
+    let samples = &json["contracts"][0]["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["id"] == "t/d/id/unique")
+        .expect("unique")["samples"];
+    assert!(samples["rows"].as_array().is_some_and(|r| !r.is_empty()), "samples kept: {samples}");
+}

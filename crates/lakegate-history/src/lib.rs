@@ -88,10 +88,12 @@ pub fn append(dir: &Path, run: &RunResult) -> Result<PathBuf, String> {
         .suffix(".tmp")
         .tempfile_in(&part)
         .map_err(|e| format!("cannot write in `{}`: {e}", part.display()))?;
-    ParquetWriter::new(tmp.as_file_mut()).finish(&mut df).map_err(|e| e.to_string())?;
-    tmp.as_file().sync_all().map_err(|e| e.to_string())?;
     let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let path = part.join(format!("run-{}-{nanos}.parquet", run.run_id));
+    // A full disk shows as a writer error ("Invalid thrift"...): say which file, and the cause.
+    let cannot = |e: &dyn std::fmt::Display| format!("cannot write `{}`: {e}", path.display());
+    ParquetWriter::new(tmp.as_file_mut()).finish(&mut df).map_err(|e| cannot(&e))?;
+    tmp.as_file().sync_all().map_err(|e| cannot(&e))?;
     tmp.persist(&path).map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
     Ok(path)
 }
