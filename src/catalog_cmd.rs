@@ -1,6 +1,7 @@
 //! `lakegate catalog`: the static data-product catalog.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use lakegate_contract::model::{Contract, Property};
@@ -47,14 +48,7 @@ fn column(p: &Property) -> Value {
     })
 }
 
-/// A page name from a contract id: letters, digits, `-`, `_` and `.` only.
-fn page_name(id: &str) -> String {
-    let s: String =
-        id.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '_' }).collect();
-    format!("{}.html", s.trim_start_matches('.'))
-}
-
-fn product(c: &Contract, file: &str, runs: Option<&Vec<(String, Vec<Status>)>>) -> Value {
+fn product(c: &Contract, file: &str, page: &str, runs: Option<&Vec<(String, Vec<Status>)>>) -> Value {
     let owner = match &c.team {
         Some(lakegate_contract::either::TeamField::Team(t)) => t.name.clone(),
         Some(lakegate_contract::either::TeamField::Members(m)) => m.first().map(|x| x.username.clone()),
@@ -141,11 +135,13 @@ fn product(c: &Contract, file: &str, runs: Option<&Vec<(String, Vec<Status>)>>) 
         "limitations": c.description.as_ref().and_then(|d| d.limitations.clone()).unwrap_or_default(),
         "status": status, "latest": latest.map(|(n, _)| n.clone()), "latest_summary": summary,
         "health": health, "objects": objects, "slas": slas, "relationships": relationships,
-        "page": page_name(&c.id), "search": search,
+        "page": page, "search": search,
     })
 }
 
-/// Writes the site: `index.html` and one page per product.
+/// Writes the site: `index.html` and one page per product, built in a temporary folder next
+/// to `--out` and renamed into place, so a failure or a kill never leaves a half-written site
+/// and no page of a product that left the catalog stays behind.
 pub fn run(args: &CatalogArgs) -> anyhow::Result<u8> {
     let Some(contracts) = crate::contracts::load(&args.paths)? else { return Ok(crate::EXIT_INVALID) };
     // Before anything is written: the site folder must be new, empty or a previous catalog.
@@ -157,7 +153,9 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<u8> {
         std::fs::write(args.out.join(CATALOG_MARKER), "written by lakegate catalog\n")
             .with_context(|| format!("cannot write into `{}`", args.out.display()))?;
     }
-    crate::output::claim_folder(&args.out, CATALOG_MARKER, "catalog --out")?;
+    if std::fs::symlink_metadata(&args.out).is_ok() {
+        crate::output::claim_folder(&args.out, CATALOG_MARKER, "catalog --out")?;
+    }
     // Health: per contract, the statuses of each run, oldest first.
     let mut runs: BTreeMap<String, Vec<(String, Vec<Status>)>> = BTreeMap::new();
     if let Some(dir) = &args.history {
@@ -176,21 +174,91 @@ pub fn run(args: &CatalogArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let products: Vec<Value> =
-        contracts.iter().map(|c| product(&c.contract, &c.file, runs.get(&c.contract.id))).collect();
+    let ids: Vec<&str> = contracts.iter().map(|c| c.contract.id.as_str()).collect();
+    let pages = lakegate_report::catalog_page_names(&ids);
+    let products: Vec<Value> = contracts
+        .iter()
+        .zip(&pages)
+        .map(|(c, page)| product(&c.contract, &c.file, page, runs.get(&c.contract.id)))
+        .collect();
     let mut domains: Vec<String> = contracts.iter().filter_map(|c| c.contract.domain.clone()).collect();
     domains.sort();
     domains.dedup();
     let history = args.history.as_ref().map(|h| h.display().to_string());
-    let index =
-        lakegate_report::catalog_index(&products, &domains, history.as_deref()).map_err(|e| anyhow::anyhow!(e))?;
-    crate::output::write_atomic(&args.out.join("index.html"), index.as_bytes())?;
-    for p in &products {
+    // Every page is rendered before anything is written.
+    let mut files = vec![(
+        "index.html".to_owned(),
+        lakegate_report::catalog_index(&products, &domains, history.as_deref()).map_err(|e| anyhow::anyhow!(e))?,
+    )];
+    for (p, name) in products.iter().zip(pages) {
         let page = lakegate_report::catalog_product(p, args.report.as_deref()).map_err(|e| anyhow::anyhow!(e))?;
-        let name = p["page"].as_str().unwrap_or("product.html");
-        crate::output::write_atomic(&args.out.join(name), page.as_bytes())?;
+        files.push((name, page));
     }
+    write_site(&args.out, &files)?;
     use std::io::Write;
     writeln!(crate::stdout::stdout(), "catalog: {} product(s) written to {}", products.len(), args.out.display())?;
     Ok(crate::EXIT_OK)
+}
+
+/// Writes `files` (name, content) and the marker into a new folder next to `out`, then puts
+/// it in the place of `out`: the previous site is renamed aside, the new one renamed in, the
+/// previous one removed. A symbolic link `out` keeps pointing where it did: its target is
+/// replaced.
+fn write_site(out: &Path, files: &[(String, String)]) -> anyhow::Result<()> {
+    let target = match std::fs::symlink_metadata(out) {
+        Ok(_) => std::fs::canonicalize(out).with_context(|| format!("cannot resolve `{}`", out.display()))?,
+        Err(_) => out.to_path_buf(),
+    };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .with_context(|| format!("`catalog --out {}`: give a folder name", out.display()))?;
+    let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).with_context(|| format!("cannot create `{}`", parent.display()))?;
+    let tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}.lakegate-new-"))
+        .tempdir_in(parent)
+        .with_context(|| format!("cannot create a folder in `{}`", parent.display()))?;
+    let write = |file: &str, bytes: &[u8]| -> anyhow::Result<()> {
+        let p = tmp.path().join(file);
+        let cannot = || format!("cannot write `{}`", out.join(file).display());
+        let mut f = std::fs::File::create(&p).with_context(cannot)?;
+        std::io::Write::write_all(&mut f, bytes).with_context(cannot)?;
+        f.sync_all().with_context(cannot)
+    };
+    write(CATALOG_MARKER, b"written by lakegate catalog: this folder is replaced by the next run\n")?;
+    for (file, text) in files {
+        write(file, text.as_bytes())?;
+    }
+    // A site is for reading: the usual folder mode, not the temporary folder's private one.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))
+            .with_context(|| format!("cannot write `{}`", out.display()))?;
+    }
+    let cannot_replace = |e: std::io::Error| anyhow::anyhow!("cannot replace `{}`: {e}", out.display());
+    if std::fs::symlink_metadata(&target).is_ok() {
+        let aside = tempfile::Builder::new()
+            .prefix(&format!(".{name}.lakegate-old-"))
+            .tempdir_in(parent)
+            .with_context(|| format!("cannot create a folder in `{}`", parent.display()))?
+            .keep();
+        let old = aside.join("site");
+        std::fs::rename(&target, &old).map_err(cannot_replace)?;
+        if let Err(e) = std::fs::rename(tmp.path(), &target) {
+            // Put the previous site back: the run fails, the old site stays.
+            let _ = std::fs::rename(&old, &target);
+            let _ = std::fs::remove_dir_all(&aside);
+            return Err(cannot_replace(e));
+        }
+        if let Err(e) = std::fs::remove_dir_all(&aside) {
+            tracing::warn!("the previous catalog stays in `{}`: {e}", aside.display());
+        }
+    } else {
+        std::fs::rename(tmp.path(), &target).map_err(cannot_replace)?;
+    }
+    // Renamed into place: nothing left for the guard to remove.
+    let _ = tmp.keep();
+    Ok(())
 }

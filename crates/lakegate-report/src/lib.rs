@@ -11,7 +11,7 @@ mod markdown;
 mod metrics;
 mod view;
 
-pub use catalog::{catalog_index, catalog_product};
+pub use catalog::{MAX_PAGE_STEM, catalog_index, catalog_page_names, catalog_product};
 pub use github::github_annotations;
 pub use html::html;
 pub use junit::junit;
