@@ -73,6 +73,7 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         roots: Vec::new(),
         root_help: String::new(),
         filter: args.filter.clone(),
+        skip_bad_files: args.on_bad_file == crate::cli::OnBadFile::Skip,
     };
     let mut plans = Vec::new();
     for c in &loaded {

@@ -124,6 +124,15 @@ pub struct ReportArgs {
     pub files: ReportFiles,
 }
 
+/// What a dataset does with a file it cannot open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnBadFile {
+    /// The dataset is errored, naming the file (its checks exit 3).
+    Error,
+    /// The file is left out with a warning and named in the report; the other files are checked.
+    Skip,
+}
+
 /// When the run fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -199,6 +208,10 @@ pub struct CheckArgs {
     /// empty folder, or one lakegate wrote before: it then holds the last run's exports only).
     #[arg(long, value_name = "DIR")]
     pub samples_out: Option<PathBuf>,
+    /// A file of a dataset that cannot be opened (corrupt, another format, unreadable):
+    /// `error` errors the dataset, `skip` leaves the file out with a warning, named in the report.
+    #[arg(long, value_enum, default_value_t = OnBadFile::Error)]
+    pub on_bad_file: OnBadFile,
     /// Append this run to the history folder and read change rules' baselines from it:
     /// `--history` alone uses reports/history, another folder is given as `--history=DIR`
     /// (the flag never takes the next argument).

@@ -408,6 +408,10 @@ pub fn print_console(out: &mut impl Write, run: &RunResult, console: &Console) -
                     d.duration_ms
                 )?,
             }
+            // `--on-bad-file skip`: what was left out is never silent, even with -q.
+            for why in &d.skipped_files {
+                writeln!(out, "    left out (--on-bad-file skip): {why}")?;
+            }
         }
         checks.sort_by_key(|r| r.status);
         let width = checks.iter().map(|r| r.info.title.chars().count().min(60)).max().unwrap_or(0);

@@ -666,3 +666,32 @@ fn an_export_that_cannot_be_written_exits_2_and_keeps_the_verdict_and_samples() 
         .expect("unique")["samples"];
     assert!(samples["rows"].as_array().is_some_and(|r| !r.is_empty()), "samples kept: {samples}");
 }
+
+#[test]
+fn on_bad_file_skip_checks_the_other_files_and_names_the_bad_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bad = dir.path().join("bad");
+    std::fs::create_dir_all(&bad).expect("mkdir");
+    std::fs::write(bad.join("a.csv"), "id\n1\n2\n").expect("csv");
+    std::fs::write(bad.join("b.csv"), "PAR1 not a csv").expect("bad file");
+    std::fs::write(bad.join("c.csv"), "id\n3\n").expect("csv");
+    let schema = "  - name: b\n    properties:\n      - {name: id, logicalType: integer}\n    quality:\n      - {id: rows, metric: rowCount, mustBe: 3}\n";
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract("bad", "csv", schema)).expect("contract");
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+            .current_dir(dir.path())
+            .args(["check", "c.odcs.yaml", "--format", "json"])
+            .args(extra)
+            .output()
+            .expect("run lakegate");
+        (out.status.code(), serde_json::from_slice::<Value>(&out.stdout).expect("json"))
+    };
+    let (code, json) = run(&[]);
+    assert_eq!(code, Some(3), "by default one bad file errors the dataset");
+    assert!(json["contracts"][0]["datasets"][0]["error"].as_str().is_some_and(|e| e.contains("bad/b.csv")));
+    let (code, json) = run(&["--on-bad-file", "skip"]);
+    assert_eq!(code, Some(0), "{json}");
+    assert_eq!(status(&json, "b/rows").0, "passed");
+    let skipped = json["contracts"][0]["datasets"][0]["skipped_files"][0].as_str().unwrap_or("").to_owned();
+    assert!(skipped.contains("bad/b.csv") && skipped.contains("Parquet"), "{skipped}");
+}

@@ -253,6 +253,7 @@ fn open_declared(
         format,
         csv: Default::default(),
         roots: Vec::new(),
+        skip_bad_files: false,
     };
     let (files, base) = lakegate_engine::source::resolve_files(&src)?;
     lakegate_engine::source::open_dataset(&src, &files, &base, &declared).map_err(|e| e.to_string())

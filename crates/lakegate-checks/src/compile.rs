@@ -30,6 +30,8 @@ pub struct CompileOptions {
     pub root_help: String,
     /// `--where`: a polars SQL predicate applied to every dataset of the run.
     pub filter: Option<String>,
+    /// `--on-bad-file skip`: files that cannot be opened are left out instead of erroring.
+    pub skip_bad_files: bool,
 }
 
 /// A configuration error: the run stops before reading data (exit 2).
@@ -319,7 +321,7 @@ fn source_for(
         }
         None => Format::Parquet,
     };
-    Ok(Ok(Source { path: abs, display: raw, format, csv, roots: file_roots }))
+    Ok(Ok(Source { path: abs, display: raw, format, csv, roots: file_roots, skip_bad_files: opts.skip_bad_files }))
 }
 
 fn csv_options<'a>(

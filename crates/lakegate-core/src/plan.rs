@@ -66,6 +66,9 @@ pub struct Source {
     /// be inside, each file's real path checked after the glob or folder walk (a symbolic link
     /// in the lake must not lead out of it). Empty: unrestricted (`--data`, the user's own).
     pub roots: Vec<PathBuf>,
+    /// `--on-bad-file skip`: a file that cannot be opened (corrupt, another format, unreadable)
+    /// is left out with a warning and named in the report; the other files are checked.
+    pub skip_bad_files: bool,
 }
 
 /// A declared column, as the engine needs it.

@@ -188,6 +188,9 @@ pub struct DatasetResult {
     pub error: Option<String>,
     /// Milliseconds spent reading and computing its metrics.
     pub duration_ms: u64,
+    /// With `--on-bad-file skip`: the files left out, each with why.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped_files: Vec<String>,
 }
 
 /// An SLA of a data product, for the report's product cards.

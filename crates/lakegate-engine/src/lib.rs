@@ -86,6 +86,7 @@ struct Opened {
     schema: DataSchema,
     bytes: u64,
     missing_in_files: BTreeMap<String, usize>,
+    skipped: Vec<String>,
 }
 
 fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
@@ -129,7 +130,7 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
         .then(|| footer::read(&files))
         .and_then(|f| f.map_err(|e| tracing::debug!(dataset = %d.name, "footers not used: {e}")).ok());
     let opened = source::open_dataset(src, &files, &base, &d.declared)
-        .and_then(|source::Opened { mut lf, missing_in_files }| {
+        .and_then(|source::Opened { mut lf, missing_in_files, skipped }| {
             let mut schema = lf.collect_schema()?;
             // Only empty files (no bytes, `[]`): no column was read, so the declared ones are
             // there, with no rows, rather than reported missing.
@@ -176,7 +177,15 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 slices = slices.into_iter().map(text).collect();
                 tracing::debug!(dataset = %d.name, rows = f.rows, slices = slices.len(), hive, "read in slices");
             }
-            Ok(Opened { schema: convert_schema(&checked), lf: text(lf), slices, footer, bytes, missing_in_files })
+            Ok(Opened {
+                schema: convert_schema(&checked),
+                lf: text(lf),
+                slices,
+                footer,
+                bytes,
+                missing_in_files,
+                skipped,
+            })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
     (opened, n)
@@ -288,6 +297,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                             rows: None,
                             error: Some(e),
                             duration_ms: t0.elapsed().as_millis() as u64,
+                            skipped_files: Vec::new(),
                         },
                     }
                 }
@@ -321,6 +331,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                             rows,
                             error: None,
                             duration_ms: t0.elapsed().as_millis() as u64,
+                            skipped_files: o.skipped.clone(),
                         },
                     }
                 }
@@ -351,7 +362,9 @@ fn compute(d: &DatasetPlan, o: &Opened, frames: &BTreeMap<String, LazyFrame>, op
         match m {
             Metric::Sql { ref query } => {
                 // A panic inside polars on this query errors this rule alone.
-                let v = guarded(|| run_sql(query, frames)).unwrap_or_else(Err);
+                // A long query is refused, a fairly long one read on a large stack (lower.rs).
+                let v = lower::check_size(query)
+                    .and_then(|_| lower::deep_stack(|| guarded(|| run_sql(query, frames)).unwrap_or_else(Err)));
                 out.insert(m, v);
             }
             Metric::OrphanCount { ref columns, ref target, ref target_columns } => {

@@ -339,6 +339,8 @@ pub struct Opened {
     pub lf: LazyFrame,
     /// For each column that some files lack: how many files lack it (their rows hold nulls).
     pub missing_in_files: BTreeMap<String, usize>,
+    /// With `--on-bad-file skip`: the files left out, each with why (the file is named).
+    pub skipped: Vec<String>,
 }
 
 /// Opens the files of a source as one LazyFrame (hive keys as columns). Text formats are
@@ -455,8 +457,24 @@ fn open_with(
     let mut schemas = Vec::with_capacity(files.len());
     let mut hive_cols = BTreeSet::new();
     let mut kept = Vec::with_capacity(files.len());
+    let mut skipped = Vec::new();
     for f in files {
-        let Some(mut lf) = scan_file(src, f, declared, hive)? else { continue };
+        // `--on-bad-file skip`: a file that cannot be opened is left out, named in the report.
+        let scanned = scan_file(src, f, declared, hive).and_then(|lf| match lf {
+            Some(mut lf) => lf.collect_schema().map(|_| Some(lf)).map_err(|e| in_file(e, f)),
+            None => Ok(None),
+        });
+        let mut lf = match scanned {
+            Ok(Some(lf)) => lf,
+            Ok(None) => continue,
+            Err(e) if src.skip_bad_files => {
+                let why = e.to_string().lines().next().unwrap_or("").trim().to_owned();
+                tracing::warn!("--on-bad-file skip: left out {why}");
+                skipped.push(why);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         kept.push(f.clone());
         let keys = hive_keys(f, base);
         if !keys.is_empty() {
@@ -485,7 +503,7 @@ fn open_with(
     let same = schemas.iter().all(|s| s.as_ref() == &union);
     let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
         // One multi-file scan when every footer has the same schema.
-        let paths: Vec<PlRefPath> = files.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
+        let paths: Vec<PlRefPath> = kept.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
         let args = ScanArgsParquet { glob: false, ..Default::default() };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
     } else if frames.is_empty() {
@@ -500,7 +518,7 @@ fn open_with(
         concat(frames, UnionArgs { diagonal: true, ..Default::default() })?
     };
     lf = typed(lf, &union, src, declared, &hive_cols);
-    Ok(Opened { lf, missing_in_files })
+    Ok(Opened { lf, missing_in_files, skipped })
 }
 
 fn in_file(e: PolarsError, f: &Path) -> PolarsError {
