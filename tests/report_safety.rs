@@ -195,6 +195,20 @@ fn a_contract_path_cannot_become_a_script_link() {
     assert_eq!(code, 1, "{out}");
     let html = std::fs::read_to_string(dir.path().join("out/r.html")).expect("html");
     assert!(html.contains("href=\"..&#x2f;javascript%3Aalert%281%29.odcs.yaml#L"), "a relative link stays");
+
+    // A report at an absolute path links to the contract by its absolute path.
+    let abs = dir.path().join("out/abs.html");
+    let (code, out) = lakegate(dir.path(), &["check", file, &format!("--html={}", abs.display()), "--samples", "0"]);
+    assert_eq!(code, 1, "{out}");
+    let html = std::fs::read_to_string(&abs).expect("html");
+    let hrefs = html_hrefs(&html);
+    assert!(
+        hrefs.iter().any(|h| h.replace("&#x2f;", "/").ends_with("/javascript%3Aalert%281%29.odcs.yaml#L1")),
+        "{hrefs:?}"
+    );
+    for h in &hrefs {
+        assert_safe_link(h, "html at an absolute path");
+    }
 }
 
 #[test]

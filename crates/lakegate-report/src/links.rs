@@ -28,11 +28,11 @@ fn encode(s: &str, url: bool) -> String {
 }
 
 /// `target` as an `href` when it is a relative path or an http(s) URL, percent-encoded so
-/// that it stays one link in HTML and Markdown; `None` (show it as text, no link) for
-/// anything else: another scheme (`javascript:`, `data:`, `file:`, `vbscript:`, in any case,
-/// with tabs, newlines or control characters inside or spaces around it, as browsers
-/// ignore those), an absolute or protocol-relative path (`/x`, `//host`, `\\host`), a
-/// Windows drive path, or an http(s) URL without a host.
+/// that it stays one link in HTML and Markdown (a relative reference in RFC 3986 terms:
+/// `a/b`, `../a`, `/a`); `None` (show it as text, no link) for anything else: another scheme
+/// (`javascript:`, `data:`, `file:`, `vbscript:`, in any case, with tabs, newlines or control
+/// characters inside or spaces around it, as browsers ignore those), a protocol-relative path
+/// (`//host`, `\\host`, `/\host`), a Windows drive path, or an http(s) URL without a host.
 pub fn safe_href(target: &str) -> Option<String> {
     // As the WHATWG URL parser does: leading and trailing C0 controls and spaces are dropped,
     // tabs and newlines anywhere are removed. Any other control character: no link.
@@ -55,7 +55,8 @@ pub fn safe_href(target: &str) -> Option<String> {
         }
         return Some(format!("{scheme}:{}", encode(rest, true)));
     }
-    if t.starts_with(['/', '\\']) {
+    // `//host` and `\\host` (browsers read `\` as `/`) leave the site; `/path` does not.
+    if t.starts_with('\\') || (t.starts_with('/') && t[1..].starts_with(['/', '\\'])) {
         return None;
     }
     Some(encode(&t, false))
@@ -63,13 +64,14 @@ pub fn safe_href(target: &str) -> Option<String> {
 
 /// A link to line `line` of a contract file, relative to the report: `link_base` leads from
 /// the report's folder to the folder the contract paths are relative to. `None` when the path
-/// is absolute or not a plain relative path (see [`safe_href`]).
+/// is not a relative reference (see [`safe_href`]); an absolute path is linked as it is.
 pub fn rule_href(file: &str, line: usize, link_base: &str) -> Option<String> {
     // The file is a path: `%`, `?` and `#` in its name are characters, not URL syntax.
     let file = file.replace('%', "%25").replace('?', "%3F").replace('#', "%23");
     let base = link_base.replace('%', "%25").replace('?', "%3F").replace('#', "%23");
-    if file.trim_start_matches(|c: char| c <= ' ').starts_with(['/', '\\']) {
-        return None;
+    // An absolute contract path is linked as it is (a path on the same disk or site).
+    if file.starts_with('/') {
+        return safe_href(&format!("{file}#L{line}"));
     }
     safe_href(&format!("{base}{file}#L{line}"))
 }
@@ -92,7 +94,6 @@ mod tests {
             "DATA:text/html,<script>",
             "vbscript:msgbox",
             "file:///etc/passwd",
-            "/etc/passwd",
             "//evil.example/x",
             "\\\\evil.example\\x",
             "/\\evil.example",
@@ -107,6 +108,7 @@ mod tests {
             assert_eq!(safe_href(bad), None, "{bad:?}");
         }
         assert_eq!(safe_href("../contracts/a.odcs.yaml#L3").as_deref(), Some("../contracts/a.odcs.yaml#L3"));
+        assert_eq!(safe_href("/srv/contracts/a.odcs.yaml").as_deref(), Some("/srv/contracts/a.odcs.yaml"));
         assert_eq!(safe_href("HTTPS://ci.example/r?a=1&b=2#x").as_deref(), Some("https://ci.example/r?a=1&b=2#x"));
         // Entities and quotes cannot turn a relative path into something else.
         assert_eq!(safe_href("&#106;avascript&#58;alert(1)").as_deref(), Some("%26#106;avascript%26#58;alert%281%29"));
@@ -118,7 +120,9 @@ mod tests {
     fn rule_links_are_relative_and_escaped() {
         assert_eq!(rule_href("contracts/a.yaml", 3, "../").as_deref(), Some("../contracts/a.yaml#L3"));
         assert_eq!(rule_href("javascript:alert(1)", 3, "").as_deref(), None);
-        assert_eq!(rule_href("/abs/a.yaml", 3, "../"), None);
+        assert_eq!(rule_href("/abs/a.yaml", 3, "../").as_deref(), Some("/abs/a.yaml#L3"));
+        assert_eq!(rule_href("//evil.example/a.yaml", 3, "../"), None);
+        assert_eq!(rule_href("a.yaml", 3, "/work/ci/").as_deref(), Some("/work/ci/a.yaml#L3"));
         assert_eq!(rule_href("a#b%.yaml", 1, "").as_deref(), Some("a%23b%25.yaml#L1"));
     }
 }
