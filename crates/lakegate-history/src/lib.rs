@@ -132,7 +132,17 @@ pub fn load(dir: &Path, checks: Option<&BTreeSet<String>>, since: Option<f64>) -
     let mut rows = Vec::new();
     let mut warnings = Vec::new();
     for file in files(dir, since) {
-        match read_file(&file, checks, since) {
+        // polars panics on some foreign files (a float16 column): such a file is skipped too.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_file(&file, checks, since)))
+            .unwrap_or_else(|p| {
+                let msg = p
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| p.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                Err(format!("it cannot be read: {}", msg.lines().next().unwrap_or("")))
+            });
+        match read {
             Ok(mut r) => rows.append(&mut r),
             Err(e) => warnings.push(format!("history file `{}` skipped: {e}", file.display())),
         }
