@@ -694,4 +694,17 @@ fn on_bad_file_skip_checks_the_other_files_and_names_the_bad_one() {
     assert_eq!(status(&json, "b/rows").0, "passed");
     let skipped = json["contracts"][0]["datasets"][0]["skipped_files"][0].as_str().unwrap_or("").to_owned();
     assert!(skipped.contains("bad/b.csv") && skipped.contains("Parquet"), "{skipped}");
+
+    // A Parquet file whose declared column has another type than the files before it.
+    let p = dir.path().join("pq");
+    common::write_parquet(&p.join("a.parquet"), &mut df!("id" => [1i64, 2]).expect("frame"));
+    common::write_parquet(&p.join("b.parquet"), &mut df!("id" => ["x"]).expect("frame"));
+    common::write_parquet(&p.join("c.parquet"), &mut df!("id" => [3i64]).expect("frame"));
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract("pq", "parquet", schema)).expect("contract");
+    let (code, json) = run(&["--on-bad-file", "skip"]);
+    assert_eq!(code, Some(0), "{json}");
+    let skipped = json["contracts"][0]["datasets"][0]["skipped_files"][0].as_str().unwrap_or("").to_owned();
+    assert!(skipped.contains("pq/b.parquet"), "{skipped}");
+    let (code, _) = run(&[]);
+    assert_eq!(code, Some(3));
 }

@@ -131,6 +131,8 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
         .and_then(|f| f.map_err(|e| tracing::debug!(dataset = %d.name, "footers not used: {e}")).ok());
     let opened = source::open_dataset(src, &files, &base, &d.declared)
         .and_then(|source::Opened { mut lf, missing_in_files, skipped }| {
+            // The footers describe every file, the skipped ones too: not used then.
+            let footer = if skipped.is_empty() { footer } else { None };
             let mut schema = lf.collect_schema()?;
             // Only empty files (no bytes, `[]`): no column was read, so the declared ones are
             // there, with no rows, rather than reported missing.

@@ -499,7 +499,32 @@ fn open_with(
         frames.push(lf);
     }
     let is_declared = |n: &str| declared.iter().any(|d| d.column == n || d.column.split('.').next() == Some(n));
-    let (union, missing_in_files) = union::union(&kept, &schemas, src.format == Format::Json, shown, &is_declared)?;
+    let json = src.format == Format::Json;
+    if src.skip_bad_files && union::union(&kept, &schemas, json, shown, &is_declared).is_err() {
+        // `--on-bad-file skip`: the files whose types do not agree with the files before them
+        // (on a declared column) are left out, in file order.
+        let (mut k, mut s, mut fr) = (Vec::new(), Vec::new(), Vec::new());
+        for ((f, schema), lf) in kept.into_iter().zip(schemas).zip(frames) {
+            let mut trial = s.clone();
+            trial.push(schema.clone());
+            let mut files = k.clone();
+            files.push(f.clone());
+            match union::union(&files, &trial, json, shown, &is_declared) {
+                Ok(_) => {
+                    k.push(f);
+                    s.push(schema);
+                    fr.push(lf);
+                }
+                Err(e) => {
+                    let why = e.to_string().lines().next().unwrap_or("").trim().to_owned();
+                    tracing::warn!("--on-bad-file skip: left out `{}`: {why}", shown(&f));
+                    skipped.push(format!("`{}`: {why}", shown(&f)));
+                }
+            }
+        }
+        (kept, schemas, frames) = (k, s, fr);
+    }
+    let (union, missing_in_files) = union::union(&kept, &schemas, json, shown, &is_declared)?;
     let same = schemas.iter().all(|s| s.as_ref() == &union);
     let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
         // One multi-file scan when every footer has the same schema.
