@@ -118,6 +118,18 @@ fn parse(
         );
         return None;
     }
+    if let Some(pos) = crate::spans::too_deep(stripped) {
+        diags.push(
+            Diagnostic::error(
+                "yaml-too-deep",
+                file,
+                pos,
+                format!("the YAML is nested too deeply: more than {} levels", crate::spans::MAX_DEPTH),
+            )
+            .with_help("a contract nests a few levels of mappings and lists; this one is not a contract"),
+        );
+        return None;
+    }
     let mut value: Value = match serde_yaml::from_str(stripped) {
         Ok(v) => v,
         Err(e) if e.to_string().contains("duplicate entry") => {

@@ -117,6 +117,107 @@ struct Builder {
     done: bool,
 }
 
+/// The deepest nesting of mappings and sequences a contract may have. Real contracts stay far
+/// below it (a struct of structs of lists is a handful of levels); a deeper document is an
+/// attack or a mistake, and reading it would take minutes and risk the stack.
+pub const MAX_DEPTH: usize = 64;
+
+/// The position of the first mapping or sequence nested deeper than [`MAX_DEPTH`], found
+/// with yaml-rust2's event parser (iterative, stopped at once: its cost grows with the depth
+/// it reached, so the scan stays cheap). None for a document within the limit, or one that
+/// cannot be read (the YAML error is reported by the reading itself).
+pub fn too_deep(text: &str) -> Option<Pos> {
+    // A flow collection may be a mapping key (`{a: 1}: b`), so a YAML scanner looks for its
+    // end before it yields it: nested flow collections cost time quadratic in their depth
+    // (minutes at 200k levels). Their depth is measured on the text first.
+    if let Some(pos) = flow_too_deep(text) {
+        return Some(pos);
+    }
+    let mut parser = Parser::new_from_str(text);
+    let mut depth = 0usize;
+    loop {
+        match parser.next_token() {
+            Ok((Event::MappingStart(..) | Event::SequenceStart(..), m)) => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(pos(m));
+                }
+            }
+            Ok((Event::MappingEnd | Event::SequenceEnd, _)) => depth = depth.saturating_sub(1),
+            Ok((Event::StreamEnd, _)) | Err(_) => return None,
+            Ok(_) => {}
+        }
+    }
+}
+
+/// The position of the first `[` or `{` nested deeper than [`MAX_DEPTH`] flow collections,
+/// read lexically: quoted scalars, comments and block scalars (`|`, `>`) are skipped, and
+/// outside flow collections a bracket only counts where a value starts.
+fn flow_too_deep(text: &str) -> Option<Pos> {
+    let mut depth = 0usize;
+    // The indentation of the line that opened a block scalar, while its lines are skipped.
+    let mut block_scalar: Option<usize> = None;
+    for (n, line) in text.lines().enumerate() {
+        let indent = line.len() - line.trim_start_matches(' ').len();
+        if let Some(open) = block_scalar {
+            if line.trim().is_empty() || indent > open {
+                continue;
+            }
+            block_scalar = None;
+        }
+        let b = line.as_bytes();
+        let mut i = 0;
+        let mut value_start = true;
+        let mut after_space = true;
+        while i < b.len() {
+            let c = b[i];
+            match c {
+                b'#' if after_space => break,
+                b'\'' | b'"' if depth > 0 || value_start => {
+                    i += 1;
+                    while i < b.len() {
+                        if c == b'"' && b[i] == b'\\' {
+                            i += 2;
+                            continue;
+                        }
+                        if b[i] == c {
+                            if c == b'\'' && b.get(i + 1) == Some(&b'\'') {
+                                i += 2;
+                                continue;
+                            }
+                            break;
+                        }
+                        i += 1;
+                    }
+                    value_start = false;
+                }
+                b'[' | b'{' if depth > 0 || value_start => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Some(Pos { line: n + 1, column: line[..i].chars().count() + 1 });
+                    }
+                }
+                b']' | b'}' if depth > 0 => depth -= 1,
+                b' ' | b'\t' => {}
+                b'-' | b'?' | b':' if depth == 0 && b.get(i + 1).is_none_or(|n| *n == b' ') => value_start = true,
+                b'|' | b'>' if depth == 0 && value_start => {
+                    let rest = line[i + 1..].trim_start_matches(|c: char| c == '-' || c == '+' || c.is_ascii_digit());
+                    let rest = rest.trim_start();
+                    if rest.is_empty() || rest.starts_with('#') {
+                        block_scalar = Some(indent);
+                        break;
+                    }
+                    value_start = false;
+                }
+                _ => value_start = depth > 0,
+            }
+            after_space = c == b' ' || c == b'\t';
+            i += 1;
+        }
+    }
+    None
+}
+
 fn pos(m: Marker) -> Pos {
     Pos { line: m.line(), column: m.col() + 1 }
 }

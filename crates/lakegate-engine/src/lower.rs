@@ -148,15 +148,148 @@ pub fn expr(m: &Metric, schema: &DataSchema) -> Result<Expr, String> {
 /// does (`dt = '2026-11-25'`, `ts >= '2013-01-01 05:00:00'`, `BETWEEN`, `IN`; see
 /// `lower/literals.rs`). A literal that is not a date or timestamp is an error naming it.
 pub fn sql_expression(text: &str, schema: &DataSchema) -> Result<Expr, String> {
-    crate::sql_guard::check_expression(text).map_err(|why| format!("cannot read `{text}`: {why}"))?;
-    let e = polars::sql::sql_expr(text)
-        .map_err(|e| format!("cannot read `{text}`: {}", e.to_string().lines().next().unwrap_or("")))?;
+    let size = check_size(text)?;
+    let parse = || -> Result<Expr, String> {
+        crate::sql_guard::check_expression(text).map_err(|why| format!("cannot read `{text}`: {why}"))?;
+        polars::sql::sql_expr(text)
+            .map_err(|e| format!("cannot read `{text}`: {}", e.to_string().lines().next().unwrap_or("")))
+    };
+    let e = if size.operators + size.nesting > 32 { deep_stack(parse)? } else { parse()? };
     for name in e.clone().meta().root_names() {
         if find(schema, name.as_str()).is_none() {
             return Err(format!("column `{name}` of `{text}` not found in the data"));
         }
     }
     literals::typed(e, schema).map_err(|why| format!("`{text}`: {why}"))
+}
+
+/// The most operators an expression or SQL query may hold: polars and sqlparser read and plan
+/// an expression recursively, one stack frame per operator of a chain (`a AND b AND ...`), so a
+/// longer one would overflow the stack and abort the process.
+pub const MAX_OPERATORS: usize = 500;
+
+/// The deepest nesting of parentheses an expression or SQL query may hold (the parser of
+/// `lakegate lint` refuses deeper ones too).
+pub const MAX_NESTING: usize = 100;
+
+/// The stack size of the thread reading a long expression or query (reserved, not committed:
+/// only the pages a deep expression touches are used).
+const DEEP_STACK: usize = 256 << 20;
+
+/// How large a SQL text is: its operators and its deepest nesting of parentheses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SqlSize {
+    /// Binary and unary operators (`AND`, `OR`, `NOT`, `+`, `||`, `=`, ...) outside literals.
+    pub operators: usize,
+    /// The deepest nesting of parentheses.
+    pub nesting: usize,
+}
+
+/// Measures a SQL expression or query without parsing it (strings, quoted names and comments
+/// are skipped), and refuses one whose operators or nesting exceed [`MAX_OPERATORS`] or
+/// [`MAX_NESTING`], with an error quoting its start: reading it would overflow the stack.
+pub fn check_size(text: &str) -> Result<SqlSize, String> {
+    let size = measure(text);
+    let quoted = || {
+        let start: String = text.chars().take(60).collect();
+        if start.len() < text.len() { format!("`{start}...`") } else { format!("`{start}`") }
+    };
+    if size.operators > MAX_OPERATORS {
+        return Err(format!(
+            "{} is too long to read: {} operators, at most {MAX_OPERATORS} (split it into shorter ones)",
+            quoted(),
+            size.operators
+        ));
+    }
+    if size.nesting > MAX_NESTING {
+        return Err(format!(
+            "{} is nested too deeply: {} levels of parentheses, at most {MAX_NESTING}",
+            quoted(),
+            size.nesting
+        ));
+    }
+    Ok(size)
+}
+
+fn measure(text: &str) -> SqlSize {
+    let b = text.as_bytes();
+    let mut size = SqlSize::default();
+    let mut depth = 0usize;
+    let mut i = 0;
+    // Skips to just after the byte `close`, treating a doubled one as an escape ('it''s').
+    let skip_quoted = |mut j: usize, close: u8| -> usize {
+        while j < b.len() {
+            if b[j] == close {
+                if b.get(j + 1) == Some(&close) {
+                    j += 2;
+                    continue;
+                }
+                return j + 1;
+            }
+            j += 1;
+        }
+        j
+    };
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b'\'' | b'"' | b'`' => i = skip_quoted(i + 1, c),
+            b'[' => i = skip_quoted(i + 1, b']'),
+            b'-' if b.get(i + 1) == Some(&b'-') => {
+                while i < b.len() && b[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if b.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < b.len() && !(b[i] == b'*' && b.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i += 2;
+            }
+            b'(' => {
+                depth += 1;
+                size.nesting = size.nesting.max(depth);
+                i += 1;
+            }
+            b')' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'=' | b'<' | b'>' | b'!' | b'|' | b'&' | b'^' | b'~' => {
+                // A run of operator characters (`<=`, `||`, `<>`) is one operator.
+                size.operators += 1;
+                i += 1;
+                while i < b.len() && matches!(b[i], b'=' | b'<' | b'>' | b'|' | b'&') {
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] >= 0x80) {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                if ["and", "or", "not", "xor", "is", "in", "like", "ilike", "between", "when"]
+                    .iter()
+                    .any(|k| word.eq_ignore_ascii_case(k))
+                {
+                    size.operators += 1;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    size
+}
+
+/// Runs `f` on a thread with a large stack (for reading long expressions and queries): an
+/// error when no thread can be started.
+pub fn deep_stack<T: Send>(f: impl FnOnce() -> Result<T, String> + Send) -> Result<T, String> {
+    std::thread::scope(|s| match std::thread::Builder::new().stack_size(DEEP_STACK).spawn_scoped(s, f) {
+        Ok(handle) => handle.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        Err(e) => Err(format!("cannot start a thread to read a long expression: {e}")),
+    })
 }
 
 /// Whether `sum` and `avg` of a column are computed exactly, on 128-bit integers: integer
@@ -568,4 +701,29 @@ fn regex_check(p: &str) -> Result<(), String> {
         let last = why.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").trim().to_owned();
         format!("invalid pattern `{p}`: {last}")
     })
+}
+
+#[cfg(test)]
+mod size_tests {
+    use super::*;
+
+    #[test]
+    fn operators_are_counted_outside_literals_and_comments() {
+        let s = measure("a >= 1 AND (b <> 'x AND y + z' OR NOT c) -- and + or\n AND \"a+b\" || d /* + */");
+        // >=, AND, <>, OR, NOT, AND, ||
+        assert_eq!(s, SqlSize { operators: 7, nesting: 1 });
+        assert_eq!(measure("f(g(h(x)))").nesting, 3);
+        assert_eq!(measure("brand = 'it''s + ok'").operators, 1);
+    }
+
+    #[test]
+    fn long_or_deep_text_is_refused_with_its_start() {
+        let long = vec!["x"; MAX_OPERATORS + 2].join(" + ");
+        let why = check_size(&long).expect_err("too long");
+        assert!(why.starts_with("`x + x") && why.contains("operators, at most"), "{why}");
+        assert!(why.len() < 200, "{why}");
+        let deep = format!("{}x{}", "(".repeat(MAX_NESTING + 1), ")".repeat(MAX_NESTING + 1));
+        assert!(check_size(&deep).expect_err("too deep").contains("nested too deeply"));
+        assert!(check_size(&vec!["x"; MAX_OPERATORS + 1].join(" + ")).is_ok());
+    }
 }
