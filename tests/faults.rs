@@ -168,3 +168,119 @@ fn deeply_nested_yaml_is_refused_at_once_with_its_line() {
     let all = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{all}");
 }
+
+/// A dataset with a column literally named `a.b`, a struct `s` with fields `x` and `y`, and
+/// plain columns; a second dataset keyed by `a.b` for a relationship.
+fn dotted_data(dir: &Path) {
+    use polars::prelude::*;
+    let s = StructChunked::from_series(
+        "s".into(),
+        5,
+        [Series::new("x".into(), [1i64, 2, 3, 4, 4]), Series::new("y".into(), ["p", "q", "r", "s", "t"])].iter(),
+    )
+    .expect("struct")
+    .into_series();
+    let mut t = DataFrame::new(
+        5,
+        vec![
+            Column::new("id".into(), [1i64, 2, 3, 4, 5]),
+            Column::new("a.b".into(), [Some(10i64), Some(20), Some(20), None, Some(50)]),
+            s.into_column(),
+            Column::new("g".into(), ["u", "u", "v", "v", "v"]),
+        ],
+    )
+    .expect("frame");
+    let mut r = DataFrame::new(2, vec![Column::new("a.b".into(), [10i64, 20])]).expect("frame");
+    std::fs::create_dir_all(dir.join("data")).expect("mkdir");
+    ParquetWriter::new(std::fs::File::create(dir.join("data/t.parquet")).expect("t")).finish(&mut t).expect("t");
+    ParquetWriter::new(std::fs::File::create(dir.join("data/r.parquet")).expect("r")).finish(&mut r).expect("r");
+}
+
+const DOTTED: &str = r#"apiVersion: v3.1.0
+kind: DataContract
+id: dotted
+version: 1.0.0
+status: active
+servers: [{server: local, type: local, path: "data/{model}.parquet", format: parquet}]
+schema:
+  - name: t
+    properties:
+      - {name: id, logicalType: integer, required: true, unique: true}
+      - name: a.b
+        logicalType: integer
+        required: true
+        unique: true
+        relationships: [{to: r.a.b}]
+        quality:
+          - {id: ab_max, type: custom, engine: lakegate, implementation: {metric: max, property: a.b, mustBe: 50}}
+          - {id: ab_set, type: custom, engine: lakegate, implementation: {metric: distinctValues, property: a.b, subsetOf: [10, 20], mustBe: 0}}
+          - {id: ab_by_g, type: custom, engine: lakegate, implementation: {metric: max, property: a.b, groupBy: [g], mustBeLessThan: 30}}
+          - {id: ab_cond, type: custom, engine: lakegate, implementation: {metric: rowCondition, expression: '"a.b" < 40', mustBe: 0}}
+      - name: s
+        logicalType: object
+        properties:
+          - {name: x, logicalType: integer, required: true, unique: true}
+          - {name: y, logicalType: string, unique: true}
+      - {name: g, logicalType: string}
+    quality:
+      - {id: rows, metric: rowCount, mustBe: 5}
+      - {id: by_sx, type: custom, engine: lakegate, implementation: {metric: rowCount, groupBy: [s.x], mustBeLessThan: 2}}
+      - {id: pair, metric: duplicateValues, arguments: {properties: [a.b, g]}, mustBe: 0}
+  - name: r
+    properties:
+      - {name: a.b, logicalType: integer}
+"#;
+
+#[test]
+fn a_column_named_with_a_dot_is_its_own_column_and_poisons_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    dotted_data(dir.path());
+    std::fs::write(dir.path().join("c.odcs.yaml"), DOTTED).expect("contract");
+    let (code, report, all) = run(dir.path(), &["check", "c.odcs.yaml", "--samples", "3"]);
+    let checks = checks(&report);
+    assert!(!checks.is_empty(), "{all}");
+    for (id, status, message) in &checks {
+        assert_ne!(status, "errored", "{id}: {message}\n{all}");
+    }
+    assert_eq!(code, 1, "{all}");
+    let expect = |end: &str, want: &str| {
+        let (status, message) = status_of(&report, end);
+        assert_eq!(status, want, "{end}: {message}");
+    };
+    // `a.b` holds 10, 20, 20, null, 50.
+    expect("t/a.b/schema.present", "passed");
+    expect("/ab_max", "passed");
+    expect("/ab_set", "failed");
+    expect("/ab_by_g", "failed");
+    expect("/ab_cond", "failed");
+    // s.x holds 1, 2, 3, 4, 4; s.y is unique.
+    expect("/by_sx", "failed");
+    expect("/rows", "passed");
+    expect("/pair", "passed");
+    let by_id: Vec<&(String, String, String)> = checks.iter().filter(|(id, _, _)| id.contains("/a.b/")).collect();
+    let kinds = |kind: &str, want: &str| {
+        let hits: Vec<_> = checks.iter().filter(|(id, _, _)| id.ends_with(kind)).collect();
+        assert!(!hits.is_empty(), "no {kind} in {checks:?}");
+        for (id, status, message) in hits {
+            let is_ok = if id.contains("/id/") || id.contains("/s.y/") { "passed" } else { want };
+            assert_eq!(status, is_ok, "{id}: {message}");
+        }
+    };
+    // Uniqueness: `a.b` and `s.x` each repeat a value; `id` and `s.y` do not.
+    kinds("unique", "failed");
+    // Required: `a.b` has a null; `s.x` and `id` have none.
+    assert!(by_id.iter().any(|(id, status, _)| id.ends_with("required") && status == "failed"), "{by_id:?}");
+    let (status, message) = checks
+        .iter()
+        .find(|(id, _, _)| id.contains("/s.x/") && id.ends_with("required"))
+        .map(|(_, s, m)| (s.clone(), m.clone()))
+        .unwrap_or_else(|| panic!("no s.x required in {checks:?}"));
+    assert_eq!(status, "passed", "{message}");
+    // The relationship: 50 is not in r.
+    let (status, message) = checks
+        .iter()
+        .find(|(id, _, _)| id.contains("/a.b/") && id.contains("relationship"))
+        .map(|(_, s, m)| (s.clone(), m.clone()))
+        .unwrap_or_else(|| panic!("no relationship in {checks:?}"));
+    assert_eq!(status, "failed", "{message}");
+}

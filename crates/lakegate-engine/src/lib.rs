@@ -672,7 +672,9 @@ fn compute_once(
             .iter()
             .zip(kernels)
             .enumerate()
-            .map(|(j, (cols, k))| k.feed(cols.iter().map(|c| lower::column(c)).collect()).alias(format!("k{j}")))
+            .map(|(j, (cols, k))| {
+                k.feed(cols.iter().map(|c| lower::column(schema, c)).collect()).alias(format!("k{j}"))
+            })
             .collect()
     };
     let kernels = make_kernels();
@@ -1051,7 +1053,7 @@ fn with_detail(lf: &LazyFrame, schema: &DataSchema, m: &Metric, mut o: Observed)
         return o;
     }
     if outside {
-        let e = lower::column(column);
+        let e = lower::column(schema, column);
         let allowed: Vec<String> = values.iter().map(lit_text).collect();
         let q = lf
             .clone()
@@ -1069,7 +1071,7 @@ fn with_detail(lf: &LazyFrame, schema: &DataSchema, m: &Metric, mut o: Observed)
             o.detail = Some(format!("outside the set: {}", values_of(&df)));
         }
     } else {
-        let e = lower::column(column);
+        let e = lower::column(schema, column);
         let q =
             lf.clone().select([e.cast(DataType::String).alias("v")]).unique(None, UniqueKeepStrategy::Any).collect();
         if let Ok(df) = q {
@@ -1130,13 +1132,13 @@ fn group_metrics(lf: &LazyFrame, schema: &DataSchema, keys: &[String], metrics: 
         return out;
     }
     let key_label = concat_str(
-        keys.iter().map(|k| lower::column(k).cast(DataType::String).fill_null(lit("null"))).collect::<Vec<_>>(),
+        keys.iter().map(|k| col(k.as_str()).cast(DataType::String).fill_null(lit("null"))).collect::<Vec<_>>(),
         "/",
         false,
     );
     let q = lf
         .clone()
-        .group_by(keys.iter().map(|k| lower::column(k)).collect::<Vec<_>>())
+        .group_by(keys.iter().map(|k| lower::column(schema, k)).collect::<Vec<_>>())
         .agg(aggs)
         .with_column(key_label.alias("__group"))
         .sort(["__group"], SortMultipleOptions::default())
@@ -1289,8 +1291,9 @@ fn orphans(
             return Err(format!("column `{c}` not found"));
         }
     }
-    let left: Vec<Expr> = columns.iter().map(|c| lower::column(c)).collect();
-    let right: Vec<Expr> = target_columns.iter().map(|c| lower::column(c)).collect();
+    let left: Vec<Expr> = columns.iter().map(|c| lower::column(&o.schema, c)).collect();
+    let target_schema = convert_schema(&*target.clone().collect_schema().map_err(|e| first_line(&e.to_string()))?);
+    let right: Vec<Expr> = target_columns.iter().map(|c| lower::column(&target_schema, c)).collect();
     let not_null = left.iter().cloned().map(|e| e.is_not_null()).reduce(|a, b| a.and(b)).unwrap_or(lit(true));
     let keys: Vec<String> = (0..columns.len()).map(|i| format!("k{i}")).collect();
     let l =

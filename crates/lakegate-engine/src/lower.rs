@@ -8,36 +8,53 @@ use crate::source::RAW_SUFFIX;
 
 mod literals;
 
-/// Finds a column by path (`a.b` descends into struct `a`).
-pub fn find<'a>(schema: &'a DataSchema, path: &str) -> Option<&'a ColumnType> {
-    if let Some((_, t)) = schema.iter().find(|(n, _)| n == path) {
-        return Some(t);
-    }
-    let mut parts = path.split('.');
-    // The first part is taken once, outside the search (inside it, each column compared would
-    // consume another part of the path).
-    let first = parts.next().unwrap_or("");
-    let mut t = &schema.iter().find(|(n, _)| n == first)?.1;
-    for part in parts {
-        match t {
-            ColumnType::Struct(fields) => t = &fields.iter().find(|(n, _)| n == part)?.1,
-            _ => return None,
+/// Resolves a column path against the schema: a top-level column of exactly that name wins
+/// (`a.b` may be a real column name); otherwise the path descends into struct fields, each
+/// step again preferring the longest name that exists (`s.x.y` is field `x.y` of `s` when `s`
+/// has one). Returns the expression reading it (named after the path) and its type.
+pub fn resolve<'a>(schema: &'a DataSchema, path: &str) -> Option<(Expr, &'a ColumnType)> {
+    fn within<'a>(
+        fields: &'a [(String, ColumnType)],
+        path: &str,
+        base: Option<Expr>,
+    ) -> Option<(Expr, &'a ColumnType)> {
+        let step = |e: Option<Expr>, name: &str| match e {
+            None => col(name),
+            Some(e) => e.struct_().field_by_name(name),
+        };
+        if let Some((n, t)) = fields.iter().find(|(n, _)| n == path) {
+            return Some((step(base, n), t));
         }
+        // The longest prefix naming a struct first: `a.b.c` tries field `a.b`, then `a`.
+        for (i, _) in path.match_indices('.').collect::<Vec<_>>().into_iter().rev() {
+            let (head, rest) = (&path[..i], &path[i + 1..]);
+            if let Some((n, ColumnType::Struct(inner))) = fields.iter().find(|(n, _)| n == head)
+                && let Some(found) = within(inner, rest, Some(step(base.clone(), n)))
+            {
+                return Some(found);
+            }
+        }
+        None
     }
-    Some(t)
+    let (e, t) = within(schema, path, None)?;
+    // A struct field is named after its last part: the whole path keeps two of them apart.
+    let top = schema.iter().any(|(n, _)| n == path);
+    Some((if top { e } else { e.alias(path) }, t))
 }
 
-/// The expression of a column path; a name with a dot that is not a column descends into structs.
-pub fn column(path: &str) -> Expr {
-    let mut parts = path.split('.');
-    let first = parts.next().unwrap_or(path);
-    parts.fold(col(first), |e, p| e.struct_().field_by_name(p))
+/// Finds a column by path (see [`resolve`]).
+pub fn find<'a>(schema: &'a DataSchema, path: &str) -> Option<&'a ColumnType> {
+    resolve(schema, path).map(|(_, t)| t)
+}
+
+/// The expression reading a column path (see [`resolve`]); a path that is not in the schema
+/// reads the column of that exact name, so that the error names the whole path.
+pub fn column(schema: &DataSchema, path: &str) -> Expr {
+    resolve(schema, path).map_or_else(|| col(path), |(e, _)| e)
 }
 
 fn column_checked<'a>(schema: &'a DataSchema, path: &str) -> Result<(Expr, &'a ColumnType), String> {
-    let t = find(schema, path).ok_or_else(|| format!("column `{path}` not found in the data"))?;
-    let e = if schema.iter().any(|(n, _)| n == path) { col(path) } else { column(path) };
-    Ok((e, t))
+    resolve(schema, path).ok_or_else(|| format!("column `{path}` not found in the data"))
 }
 
 /// A numeric column as f64; no cast node when it already is one (a no-op cast made polars add a
@@ -725,5 +742,45 @@ mod size_tests {
         let deep = format!("{}x{}", "(".repeat(MAX_NESTING + 1), ")".repeat(MAX_NESTING + 1));
         assert!(check_size(&deep).expect_err("too deep").contains("nested too deeply"));
         assert!(check_size(&vec!["x"; MAX_OPERATORS + 1].join(" + ")).is_ok());
+    }
+}
+
+#[cfg(test)]
+mod resolve_tests {
+    use super::*;
+
+    fn frame() -> (DataFrame, DataSchema) {
+        let s = StructChunked::from_series(
+            "s".into(),
+            2,
+            [Series::new("x".into(), [1i64, 2]), Series::new("x.y".into(), [3i64, 4])].iter(),
+        )
+        .expect("struct")
+        .into_series();
+        let df = DataFrame::new(
+            2,
+            vec![Column::new("a.b".into(), [5i64, 6]), Column::new("a".into(), [7i64, 8]), s.into_column()],
+        )
+        .expect("frame");
+        let schema = crate::convert_schema(df.schema());
+        (df, schema)
+    }
+
+    fn first(df: &DataFrame, schema: &DataSchema, path: &str) -> i64 {
+        let out = df.clone().lazy().select([column(schema, path).sum()]).collect().expect(path);
+        out.columns()[0].i64().expect("i64").get(0).expect("value")
+    }
+
+    #[test]
+    fn an_exact_name_wins_then_struct_fields_longest_first() {
+        let (df, schema) = frame();
+        assert_eq!(first(&df, &schema, "a.b"), 11);
+        assert_eq!(first(&df, &schema, "a"), 15);
+        assert_eq!(first(&df, &schema, "s.x"), 3);
+        assert_eq!(first(&df, &schema, "s.x.y"), 7);
+        assert!(find(&schema, "s.z").is_none() && find(&schema, "a.c").is_none());
+        // Two fields of one name stay apart (the kernels take them as one struct).
+        let both = df.clone().lazy().select([as_struct(vec![column(&schema, "s.x"), column(&schema, "a")])]).collect();
+        assert!(both.is_ok(), "{both:?}");
     }
 }

@@ -146,8 +146,8 @@ pub fn sample(
     tracing::debug!(dataset = %d.name, "sample pass");
     // Duplicates: the duplicated keys with their counts.
     if let [Metric::DuplicateCount { columns }] = metrics.as_slice() {
-        let keys: Vec<Expr> = columns.iter().map(|c| lower::column(c).alias(c.as_str())).collect();
-        let not_null = columns.iter().map(|c| lower::column(c).is_not_null()).reduce(|a, b| a.and(b))?;
+        let keys: Vec<Expr> = columns.iter().map(|c| lower::column(schema, c).alias(c.as_str())).collect();
+        let not_null = columns.iter().map(|c| lower::column(schema, c).is_not_null()).reduce(|a, b| a.and(b))?;
         let duplicated = lf
             .clone()
             .filter(not_null.clone())
@@ -176,15 +176,20 @@ pub fn sample(
     // Orphans: the rows whose key has no match.
     if let [Metric::OrphanCount { columns, target, target_columns }] = metrics.as_slice() {
         let target = frames.get(target)?;
+        let target_schema = target.clone().collect_schema().map(|s| crate::convert_schema(&s)).unwrap_or_default();
         let keys: Vec<String> = (0..columns.len()).map(|i| format!("__k{i}")).collect();
-        let not_null = columns.iter().map(|c| lower::column(c).is_not_null()).reduce(|a, b| a.and(b))?;
+        let not_null = columns.iter().map(|c| lower::column(schema, c).is_not_null()).reduce(|a, b| a.and(b))?;
         let left = lf.clone().filter(not_null).with_columns(
-            columns.iter().zip(&keys).map(|(c, k)| lower::column(c).alias(k.as_str())).collect::<Vec<_>>(),
+            columns.iter().zip(&keys).map(|(c, k)| lower::column(schema, c).alias(k.as_str())).collect::<Vec<_>>(),
         );
         let right = target
             .clone()
             .select(
-                target_columns.iter().zip(&keys).map(|(c, k)| lower::column(c).alias(k.as_str())).collect::<Vec<_>>(),
+                target_columns
+                    .iter()
+                    .zip(&keys)
+                    .map(|(c, k)| lower::column(&target_schema, c).alias(k.as_str()))
+                    .collect::<Vec<_>>(),
             )
             .unique(None, UniqueKeepStrategy::Any);
         let on: Vec<Expr> = keys.iter().map(|k| col(k.as_str())).collect();
@@ -221,7 +226,7 @@ fn shown_columns(schema: &DataSchema, d: &DatasetPlan, offending: Vec<&str>) -> 
             schema.iter().filter(|(n, _)| !n.ends_with(crate::source::RAW_SUFFIX)).take(2).map(|(n, _)| n.clone()),
         );
     }
-    let mut exprs: Vec<Expr> = cols.iter().map(|c| col(c.as_str())).collect();
+    let mut exprs: Vec<Expr> = cols.iter().map(|c| lower::column(schema, c).alias(c.as_str())).collect();
     for o in offending {
         if let Some(base) = o.strip_suffix(crate::source::RAW_SUFFIX) {
             // A value that does not parse: show it as written.
