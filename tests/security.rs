@@ -197,3 +197,29 @@ fn a_fifo_named_like_a_contract_is_refused_not_read() {
     };
     assert_eq!(status.code(), Some(2));
 }
+
+#[test]
+fn environment_variables_are_not_expanded_unless_meant_for_contracts() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("t.csv"), "id\n1\n").expect("data");
+    let contract = |name: &str| {
+        format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nid: env\nversion: 1.0.0\nstatus: active\nname: \"n ${{{name}:-unset}}\"\n\
+             servers: [{{server: local, type: local, path: t.csv, format: csv}}]\nschema:\n  - name: t\n    properties:\n      - {{name: id, logicalType: integer}}\n"
+        )
+    };
+    let run = |name: &str| {
+        std::fs::write(dir.path().join("c.odcs.yaml"), contract(name)).expect("contract");
+        let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+            .current_dir(dir.path())
+            .args(["check", "c.odcs.yaml", "--format", "json"])
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("LAKEGATE_PRODUCT", "orders-prod")
+            .output()
+            .expect("run lakegate");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let leaked = run("AWS_SECRET_ACCESS_KEY");
+    assert!(!leaked.contains(SECRET) && leaked.contains("\"name\": \"n unset\""), "{leaked}");
+    assert!(run("LAKEGATE_PRODUCT").contains("\"name\": \"n orders-prod\""), "LAKEGATE_ variables are expanded");
+}

@@ -75,7 +75,7 @@ def main():
     if a.threads:
         env["POLARS_MAX_THREADS"] = str(a.threads)
     rel = os.path.relpath(data, os.path.join(ROOT, "examples", "bench"))
-    env_lg = dict(env, ORDERS_PARQUET=rel)
+    env_lg = dict(env, LAKEGATE_ORDERS_PARQUET=rel)
     result_json = os.path.join(ROOT, "examples", "bench", "data", "lakegate-result.json")
     programs = [
         ("decode every column", [os.path.join(ROOT, "target/release/decode-all"), data], env),
@@ -161,7 +161,7 @@ def many(a):
         os.makedirs(os.path.join(base, f"d{i}"))
         shutil.copy(src, os.path.join(base, f"d{i}", "orders.parquet"))
         text = template.replace("id: bench-orders", f"id: orders-{i}").replace(
-            "${ORDERS_PARQUET:-data/orders.parquet}", f"../d{i}/orders.parquet")
+            "${LAKEGATE_ORDERS_PARQUET:-data/orders.parquet}", f"../d{i}/orders.parquet")
         open(os.path.join(base, "contracts", f"orders-{i}.odcs.yaml"), "w").write(text)
     print(f"{a.contracts} contracts, each over its own 10,000-row file ({a.runs} runs, median)")
     for threads in (1, 2):

@@ -52,6 +52,17 @@ impl LoadResult {
     }
 }
 
+/// Whether `${name}` in a contract may be expanded from the environment: contracts are untrusted
+/// (a pull request writes them, and the reports are public), so only variables meant for them
+/// are: names starting with `LAKEGATE_`, and those the CI owner lists in `LAKEGATE_VARIABLES`
+/// (comma-separated). Any other name reads as unset (its `:-default`, or an error naming it),
+/// whether it exists or not, so a contract can neither print `AWS_SECRET_ACCESS_KEY` nor learn
+/// that it is set.
+pub fn expandable(name: &str) -> bool {
+    name.starts_with("LAKEGATE_")
+        || std::env::var("LAKEGATE_VARIABLES").is_ok_and(|list| list.split(',').any(|n| n.trim() == name))
+}
+
 /// Reads and validates the contract at `path`, expanding variables from the environment.
 pub fn load_file(path: &Path) -> LoadResult {
     let display = path.display().to_string();
@@ -69,7 +80,7 @@ pub fn load_file(path: &Path) -> LoadResult {
         };
     }
     match std::fs::read(path) {
-        Ok(bytes) => load_bytes(&display, &bytes, &|name| std::env::var(name).ok()),
+        Ok(bytes) => load_bytes(&display, &bytes, &|name| std::env::var(name).ok().filter(|_| expandable(name))),
         Err(e) => LoadResult {
             diagnostics: vec![Diagnostic::file_error("io-error", &display, format!("cannot read `{display}`: {e}"))],
             ..LoadResult::default()
@@ -176,7 +187,15 @@ fn parse(
                 format!("variable `{}` is not set and has no default", unset.name),
             )
             .with_len(len)
-            .with_help(format!("set `{0}` in the environment, or write `${{{0}:-default}}`", unset.name)),
+            .with_help(if expandable(&unset.name) {
+                format!("set `{0}` in the environment, or write `${{{0}:-default}}`", unset.name)
+            } else {
+                format!(
+                    "contracts expand only `LAKEGATE_*` variables and those listed in `LAKEGATE_VARIABLES` (they are \
+                     untrusted; a report is public): rename it, list it, or write `${{{0}:-default}}`",
+                    unset.name
+                )
+            }),
         );
     }
     let api = value.get("apiVersion").and_then(Value::as_str).unwrap_or_default().to_owned();
