@@ -223,3 +223,53 @@ fn environment_variables_are_not_expanded_unless_meant_for_contracts() {
     assert!(!leaked.contains(SECRET) && leaked.contains("\"name\": \"n unset\""), "{leaked}");
     assert!(run("LAKEGATE_PRODUCT").contains("\"name\": \"n orders-prod\""), "LAKEGATE_ variables are expanded");
 }
+
+#[test]
+fn classified_struct_fields_and_other_objects_over_the_same_file_stay_hidden() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("t.json"),
+        "{\"id\":1,\"p\":{\"nm\":\"PLANTED-NAME-1\",\"age\":3},\"email\":\"planted-mail@x.io\"}\n",
+    )
+    .expect("data");
+    let contract = r#"apiVersion: v3.1.0
+kind: DataContract
+id: nested
+version: 1.0.0
+status: active
+servers: [{server: local, type: local, path: "{model}.json", format: json}]
+schema:
+  - name: t
+    properties:
+      - {name: id, logicalType: integer}
+      - name: p
+        logicalType: object
+        properties:
+          - {name: nm, logicalType: string, classification: pii}
+          - {name: age, logicalType: integer}
+      - {name: email, logicalType: string, classification: pii}
+    quality:
+      - {id: r1, type: custom, engine: lakegate, implementation: {metric: rowCondition, expression: "id > 5", mustBe: 0}}
+  - name: t2
+    physicalName: t
+    properties:
+      - name: email
+        logicalType: string
+        quality:
+          - {id: set, type: custom, engine: lakegate, implementation: {metric: distinctValues, subsetOf: [zz], mustBe: 0}}
+"#;
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract).expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--json", "r.json"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string(dir.path().join("r.json")).expect("report")
+    );
+    assert!(!all.contains("PLANTED-NAME-1"), "a classified struct field leaked:\n{all}");
+    assert!(!all.contains("planted-mail"), "another object over the same file leaked:\n{all}");
+}

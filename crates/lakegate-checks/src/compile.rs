@@ -65,13 +65,7 @@ fn dataset_plan(
 ) -> DatasetPlan {
     let props = obj.properties.as_deref().unwrap_or(&[]);
     let declared = props.iter().map(declared_column).collect();
-    let redacted = props
-        .iter()
-        .filter(|p| {
-            p.classification.as_deref().is_some_and(|cl| REDACTED_CLASSES.contains(&cl.to_ascii_lowercase().as_str()))
-        })
-        .map(column_name)
-        .collect();
+    let redacted = classified_paths(props, None);
     let mut key: Vec<(i64, String)> = props
         .iter()
         .filter(|p| p.primary_key == Some(true))
@@ -123,6 +117,23 @@ pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions
         };
         let source = source_for(other, obj, other_server.as_ref(), &other_opts)?;
         datasets.push(dataset_plan(other, name.clone(), obj, source, opts));
+    }
+    // A classification belongs to the data, not to one schema object: objects reading the same
+    // files share their classified columns (a second, unclassified object over the same file
+    // must not show what the first one hides).
+    let by_source: Vec<(PathBuf, Vec<String>)> =
+        datasets.iter().filter_map(|d| d.source.as_ref().ok().map(|s| (s.path.clone(), d.redacted.clone()))).collect();
+    for d in datasets.iter_mut() {
+        let Ok(src) = &d.source else { continue };
+        for (path, redacted) in &by_source {
+            if *path == src.path {
+                for r in redacted {
+                    if !d.redacted.contains(r) {
+                        d.redacted.push(r.clone());
+                    }
+                }
+            }
+        }
     }
     for check in &comp.checks {
         let (Some(ds), CheckPlan::Metric { measure, .. }) = (&check.info.dataset, &check.plan) else { continue };
@@ -1377,6 +1388,36 @@ impl Compiler<'_> {
             self.push(spec);
         }
     }
+}
+
+/// The classified columns of `props` as paths (`email`, `s.email` for a struct's field,
+/// `tags[]` for array items): a classified property hides everything below it too.
+fn classified_paths(props: &[Property], parent: Option<&str>) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in props {
+        let path = match parent {
+            Some(par) => format!("{par}.{}", column_name(p)),
+            None => column_name(p),
+        };
+        let classified = |p: &Property| {
+            p.classification.as_deref().is_some_and(|cl| REDACTED_CLASSES.contains(&cl.to_ascii_lowercase().as_str()))
+        };
+        if classified(p) {
+            out.push(path.clone());
+            continue;
+        }
+        out.extend(classified_paths(p.properties.as_deref().unwrap_or(&[]), Some(&path)));
+        // Classified array items or map values: the whole column holds them.
+        let elements =
+            p.items.iter().map(|i| i.as_ref()).chain(p.map.iter().flat_map(|m| [m.key.as_ref(), m.value.as_ref()]));
+        if elements
+            .into_iter()
+            .any(|e| classified(e) || !classified_paths(e.properties.as_deref().unwrap_or(&[]), None).is_empty())
+        {
+            out.push(path);
+        }
+    }
+    out
 }
 
 /// The element part of a JSON pointer below its top-level property (`/schema/0/properties/2/`):
