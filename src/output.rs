@@ -312,21 +312,45 @@ pub struct Console {
     pub quiet: bool,
 }
 
+/// The run with every text made safe for a terminal or a CI log: control characters (a newline
+/// inside a title, ESC sequences, `\r`) are shown escaped, so text from a contract or the data
+/// can neither start a line of its own (`::add-mask::`, `::set-output` are GitHub workflow
+/// commands) nor drive the terminal.
+pub fn printable(run: &RunResult) -> RunResult {
+    fn clean(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) if s.chars().any(char::is_control) => {
+                *s = s
+                    .chars()
+                    .flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] })
+                    .collect();
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(clean),
+            serde_json::Value::Object(o) => o.values_mut().for_each(clean),
+            _ => {}
+        }
+    }
+    let Ok(mut v) = serde_json::to_value(run) else { return run.clone() };
+    clean(&mut v);
+    serde_json::from_value(v).unwrap_or_else(|_| run.clone())
+}
+
 /// Prints the run on stdout in `format` and writes the requested files.
 pub fn emit(run: &RunResult, format: OutputFormat, files: &ReportFiles, console: &Console) -> anyhow::Result<()> {
     let mut out = crate::stdout::stdout();
     match format {
         OutputFormat::Text => {
-            print_console(&mut out, run, console)?;
+            let safe = printable(run);
+            print_console(&mut out, &safe, console)?;
             if std::env::var("GITHUB_ACTIONS").as_deref() == Ok("true") {
-                write!(out, "{}", lakegate_report::github_annotations(run))?;
+                write!(out, "{}", lakegate_report::github_annotations(&safe))?;
             }
         }
         OutputFormat::Json => {
             serde_json::to_writer_pretty(&mut out, run)?;
             writeln!(out)?;
         }
-        OutputFormat::Github => write!(out, "{}", lakegate_report::github_annotations(run))?,
+        OutputFormat::Github => write!(out, "{}", lakegate_report::github_annotations(&printable(run)))?,
     }
     if let Some(p) = &files.json {
         write_atomic(p, &serde_json::to_vec_pretty(run)?)?;

@@ -273,3 +273,26 @@ schema:
     assert!(!all.contains("PLANTED-NAME-1"), "a classified struct field leaked:\n{all}");
     assert!(!all.contains("planted-mail"), "another object over the same file leaked:\n{all}");
 }
+
+#[test]
+fn text_output_never_starts_a_line_from_contract_or_data_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("t.csv"), "id,c\n1,\"ok\n::add-mask::DATAINJ\u{1b}[31m\"\n").expect("data");
+    let contract = "apiVersion: v3.1.0\nkind: DataContract\nid: inj\nversion: 1.0.0\nstatus: active\n\
+        servers: [{server: local, type: local, path: t.csv, format: csv}]\nschema:\n  - name: t\n    properties:\n      \
+        - {name: id, logicalType: integer}\n      - {name: c, logicalType: string}\n    quality:\n      \
+        - {id: g, type: custom, engine: lakegate, description: \"x\\n::set-output name=gate::pass\", implementation: {metric: rowCount, groupBy: [c], mustBeGreaterThan: 5}}\n";
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract).expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml"])
+        .env("GITHUB_ACTIONS", "true")
+        .output()
+        .expect("run lakegate");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for line in text.lines() {
+        assert!(!line.starts_with("::add-mask") && !line.starts_with("::set-output"), "injected line: {line}");
+    }
+    assert!(!text.contains('\u{1b}'), "a raw escape sequence reached the terminal");
+}
