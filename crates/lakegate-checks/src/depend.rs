@@ -197,6 +197,9 @@ fn expression_referenced(metrics: &[Metric]) -> Vec<String> {
 
 /// Column names in a SQL query (as [`expression_columns`]); empty when it does not parse.
 pub fn sql_columns(query: &str) -> Vec<String> {
+    if lakegate_contract::sql::too_deep(query).is_err() {
+        return Vec::new();
+    }
     let Ok(statements) = Parser::parse_sql(&GenericDialect {}, query) else { return Vec::new() };
     let mut out = Vec::new();
     let _ = visit_expressions(&statements, |e| {
@@ -218,6 +221,9 @@ fn collect_identifier(e: &Expr, out: &mut Vec<String>) {
 
 /// Column names in a SQL expression (`a`, `"My Col"`, `s.a`); empty when it does not parse.
 pub fn expression_columns(expression: &str) -> Vec<String> {
+    if lakegate_contract::sql::too_deep(expression).is_err() {
+        return Vec::new();
+    }
     let Ok(mut parser) = Parser::new(&GenericDialect {}).try_with_sql(expression) else { return Vec::new() };
     let Ok(expr) = parser.parse_expr() else { return Vec::new() };
     let mut out = Vec::new();

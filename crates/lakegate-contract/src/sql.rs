@@ -54,8 +54,42 @@ pub fn server_placeholders(query: &str) -> Vec<&'static str> {
     crate::vars::SERVER_PLACEHOLDERS.into_iter().filter(|k| query.contains(&format!("${{{k}}}"))).collect()
 }
 
+/// The deepest nesting of parentheses a contract's SQL may hold. sqlparser's time grows
+/// exponentially with some nested forms near its recursion limit (48 nested `CAST(` took minutes,
+/// 46 took 0.06 s): a rule's SQL is refused above this depth before any parser sees it.
+pub const MAX_SQL_NESTING: usize = 24;
+
+/// The deepest parenthesis nesting of `text`, quoted strings and names skipped.
+pub fn nesting(text: &str) -> usize {
+    let (mut depth, mut max, mut quote) = (0usize, 0usize, None::<char>);
+    for c in text.chars() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '(' | '[') => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            (None, ')' | ']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Refuses SQL nested deeper than [`MAX_SQL_NESTING`], with the reason.
+pub fn too_deep(text: &str) -> Result<(), String> {
+    let n = nesting(text);
+    if n > MAX_SQL_NESTING {
+        return Err(format!("it nests {n} levels of parentheses, at most {MAX_SQL_NESTING}"));
+    }
+    Ok(())
+}
+
 /// Checks that `query` is exactly one SELECT reading no files; the error says why not.
 pub fn check_read_only(query: &str) -> Result<(), String> {
+    too_deep(query)?;
     let statements = Parser::parse_sql(&GenericDialect {}, query).map_err(|e| format!("it does not parse: {e}"))?;
     match statements.as_slice() {
         [Statement::Query(_)] => {}
@@ -80,6 +114,7 @@ pub fn check_read_only(query: &str) -> Result<(), String> {
 
 /// Checks that `expr` parses as one SQL expression.
 pub fn check_expression(expr: &str) -> Result<(), String> {
+    too_deep(expr)?;
     let mut parser = Parser::new(&GenericDialect {}).try_with_sql(expr).map_err(|e| e.to_string())?;
     parser.parse_expr().map_err(|e| e.to_string())?;
     if parser.peek_token().token != sqlparser::tokenizer::Token::EOF {
@@ -129,6 +164,9 @@ const AGGREGATES: &[&str] = &[
 /// aggregate function: `sum(a) / b` reads `b` row by row, so the expression is no one number
 /// of the dataset. Empty when every column is aggregated, or when it does not parse.
 pub fn unaggregated_columns(expr: &str) -> Vec<String> {
+    if too_deep(expr).is_err() {
+        return Vec::new();
+    }
     struct Walk {
         depth: usize,
         found: Vec<String>,
@@ -382,6 +420,9 @@ pub fn engine_support(query: &str) -> Result<(), String> {
 pub fn analyse(query: &str, objects: &[SqlObject]) -> Vec<SqlFinding> {
     let mut out = Vec::new();
     let err = |message: String, help: &str| SqlFinding { error: true, message, help: help.to_owned() };
+    if let Err(why) = too_deep(query) {
+        return vec![err(why, "a rule's SQL nests a few levels; split it, or use a CTE")];
+    }
     let warn = |message: String, help: &str| SqlFinding { error: false, message, help: help.to_owned() };
     let (statements, dialect) = match parse_any(&neutral_placeholders(query)) {
         Ok(x) => x,
@@ -630,6 +671,18 @@ impl Visitor for Collect {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deep_sql_is_refused_before_parsing() {
+        let deep = format!("SELECT {}1{} FROM t", "CAST(".repeat(48), " AS INT)".repeat(48));
+        let started = std::time::Instant::now();
+        assert!(check_read_only(&deep).expect_err("refused").contains("48 levels"));
+        assert!(!analyse(&deep, &[]).is_empty());
+        assert!(check_expression(&"(".repeat(30)).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "no parser was run");
+        assert_eq!(nesting("f(')))')((x))"), 2);
+        assert!(check_read_only("SELECT CAST(CAST(a AS INT) AS TEXT) FROM t").is_ok());
+    }
 
     #[test]
     fn expressions_aggregate_every_column() {

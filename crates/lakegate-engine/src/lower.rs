@@ -187,7 +187,7 @@ pub const MAX_OPERATORS: usize = 500;
 
 /// The deepest nesting of parentheses an expression or SQL query may hold (the parser of
 /// `lakegate lint` refuses deeper ones too).
-pub const MAX_NESTING: usize = 100;
+pub const MAX_NESTING: usize = 24;
 
 /// The stack size of the thread reading a long expression or query (reserved, not committed:
 /// only the pages a deep expression touches are used).
