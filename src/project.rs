@@ -40,18 +40,23 @@ pub struct Roots {
 
 /// The nearest project file at or above `dir`, searched up to the top of the git repository
 /// holding `dir` (a `.lakegate.yaml` in a home folder never governs the repositories below it).
+/// The project file of `dir`: the top-most `.lakegate.yaml` above it, up to the repository's
+/// top (where `.git` is). Top-most, not nearest: a pull request that adds a project file next
+/// to its contract must not grant that contract new roots; the one at the top is a single,
+/// well-known file a review (or CODEOWNERS) watches.
 fn find(dir: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(dir).ok()?;
+    let mut found = None;
     for d in abs.ancestors() {
         let f = d.join(PROJECT_FILE);
         if f.is_file() {
-            return Some(f);
+            found = Some(f);
         }
         if d.join(".git").exists() {
-            return None;
+            break;
         }
     }
-    None
+    found
 }
 
 fn read(file: &Path) -> anyhow::Result<Vec<PathBuf>> {

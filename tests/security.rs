@@ -296,3 +296,32 @@ fn text_output_never_starts_a_line_from_contract_or_data_text() {
     }
     assert!(!text.contains('\u{1b}'), "a raw escape sequence reached the terminal");
 }
+
+#[test]
+fn a_project_file_next_to_a_contract_grants_no_roots() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let outside = tempfile::tempdir().expect("outside");
+    std::fs::write(outside.path().join("secret.csv"), format!("id\n{}\n", 7)).expect("secret");
+    std::fs::create_dir_all(dir.path().join(".git")).expect("repository top");
+    std::fs::write(dir.path().join(".lakegate.yaml"), "roots: []\n").expect("top project file");
+    let pr = dir.path().join("pr");
+    std::fs::create_dir_all(&pr).expect("mkdir");
+    // The pull request adds both its contract and a project file granting the outside folder.
+    std::fs::write(pr.join(".lakegate.yaml"), format!("roots: ['{}']\n", outside.path().display())).expect("pr file");
+    std::fs::write(
+        pr.join("c.odcs.yaml"),
+        format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nid: pr\nversion: 1.0.0\nstatus: active\n\
+             servers: [{{server: local, type: local, path: '{}', format: csv}}]\nschema:\n  - name: t\n    properties:\n      - {{name: id, logicalType: integer}}\n",
+            outside.path().join("secret.csv").display()
+        ),
+    )
+    .expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "pr/c.odcs.yaml"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("outside the allowed data roots"));
+}
