@@ -444,6 +444,11 @@ fn run_contract(
     };
     let past = |id: &str| history.get(id).cloned().unwrap_or_default();
     let mut checks = lakegate_checks::evaluate_all(&plan.checks, &lookup, now, &past);
+    // A number computed from a classified column's values (max(ssn), a SQL rule reading one)
+    // could carry them out: its verdict stays, the number does not.
+    let redacted =
+        |ds: &str| plan.datasets.iter().find(|d| d.name == ds).map(|d| d.redacted.clone()).unwrap_or_default();
+    lakegate_checks::redact::hide_observed(&plan.checks, &mut checks, &redacted);
     // Where a value came from: footer statistics when every metric of the check did.
     for (spec, result) in plan.checks.iter().zip(checks.iter_mut()) {
         if let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.info.dataset, &spec.plan)

@@ -325,3 +325,38 @@ fn a_project_file_next_to_a_contract_grants_no_roots() {
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("outside the allowed data roots"));
 }
+
+#[test]
+fn numbers_computed_from_classified_values_are_not_shown() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("t.csv"), "id,ssn\n1,987654321\n2,\n").expect("data");
+    let contract = "apiVersion: v3.1.0\nkind: DataContract\nid: num\nversion: 1.0.0\nstatus: active\n\
+        servers: [{server: local, type: local, path: t.csv, format: csv}]\nschema:\n  - name: t\n    properties:\n      \
+        - {name: id, logicalType: integer}\n      - name: ssn\n        logicalType: integer\n        classification: restricted\n        required: true\n        quality:\n          \
+        - {id: top, type: custom, engine: lakegate, implementation: {metric: max, mustBe: -1}}\n    quality:\n      \
+        - {id: read, type: sql, query: \"SELECT MAX(ssn) FROM t\", mustBe: -1}\n";
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract).expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--format", "json"])
+        .output()
+        .expect("run lakegate");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.contains("987654321") && !text.contains("9.87654321"), "a classified value as a number:\n{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+    let find = |suffix: &str| {
+        json["contracts"][0]["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .find(|c| c["id"].as_str().is_some_and(|i| i.ends_with(suffix)))
+            .cloned()
+            .expect("check")
+    };
+    for id in ["t/ssn/top", "t/read"] {
+        let c = find(id);
+        assert_eq!(c["status"], "failed", "the verdict stays: {c}");
+        assert!(c["observed"].is_null(), "{c}");
+    }
+    assert_eq!(find("t/ssn/required")["observed"], 1.0, "a count of nulls is still shown");
+}

@@ -143,3 +143,64 @@ mod tests {
         assert_eq!(groups[1].0, "*** (group 2)");
     }
 }
+
+/// Whether a metric's value is computed from the values of a classified column, so that the
+/// number itself could carry them out (`max(ssn)`, `SELECT CAST(secret AS INT) ...`, or one
+/// character at a time through `strpos`): SQL and expressions that read one, and value
+/// statistics of one. Counts of rows (nulls, invalid values, duplicates, distinct values) are
+/// what a contract checks, and stay shown.
+pub fn hides_value(m: &Metric, redacted: &[String]) -> bool {
+    use lakegate_core::Agg;
+    if redacted.is_empty() {
+        return false;
+    }
+    match m {
+        Metric::Sql { .. } | Metric::Expression { .. } | Metric::RowConditionFailures { .. } => {
+            columns_of(m).iter().any(|c| classified(c, redacted))
+        }
+        Metric::Filtered { filter, metric } => {
+            crate::depend::expression_columns(filter).iter().any(|c| classified(c, redacted))
+                || hides_value(metric, redacted)
+        }
+        Metric::Grouped { metric, .. } => hides_value(metric, redacted),
+        Metric::Aggregate { column, agg } => {
+            classified(column, redacted)
+                && !matches!(agg, Agg::Count | Agg::NullCount | Agg::DistinctCount | Agg::DistinctRatio)
+        }
+        Metric::MaxEpoch { column } | Metric::MinEpoch { column } | Metric::MaxGap { column } => {
+            classified(column, redacted)
+        }
+        Metric::RowCount
+        | Metric::NullCount { .. }
+        | Metric::NullAnyCount { .. }
+        | Metric::MissingCount { .. }
+        | Metric::InvalidCount { .. }
+        | Metric::DuplicateCount { .. }
+        | Metric::DistinctOutside { .. }
+        | Metric::DistinctAbsent { .. }
+        | Metric::OrderBreaks { .. }
+        | Metric::OrphanCount { .. } => false,
+    }
+}
+
+/// Hides the observed values of the checks whose metrics [`hides_value`]: the verdict stays,
+/// the number (and per-group numbers) does not. `redacted` gives a dataset's classified columns.
+pub fn hide_observed(
+    specs: &[lakegate_core::CheckSpec],
+    results: &mut [lakegate_core::CheckResult],
+    redacted: &dyn Fn(&str) -> Vec<String>,
+) {
+    for (spec, r) in specs.iter().zip(results.iter_mut()) {
+        let (Some(ds), lakegate_core::CheckPlan::Metric { measure, .. }) = (&spec.info.dataset, &spec.plan) else {
+            continue;
+        };
+        let classified_columns = redacted(ds);
+        if measure.metrics().iter().any(|m| hides_value(m, &classified_columns)) && r.observed.is_some() {
+            r.observed = None;
+            r.value = None;
+            r.failing_groups.clear();
+            r.baseline = None;
+            r.message = "the observed value is not shown: it is computed from a classified column".to_owned();
+        }
+    }
+}
