@@ -97,53 +97,6 @@ fn redact_observed(m: &Metric, o: &mut Observed, redacted: &[String]) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use lakegate_core::{Agg, Literal};
-
-    #[test]
-    fn quoted_values_are_masked() {
-        assert_eq!(
-            mask_values(r#"conversion from `str` to `i32` failed in column 'email' for 1 out of 3 values: ["a@b.c"]"#),
-            "conversion from `str` to `i32` failed in column '***' for 1 out of 3 values: [***]"
-        );
-        assert_eq!(mask_values("no quotes, `col` kept"), "no quotes, `col` kept");
-        assert_eq!(mask_values("unterminated 'abc"), "unterminated '***'");
-    }
-
-    #[test]
-    fn details_groups_and_errors_of_classified_columns_are_hidden() {
-        let redacted = vec!["email".to_owned()];
-        let outside = Metric::DistinctOutside { column: "email".into(), values: vec![Literal::Str("x".into())] };
-        let grouped = Metric::Grouped {
-            keys: vec!["email".into()],
-            metric: Box::new(Metric::Aggregate { column: "amount".into(), agg: Agg::Sum }),
-        };
-        let plain = Metric::DistinctOutside { column: "country".into(), values: vec![] };
-        let mut metrics = MetricMap::new();
-        metrics.insert(
-            outside.clone(),
-            Ok(Observed { value: 1.0, detail: Some("outside the set: 'a@b.c'".into()), groups: None }),
-        );
-        metrics.insert(
-            grouped.clone(),
-            Ok(Observed { value: 2.0, detail: None, groups: Some(vec![("a@b.c".into(), 1.0), ("d@e.f".into(), 2.0)]) }),
-        );
-        metrics.insert(
-            plain.clone(),
-            Ok(Observed { value: 1.0, detail: Some("outside the set: 'XX'".into()), groups: None }),
-        );
-        metrics.insert(Metric::Sql { query: "SELECT 1".into() }, Err("bad value \"a@b.c\"".into()));
-        redact_metrics(&mut metrics, &redacted);
-        let all = format!("{metrics:?}");
-        assert!(!all.contains("a@b.c") && !all.contains("d@e.f"), "{all}");
-        assert!(all.contains("'XX'"), "an unclassified column keeps its detail: {all}");
-        let groups = metrics[&grouped].as_ref().expect("grouped").groups.clone().expect("groups");
-        assert_eq!(groups[1].0, "*** (group 2)");
-    }
-}
-
 /// Whether a metric's value is computed from the values of a classified column, so that the
 /// number itself could carry them out (`max(ssn)`, `SELECT CAST(secret AS INT) ...`, or one
 /// character at a time through `strpos`): SQL and expressions that read one, and value
@@ -202,5 +155,52 @@ pub fn hide_observed(
             r.baseline = None;
             r.message = "the observed value is not shown: it is computed from a classified column".to_owned();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lakegate_core::{Agg, Literal};
+
+    #[test]
+    fn quoted_values_are_masked() {
+        assert_eq!(
+            mask_values(r#"conversion from `str` to `i32` failed in column 'email' for 1 out of 3 values: ["a@b.c"]"#),
+            "conversion from `str` to `i32` failed in column '***' for 1 out of 3 values: [***]"
+        );
+        assert_eq!(mask_values("no quotes, `col` kept"), "no quotes, `col` kept");
+        assert_eq!(mask_values("unterminated 'abc"), "unterminated '***'");
+    }
+
+    #[test]
+    fn details_groups_and_errors_of_classified_columns_are_hidden() {
+        let redacted = vec!["email".to_owned()];
+        let outside = Metric::DistinctOutside { column: "email".into(), values: vec![Literal::Str("x".into())] };
+        let grouped = Metric::Grouped {
+            keys: vec!["email".into()],
+            metric: Box::new(Metric::Aggregate { column: "amount".into(), agg: Agg::Sum }),
+        };
+        let plain = Metric::DistinctOutside { column: "country".into(), values: vec![] };
+        let mut metrics = MetricMap::new();
+        metrics.insert(
+            outside.clone(),
+            Ok(Observed { value: 1.0, detail: Some("outside the set: 'a@b.c'".into()), groups: None }),
+        );
+        metrics.insert(
+            grouped.clone(),
+            Ok(Observed { value: 2.0, detail: None, groups: Some(vec![("a@b.c".into(), 1.0), ("d@e.f".into(), 2.0)]) }),
+        );
+        metrics.insert(
+            plain.clone(),
+            Ok(Observed { value: 1.0, detail: Some("outside the set: 'XX'".into()), groups: None }),
+        );
+        metrics.insert(Metric::Sql { query: "SELECT 1".into() }, Err("bad value \"a@b.c\"".into()));
+        redact_metrics(&mut metrics, &redacted);
+        let all = format!("{metrics:?}");
+        assert!(!all.contains("a@b.c") && !all.contains("d@e.f"), "{all}");
+        assert!(all.contains("'XX'"), "an unclassified column keeps its detail: {all}");
+        let groups = metrics[&grouped].as_ref().expect("grouped").groups.clone().expect("groups");
+        assert_eq!(groups[1].0, "*** (group 2)");
     }
 }
