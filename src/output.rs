@@ -13,6 +13,7 @@ use crate::cli::{OutputFormat, ReportFiles};
 /// Fails early (exit 2, before any data is read) when a report path cannot be written.
 pub fn check_writable(files: &ReportFiles) -> anyhow::Result<()> {
     for p in [&files.json, &files.html, &files.junit, &files.markdown, &files.metrics].into_iter().flatten() {
+        check_link(p)?;
         let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         if !dir.is_dir() {
             if Some(p) == files.html.as_ref() && p == Path::new("reports/lakegate-report.html") {
@@ -45,6 +46,33 @@ pub fn check_writable(files: &ReportFiles) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A report path that is a symbolic link (a pull request can commit one as
+/// `reports/lakegate-report.html`) may lead to a device or a FIFO (`/dev/stdout`), or to a file
+/// inside the current folder; never to a file elsewhere.
+pub fn check_link(p: &Path) -> anyhow::Result<()> {
+    let is_link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
+    if !is_link {
+        return Ok(());
+    }
+    // What the kernel opens through the link (`/dev/stdout` is a pipe, through magic links).
+    if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        return Ok(());
+    }
+    let target = follow_links(p);
+    let cwd = std::env::current_dir().context("cannot read the current directory")?;
+    let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
+    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let real = std::fs::canonicalize(dir).map(|d| d.join(target.file_name().unwrap_or_default()));
+    match real {
+        Ok(r) if r.starts_with(&cwd) => Ok(()),
+        _ => bail!(
+            "refusing to write `{}`: it is a symbolic link leading out of the current folder (to `{}`)",
+            p.display(),
+            target.display()
+        ),
+    }
 }
 
 /// Where a report path leads: symbolic links followed (a link to a file not written yet

@@ -498,6 +498,16 @@ fn reports_to_devices_and_links_write_through_never_replace() {
     assert!(link.file_type().is_symlink(), "the link stays a link");
     let report = std::fs::read_to_string(dir.path().join("real.json")).expect("the link's target holds the report");
     assert!(report.contains("\"report_version\": 1"));
+    // A link leading out of the current folder (committed by a pull request): refused.
+    let elsewhere = tempfile::tempdir().expect("elsewhere");
+    std::os::unix::fs::symlink(elsewhere.path().join("new.html"), dir.path().join("out.html")).expect("symlink");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "-q", "--html=out.html"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!elsewhere.path().join("new.html").exists(), "nothing written outside");
     // A dangling link to another report's file is that file: refused, not overwritten.
     std::os::unix::fs::symlink("new.json", dir.path().join("dangling.xml")).expect("symlink");
     let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
