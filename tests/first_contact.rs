@@ -589,7 +589,7 @@ fn a_glob_never_follows_a_symbolic_link_out_of_the_data_roots() {
     let (code, stdout, json) = check(dir.path(), &contract("lake/*/*.csv", "csv", schema));
     assert_eq!(code, 3, "{stdout}");
     let error = json["contracts"][0]["datasets"][0]["error"].as_str().unwrap_or("").to_owned();
-    assert!(error.contains("secret.csv") && error.contains("outside the allowed data roots"), "{error}");
+    assert!(error.contains("outside the allowed data roots") && !error.contains("secret.csv"), "{error}");
     assert!(!stdout.contains("s3cr3t-value"), "nothing of the file outside is shown: {stdout}");
     // The folder itself allowed in the project file: read.
     std::fs::write(dir.path().join(".lakegate.yaml"), format!("roots: ['{}']\n", outside.path().display()))

@@ -23,12 +23,12 @@ pub fn resolve_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
         for f in &files {
             let real = std::fs::canonicalize(f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
             if !src.roots.iter().any(|r| real.starts_with(r)) {
+                // Which file, and where it leads, stay unsaid: the message is public, and naming
+                // them would list folders outside the roots.
                 return Err(format!(
-                    "`{}` found by `{}` is really `{}`, outside the allowed data roots ({}): a symbolic link leads \
-                     out of the lake (to allow it, add its folder to `roots` in `.lakegate.yaml`, or pass --root)",
-                    f.display(),
+                    "a file found by `{}` leads outside the allowed data roots ({}), through a symbolic link or \
+                     `..`: refused (to allow a folder, add it to `roots` in the top `.lakegate.yaml`, or pass --root)",
                     src.display,
-                    real.display(),
                     src.roots.iter().map(|r| format!("`{}`", r.display())).collect::<Vec<_>>().join(", ")
                 ));
             }
