@@ -103,6 +103,20 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         return Ok(crate::EXIT_INVALID);
     }
     drop(err);
+    // A classification belongs to the data, not to one object or contract: a column classified
+    // anywhere in the run is hidden in every dataset (another object or contract over the same
+    // file, reached through a link or a copy, must not show what one of them hides).
+    let mut classified_anywhere: Vec<String> = Vec::new();
+    for d in plans.iter().flat_map(|p| &p.datasets) {
+        for r in &d.redacted {
+            if !classified_anywhere.contains(r) {
+                classified_anywhere.push(r.clone());
+            }
+        }
+    }
+    for d in plans.iter_mut().flat_map(|p| p.datasets.iter_mut()) {
+        d.redacted = classified_anywhere.clone();
+    }
     // Selection: deselected checks are dropped from the plans with the metrics only they
     // needed, so their data is never read.
     let selection = crate::select::Selection::parse(&args.select, &args.exclude, args.schema_only)?;

@@ -360,3 +360,41 @@ fn numbers_computed_from_classified_values_are_not_shown() {
     }
     assert_eq!(find("t/ssn/required")["observed"], 1.0, "a count of nulls is still shown");
 }
+
+#[test]
+fn classified_values_stay_hidden_through_wildcards_comparisons_and_aliases() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("p.csv"), "id,sal\n1,333337\n2,5\n").expect("data");
+    std::os::unix::fs::symlink(dir.path().join("p.csv"), dir.path().join("alias.csv")).expect("symlink");
+    let contract = r#"apiVersion: v3.1.0
+kind: DataContract
+id: w
+version: 1.0.0
+status: active
+servers: [{server: local, type: local, path: "{model}.csv", format: csv}]
+schema:
+  - name: p
+    properties:
+      - {name: id, logicalType: integer}
+      - {name: sal, logicalType: integer, classification: confidential}
+    quality:
+      - {id: cols, type: sql, query: "SELECT MAX(COLUMNS('s.*')) FROM p", mustBe: 0}
+      - {id: star, type: sql, query: "SELECT * EXCLUDE (id) FROM p ORDER BY 1 DESC LIMIT 1", mustBe: 0}
+      - {id: cmp, type: custom, engine: lakegate, implementation: {metric: aggregateComparison, aggregate: sum, property: id, compareTo: {object: p, property: sal}, mustBe: 0}}
+  - name: alias
+    properties:
+      - {name: sal, logicalType: string, logicalTypeOptions: {maxLength: 1}}
+"#;
+    std::fs::write(dir.path().join("c.odcs.yaml"), contract).expect("contract");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "c.odcs.yaml", "--json", "r.json"])
+        .output()
+        .expect("run lakegate");
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        std::fs::read_to_string(dir.path().join("r.json")).expect("report")
+    );
+    assert!(!all.contains("333337") && !all.contains("333342"), "a classified value leaked:\n{all}");
+}

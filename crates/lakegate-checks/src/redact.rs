@@ -108,8 +108,12 @@ pub fn hides_value(m: &Metric, redacted: &[String]) -> bool {
         return false;
     }
     match m {
-        Metric::Sql { .. } | Metric::Expression { .. } | Metric::RowConditionFailures { .. } => {
-            columns_of(m).iter().any(|c| classified(c, redacted))
+        // SQL can also name columns without writing them: `COLUMNS('^e')`, `*`, `* EXCLUDE (...)`.
+        Metric::Sql { query: text }
+        | Metric::Expression { expression: text }
+        | Metric::RowConditionFailures { expression: text } => {
+            let lower = text.to_ascii_lowercase();
+            lower.contains("columns(") || has_wildcard(&lower) || columns_of(m).iter().any(|c| classified(c, redacted))
         }
         Metric::Filtered { filter, metric } => {
             crate::depend::expression_columns(filter).iter().any(|c| classified(c, redacted))
@@ -136,6 +140,23 @@ pub fn hides_value(m: &Metric, redacted: &[String]) -> bool {
     }
 }
 
+/// Whether SQL selects columns by a wildcard (`SELECT *`, `t.*`, `f(*)` other than `count(*)`,
+/// `* EXCLUDE`): a `*` after `select`, `(`, `,` or `.`, not a multiplication.
+fn has_wildcard(lower: &str) -> bool {
+    let text = lower.replace("count(*)", "count(1)");
+    let mut before = String::new();
+    for c in text.chars() {
+        if c == '*' {
+            let prev = before.trim_end();
+            if prev.ends_with(['(', ',', '.']) || prev.ends_with("select") || prev.ends_with("distinct") {
+                return true;
+            }
+        }
+        before.push(c);
+    }
+    false
+}
+
 /// Hides the observed values of the checks whose metrics [`hides_value`]: the verdict stays,
 /// the number (and per-group numbers) does not. `redacted` gives a dataset's classified columns.
 pub fn hide_observed(
@@ -148,7 +169,12 @@ pub fn hide_observed(
             continue;
         };
         let classified_columns = redacted(ds);
-        if measure.metrics().iter().any(|m| hides_value(m, &classified_columns)) && r.observed.is_some() {
+        let mut metrics = measure.metrics();
+        // A comparison shows the other dataset's number too.
+        if let Some((_, other)) = measure.other() {
+            metrics.push(other.clone());
+        }
+        if metrics.iter().any(|m| hides_value(m, &classified_columns)) && r.observed.is_some() {
             r.observed = None;
             r.value = None;
             r.failing_groups.clear();
@@ -162,6 +188,14 @@ pub fn hide_observed(
 mod tests {
     use super::*;
     use lakegate_core::{Agg, Literal};
+
+    #[test]
+    fn wildcards_are_told_from_multiplications() {
+        assert!(has_wildcard("select * exclude (id) from t"));
+        assert!(has_wildcard("select max(t.*) from t"));
+        assert!(!has_wildcard("select count(*) from t"));
+        assert!(!has_wildcard("price * quantity = total"));
+    }
 
     #[test]
     fn quoted_values_are_masked() {
