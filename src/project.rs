@@ -40,23 +40,18 @@ pub struct Roots {
 
 /// The nearest project file at or above `dir`, searched up to the top of the git repository
 /// holding `dir` (a `.lakegate.yaml` in a home folder never governs the repositories below it).
-/// The project file of `dir`: the top-most `.lakegate.yaml` above it, up to the repository's
-/// top (where `.git` is). Top-most, not nearest: a pull request that adds a project file next
-/// to its contract must not grant that contract new roots; the one at the top is a single,
-/// well-known file a review (or CODEOWNERS) watches.
+/// The project file of a contract in `dir`: in a git repository, only the `.lakegate.yaml` at
+/// its top (where `.git` is); outside one, the top-most `.lakegate.yaml` above `dir`. Never one
+/// nearer the contract: a pull request that adds a project file next to its contract (or
+/// anywhere below the top) must not grant that contract new roots; the one at the top is a
+/// single, well-known file that a review (or CODEOWNERS) watches.
 fn find(dir: &Path) -> Option<PathBuf> {
     let abs = std::path::absolute(dir).ok()?;
-    let mut found = None;
-    for d in abs.ancestors() {
-        let f = d.join(PROJECT_FILE);
-        if f.is_file() {
-            found = Some(f);
-        }
-        if d.join(".git").exists() {
-            break;
-        }
+    if let Some(top) = abs.ancestors().find(|d| d.join(".git").exists()) {
+        let f = top.join(PROJECT_FILE);
+        return f.is_file().then_some(f);
     }
-    found
+    abs.ancestors().map(|d| d.join(PROJECT_FILE)).filter(|f| f.is_file()).last()
 }
 
 fn read(file: &Path) -> anyhow::Result<Vec<PathBuf>> {

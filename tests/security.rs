@@ -324,6 +324,14 @@ fn a_project_file_next_to_a_contract_grants_no_roots() {
         .expect("run lakegate");
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("outside the allowed data roots"));
+    // Also when the repository has no project file at its top.
+    std::fs::remove_file(dir.path().join(".lakegate.yaml")).expect("rm top project file");
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["check", "pr/c.odcs.yaml"])
+        .output()
+        .expect("run lakegate");
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
 #[test]
