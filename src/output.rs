@@ -48,30 +48,45 @@ pub fn check_writable(files: &ReportFiles) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A report path that is a symbolic link (a pull request can commit one as
-/// `reports/lakegate-report.html`) may lead to a device or a FIFO (`/dev/stdout`), or to a file
-/// inside the current folder; never to a file elsewhere.
+/// An output path given relative to the current folder (a pull request can commit
+/// `reports/lakegate-report.html`, or `reports/` itself, as a symbolic link) must really be
+/// inside it, links followed, or be a device or FIFO (`/dev/stdout`). An absolute path is the
+/// user's own, as typed in the CI command (`--metrics /var/lib/...`, `"$GITHUB_STEP_SUMMARY"`).
 pub fn check_link(p: &Path) -> anyhow::Result<()> {
-    let is_link = std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
-    if !is_link {
+    if p.is_absolute() {
         return Ok(());
     }
-    // What the kernel opens through the link (`/dev/stdout` is a pipe, through magic links).
+    // What the kernel opens through the links (`/dev/stdout` is a pipe, through magic links).
     if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
         return Ok(());
     }
     let target = follow_links(p);
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let cwd = std::fs::canonicalize(&cwd).unwrap_or(cwd);
-    let dir = target.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let real = std::fs::canonicalize(dir).map(|d| d.join(target.file_name().unwrap_or_default()));
-    match real {
-        Ok(r) if r.starts_with(&cwd) => Ok(()),
-        _ => bail!(
-            "refusing to write `{}`: it is a symbolic link leading out of the current folder (to `{}`)",
+    // The deepest existing folder of the target, resolved; the rest joined as written.
+    let mut existing = target.clone();
+    let mut rest = Vec::new();
+    let real = loop {
+        if let Ok(r) = std::fs::canonicalize(if existing.as_os_str().is_empty() { Path::new(".") } else { &existing }) {
+            break rest.iter().rev().fold(r, |acc: std::path::PathBuf, part| acc.join(part));
+        }
+        match (existing.file_name().map(std::ffi::OsStr::to_os_string), existing.parent()) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => break cwd.join(&target),
+        }
+    };
+    if real.starts_with(&cwd) && !real.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+        Ok(())
+    } else {
+        bail!(
+            "refusing to write `{}`: it leads out of the current folder (to `{}`), through a symbolic link or `..`; \
+             give an absolute path to write there",
             p.display(),
-            target.display()
-        ),
+            real.display()
+        )
     }
 }
 
@@ -214,6 +229,7 @@ pub fn check_overwrite(p: &Path, kind: ReportKind) -> anyhow::Result<()> {
 /// holding lakegate's `run-*.parquet` files (and hidden files). A hive-partitioned lake has
 /// `date=` folders too: its data files make it refused. Checked before any data is read.
 pub fn check_history_folder(dir: &Path) -> anyhow::Result<()> {
+    check_link(dir)?;
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => bail!("cannot use `{}`: {e}", dir.display()),
@@ -258,6 +274,7 @@ pub fn check_history_folder(dir: &Path) -> anyhow::Result<()> {
 /// A folder lakegate writes into (`--samples-out`, `catalog --out`): it must be new, empty,
 /// or hold `marker` (lakegate wrote it before). Creates it and writes the marker.
 pub fn claim_folder(dir: &Path, marker: &str, flag: &str) -> anyhow::Result<()> {
+    check_link(dir)?;
     match std::fs::metadata(dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => bail!("cannot use `{}`: {e}", dir.display()),

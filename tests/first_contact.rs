@@ -508,6 +508,17 @@ fn reports_to_devices_and_links_write_through_never_replace() {
         .expect("run lakegate");
     assert_eq!(out.status.code(), Some(2));
     assert!(!elsewhere.path().join("new.html").exists(), "nothing written outside");
+    // Nor through a linked folder, for reports, the history and the samples folder alike.
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("dirlink")).expect("folder link");
+    for flag in ["--json=dirlink/r.json", "--history=dirlink", "--samples-out=dirlink/q"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+            .current_dir(dir.path())
+            .args(["check", "c.odcs.yaml", "-q", flag])
+            .output()
+            .expect("run lakegate");
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+    }
+    assert_eq!(std::fs::read_dir(elsewhere.path()).expect("read").count(), 0, "nothing written outside");
     // A dangling link to another report's file is that file: refused, not overwritten.
     std::os::unix::fs::symlink("new.json", dir.path().join("dangling.xml")).expect("symlink");
     let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
