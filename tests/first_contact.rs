@@ -597,16 +597,26 @@ fn a_glob_never_follows_a_symbolic_link_out_of_the_data_roots() {
     std::fs::write(dir.path().join("lake/ok/t.csv"), "user\nalice\n").expect("data");
     std::os::unix::fs::symlink(outside.path(), dir.path().join("lake/link")).expect("symlink");
     let schema = "  - name: t\n    properties:\n      - {name: user, logicalType: string, logicalTypeOptions: {pattern: '^zzz$'}}\n";
+    // The file outside is not read (nor named); the one inside is.
     let (code, stdout, json) = check(dir.path(), &contract("lake/*/*.csv", "csv", schema));
-    assert_eq!(code, 3, "{stdout}");
-    let error = json["contracts"][0]["datasets"][0]["error"].as_str().unwrap_or("").to_owned();
-    assert!(error.contains("outside the allowed data roots") && !error.contains("secret.csv"), "{error}");
-    assert!(!stdout.contains("s3cr3t-value"), "nothing of the file outside is shown: {stdout}");
+    assert_eq!(code, 1, "{stdout}");
+    assert_eq!(json["contracts"][0]["datasets"][0]["rows"], 1);
+    assert!(!stdout.contains("s3cr3t-value") && !stdout.contains("secret.csv"), "nothing outside is shown: {stdout}");
+    // A pattern that finds only files outside says what a pattern that finds nothing says.
+    let (code, outside_only, _) = check(dir.path(), &contract("lake/l*/*.csv", "csv", schema));
+    assert_eq!(code, 3);
+    let (_, nothing, _) = check(dir.path(), &contract("lake/q*/*.csv", "csv", schema));
+    let error = |out: &str, pattern: &str| {
+        let v: Value = serde_json::from_str(out).expect("json");
+        v["contracts"][0]["datasets"][0]["error"].as_str().unwrap_or("").replace(pattern, "P")
+    };
+    assert_eq!(error(&outside_only, "lake/l*/*.csv"), error(&nothing, "lake/q*/*.csv"));
     // The folder itself allowed in the project file: read.
     std::fs::write(dir.path().join(".lakegate.yaml"), format!("roots: ['{}']\n", outside.path().display()))
         .expect("project");
     let (code, _, json) = check(dir.path(), &contract("lake/*/*.csv", "csv", schema));
     assert_eq!(code, 1, "{json}");
+    assert_eq!(json["contracts"][0]["datasets"][0]["rows"], 2);
 }
 
 #[test]

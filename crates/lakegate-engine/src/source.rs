@@ -16,25 +16,38 @@ mod union;
 /// the format's extension (also gzip- or zstd-compressed: `t.csv.gz`, `t.ndjson.zst`); a
 /// pattern with `*`, `?` or `[` is a glob.
 pub fn resolve_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
-    let (files, base) = find_files(src)?;
-    // A contract's path: each file found, by its real path, stays inside the data roots (a
-    // symbolic link in the lake, or `*` matching one, must not lead to `/etc`).
-    if !src.roots.is_empty() {
-        for f in &files {
-            let real = std::fs::canonicalize(f).map_err(|e| format!("cannot read `{}`: {e}", f.display()))?;
-            if !src.roots.iter().any(|r| real.starts_with(r)) {
-                // Which file, and where it leads, stay unsaid: the message is public, and naming
-                // them would list folders outside the roots.
-                return Err(format!(
-                    "a file found by `{}` leads outside the allowed data roots ({}), through a symbolic link or \
-                     `..`: refused (to allow a folder, add it to `roots` in the top `.lakegate.yaml`, or pass --root)",
-                    src.display,
-                    src.roots.iter().map(|r| format!("`{}`", r.display())).collect::<Vec<_>>().join(", ")
-                ));
-            }
-        }
+    if src.roots.is_empty() {
+        return find_files(src);
     }
-    Ok((files, base))
+    let nothing = || {
+        format!(
+            "no file matches `{}` inside the allowed data roots ({}; to allow a folder, add it to `roots` in the top \
+             `.lakegate.yaml`, or pass --root)",
+            src.display,
+            src.roots.iter().map(|r| format!("`{}`", r.display())).collect::<Vec<_>>().join(", ")
+        )
+    };
+    // The same words whether nothing matched or what matched lies outside the roots.
+    let (files, base) = match find_files(src) {
+        Err(e) if e.starts_with("no file matches") => return Err(nothing()),
+        other => other?,
+    };
+    // A contract's path: each file found, by its real path, stays inside the data roots (a
+    // symbolic link in the lake, or `*` matching one, must not lead to `/etc`). A file outside is
+    // not read, and not named either (a public message must not tell which files exist outside
+    // the roots): a pattern that finds only such files finds nothing.
+    let total = files.len();
+    let inside: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| std::fs::canonicalize(f).is_ok_and(|real| src.roots.iter().any(|r| real.starts_with(r))))
+        .collect();
+    if inside.len() < total {
+        tracing::debug!(pattern = %src.display, left_out = total - inside.len(), "files outside the data roots");
+    }
+    if inside.is_empty() {
+        return Err(nothing());
+    }
+    Ok((inside, base))
 }
 
 /// The files of `src` before the roots check.
