@@ -555,37 +555,7 @@ impl Compiler<'_> {
             CheckPlan::Schema(SchemaAssertion::Present { column: col.clone() }),
         );
         self.push(present);
-        if p.logical_type.is_some() || p.physical_type.is_some() {
-            let tz = p.logical_type_options.as_ref().and_then(|o| o.timezone);
-            let type_ptr =
-                if p.logical_type.is_some() { format!("{ptr}/logicalType") } else { format!("{ptr}/physicalType") };
-            let s = self.spec(
-                format!("{base}/schema.type"),
-                "schema.type",
-                &ds,
-                Some(&col),
-                format!(
-                    "column `{col}` has type {}",
-                    [p.logical_type.map(|t| t.as_str().to_owned()), p.physical_type.clone()]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" / ")
-                ),
-                &type_ptr,
-                CheckPlan::Schema(SchemaAssertion::Type {
-                    column: col.clone(),
-                    // ODCS v3.0 has no `timestamp` logical type: its `date` is any date or time.
-                    logical: p.logical_type.map(|t| match t.as_str() {
-                        "date" if self.c.contract.api_version.starts_with("v3.0") => "date|timestamp".to_owned(),
-                        other => other.to_owned(),
-                    }),
-                    physical: p.physical_type.clone(),
-                    tz,
-                }),
-            );
-            self.push(s);
-        }
+        self.type_check(&ds, &col, p, ptr, |declared| format!("column `{col}` has type {declared}"));
         let count_plan = |metric: Metric| CheckPlan::Metric {
             measure: Measure::Value(metric),
             operator: Operator::MustBe(0.0),
@@ -775,31 +745,7 @@ impl Compiler<'_> {
     fn element(&mut self, obj: &SchemaObject, it: &Property, ptr: &str, col: String, label: String) {
         let cid = self.c.contract.id.clone();
         let ds = obj.name.clone();
-        let base = format!("{cid}/{ds}/{col}");
-        if it.logical_type.is_some() || it.physical_type.is_some() {
-            let declared = [it.logical_type.map(|t| t.as_str().to_owned()), it.physical_type.clone()]
-                .into_iter()
-                .flatten()
-                .collect::<Vec<_>>()
-                .join(" / ");
-            let type_ptr =
-                if it.logical_type.is_some() { format!("{ptr}/logicalType") } else { format!("{ptr}/physicalType") };
-            let s = self.spec(
-                format!("{base}/schema.type"),
-                "schema.type",
-                &ds,
-                Some(&col),
-                format!("{label} have type {declared}"),
-                &type_ptr,
-                CheckPlan::Schema(SchemaAssertion::Type {
-                    column: col.clone(),
-                    logical: it.logical_type.map(|t| t.as_str().to_owned()),
-                    physical: it.physical_type.clone(),
-                    tz: it.logical_type_options.as_ref().and_then(|o| o.timezone),
-                }),
-            );
-            self.push(s);
-        }
+        self.type_check(&ds, &col, it, ptr, |declared| format!("{label} have type {declared}"));
         self.skip_element_rules(&ds, it, ptr, &col, &label);
         for (j, field) in it.properties.iter().flatten().enumerate() {
             let fptr = format!("{ptr}/properties/{j}");
@@ -814,42 +760,46 @@ impl Compiler<'_> {
                 CheckPlan::Schema(SchemaAssertion::Present { column: fcol.clone() }),
             );
             self.push(present);
-            if field.logical_type.is_some() || field.physical_type.is_some() {
-                let s = self.spec(
-                    format!("{cid}/{ds}/{fcol}/schema.type"),
-                    "schema.type",
-                    &ds,
-                    Some(&fcol),
-                    format!(
-                        "column `{fcol}` has type {}",
-                        [field.logical_type.map(|t| t.as_str().to_owned()), field.physical_type.clone()]
-                            .into_iter()
-                            .flatten()
-                            .collect::<Vec<_>>()
-                            .join(" / ")
-                    ),
-                    &if field.logical_type.is_some() {
-                        format!("{fptr}/logicalType")
-                    } else {
-                        format!("{fptr}/physicalType")
-                    },
-                    CheckPlan::Schema(SchemaAssertion::Type {
-                        column: fcol.clone(),
-                        logical: field.logical_type.map(|t| t.as_str().to_owned()),
-                        physical: field.physical_type.clone(),
-                        tz: field.logical_type_options.as_ref().and_then(|o| o.timezone),
-                    }),
-                );
-                self.push(s);
-            }
-        }
-        for (j, field) in it.properties.iter().flatten().enumerate() {
-            let fcol = format!("{col}.{}", column_name(field));
-            self.skip_element_rules(&ds, field, &format!("{ptr}/properties/{j}"), &fcol, &format!("`{fcol}`"));
+            self.type_check(&ds, &fcol, field, &fptr, |declared| format!("column `{fcol}` has type {declared}"));
+            self.skip_element_rules(&ds, field, &fptr, &fcol, &format!("`{fcol}`"));
         }
         if let Some(inner) = &it.items {
             self.element(obj, inner, &format!("{ptr}/items"), format!("{col}[]"), format!("items of `{col}`"));
         }
+    }
+
+    /// The `schema.type` check of a property (or array item, map key or value, or one of their
+    /// fields) whose column path is `col`, when it declares a logical or physical type; `title`
+    /// makes the title from the declared type (`integer / BIGINT`).
+    fn type_check(&mut self, ds: &str, col: &str, p: &Property, ptr: &str, title: impl Fn(&str) -> String) {
+        if p.logical_type.is_none() && p.physical_type.is_none() {
+            return;
+        }
+        let declared = [p.logical_type.map(|t| t.as_str().to_owned()), p.physical_type.clone()]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" / ");
+        let key = if p.logical_type.is_some() { "logicalType" } else { "physicalType" };
+        let s = self.spec(
+            format!("{}/{ds}/{col}/schema.type", self.c.contract.id),
+            "schema.type",
+            ds,
+            Some(col),
+            title(&declared),
+            &format!("{ptr}/{key}"),
+            CheckPlan::Schema(SchemaAssertion::Type {
+                column: col.to_owned(),
+                // ODCS v3.0 has no `timestamp` logical type: its `date` is any date or time.
+                logical: p.logical_type.map(|t| match t.as_str() {
+                    "date" if self.c.contract.api_version.starts_with("v3.0") => "date|timestamp".to_owned(),
+                    other => other.to_owned(),
+                }),
+                physical: p.physical_type.clone(),
+                tz: p.logical_type_options.as_ref().and_then(|o| o.timezone),
+            }),
+        );
+        self.push(s);
     }
 
     /// One skipped check per value rule of an element of an array or map (or a field of one):
