@@ -15,11 +15,7 @@ use serde_json::Value;
 /// and the JSON report.
 fn check(dir: &Path, contract: &str) -> (i32, String, Value) {
     std::fs::write(dir.join("c.odcs.yaml"), contract).expect("write contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir)
-        .args(["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--format", "json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir, &["check", "c.odcs.yaml", "--now", "2026-11-26T06:00:00Z", "--format", "json"]);
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -37,6 +33,11 @@ fn status(json: &Value, suffix: &str) -> (String, String) {
         }
     }
     panic!("no check ending with {suffix} in {json}");
+}
+
+/// Runs the lakegate binary in `dir` with `args`.
+fn lakegate_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lakegate")).current_dir(dir).args(args).output().expect("run lakegate")
 }
 
 const HEADER: &str = "apiVersion: v3.1.0\nkind: DataContract\nid: t\nversion: 1.0.0\nstatus: active\n";
@@ -113,11 +114,7 @@ fn a_rule_over_an_undeclared_column_is_a_contract_error() {
     .expect("contract");
     // Never a pass, never "unreadable data": a lint error before any data is read (exit 2), or
     // a failed rule with a hint at the column the data has (exit 1).
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--format", "json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--format", "json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     match out.status.code() {
         Some(2) => assert!(err.contains("column `amout`") && err.contains("c.odcs.yaml:"), "{err}"),
@@ -255,11 +252,7 @@ fn samples_out_exports_every_row_of_a_duplicated_key() {
         contract("d.csv", "csv", "  - name: d\n    properties:\n      - name: id\n        logicalType: integer\n        unique: true\n      - name: code\n        logicalType: string\n"),
     )
     .expect("contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--samples-out", "quarantine"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--samples-out", "quarantine"]);
     assert_eq!(out.status.code(), Some(1));
     let file = dir.path().join("quarantine/t_d_id_unique.parquet");
     let df = ParquetReader::new(std::fs::File::open(&file).expect("exported file")).finish().expect("parquet");
@@ -269,11 +262,7 @@ fn samples_out_exports_every_row_of_a_duplicated_key() {
     // passes goes.
     std::fs::write(dir.path().join("quarantine/user_data.parquet"), b"not lakegate's").expect("user file");
     std::fs::write(dir.path().join("d.csv"), "id,code\n1,A\n2,B\n").expect("csv");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--samples-out", "quarantine"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--samples-out", "quarantine"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(!file.exists(), "the stale export is removed");
     assert!(dir.path().join("quarantine/user_data.parquet").is_file(), "a file lakegate did not write stays");
@@ -434,11 +423,7 @@ fn a_report_with_nan_values_reads_back() {
         "summary":{"total":1,"passed":0,"warnings":0,"failed":1,"errored":0,"skipped":0}}"#,
     )
     .expect("json");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["report", "run.json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["report", "run.json"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains("1 checks: 0 passed, 0 warnings, 1 failed"),
@@ -483,11 +468,7 @@ fn reports_to_devices_and_links_write_through_never_replace() {
     )
     .expect("contract");
     std::os::unix::fs::symlink(dir.path().join("real.json"), dir.path().join("link.json")).expect("symlink");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "-q", "--metrics", "/dev/null", "--json", "link.json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "-q", "--metrics", "/dev/null", "--json", "link.json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     use std::os::unix::fs::FileTypeExt;
     assert!(
@@ -501,31 +482,19 @@ fn reports_to_devices_and_links_write_through_never_replace() {
     // A link leading out of the current folder (committed by a pull request): refused.
     let elsewhere = tempfile::tempdir().expect("elsewhere");
     std::os::unix::fs::symlink(elsewhere.path().join("new.html"), dir.path().join("out.html")).expect("symlink");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "-q", "--html=out.html"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "-q", "--html=out.html"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(!elsewhere.path().join("new.html").exists(), "nothing written outside");
     // Nor through a linked folder, for reports, the history and the samples folder alike.
     std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("dirlink")).expect("folder link");
     for flag in ["--json=dirlink/r.json", "--history=dirlink", "--samples-out=dirlink/q"] {
-        let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-            .current_dir(dir.path())
-            .args(["check", "c.odcs.yaml", "-q", flag])
-            .output()
-            .expect("run lakegate");
+        let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "-q", flag]);
         assert_eq!(out.status.code(), Some(2), "{flag}");
     }
     assert_eq!(std::fs::read_dir(elsewhere.path()).expect("read").count(), 0, "nothing written outside");
     // A dangling link to another report's file is that file: refused, not overwritten.
     std::os::unix::fs::symlink("new.json", dir.path().join("dangling.xml")).expect("symlink");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "-q", "--json", "new.json", "--junit", "dangling.xml"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "-q", "--json", "new.json", "--junit", "dangling.xml"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("is given for two reports"));
 }
@@ -542,11 +511,7 @@ fn history_refuses_a_lake_partition_folder_and_retention_never_deletes_data() {
     let day = dir.path().join("lake/date=2020-01-01");
     std::fs::create_dir_all(&day).expect("mkdir");
     std::fs::write(day.join("part-0000.parquet"), b"data").expect("data");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--history=lake", "--history-retention", "30d"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--history=lake", "--history-retention", "30d"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a lakegate history folder") && err.contains("part-0000.parquet"), "{err}");
@@ -651,11 +616,7 @@ fn schema_only_counts_no_csv_rows() {
         ),
     )
     .expect("contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--schema-only", "--format", "json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--schema-only", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let json: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(json["contracts"][0]["datasets"][0]["rows"].is_null(), "no row was counted: {json}");
@@ -678,11 +639,7 @@ fn an_export_that_cannot_be_written_exits_2_and_keeps_the_verdict_and_samples() 
     let q = dir.path().join("quarantine");
     std::fs::create_dir_all(q.join("t_d_id_unique.parquet")).expect("mkdir");
     std::fs::write(q.join(".lakegate-samples"), "written by lakegate\n").expect("marker");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--samples-out", "quarantine", "--json", "r.json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--samples-out", "quarantine", "--json", "r.json"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("t_d_id_unique.parquet") && err.contains("verdict was exit 1"), "{err}");

@@ -5,17 +5,18 @@
 use std::path::Path;
 use std::process::Command;
 
+/// Runs the lakegate binary in `dir` with `args`.
+fn lakegate_in(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_lakegate")).current_dir(dir).args(args).output().expect("run lakegate")
+}
+
 const SECRET: &str = "TOPSECRET-4242";
 
 /// Runs `lakegate check` on `contract` in `dir` with the JSON report: (exit code, stdout +
 /// stderr + the JSON report).
 fn run(dir: &Path, contract: &str) -> (i32, String) {
     std::fs::write(dir.join("c.odcs.yaml"), contract).expect("contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir)
-        .args(["check", "c.odcs.yaml", "--json", "r.json", "-vv"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir, &["check", "c.odcs.yaml", "--json", "r.json", "-vv"]);
     let report = std::fs::read_to_string(dir.join("r.json")).unwrap_or_default();
     let all = format!("{}{}{report}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), all)
@@ -259,11 +260,7 @@ schema:
           - {id: set, type: custom, engine: lakegate, implementation: {metric: distinctValues, subsetOf: [zz], mustBe: 0}}
 "#;
     std::fs::write(dir.path().join("c.odcs.yaml"), contract).expect("contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--json", "r.json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"]);
     assert_eq!(out.status.code(), Some(1), "{}", String::from_utf8_lossy(&out.stderr));
     let all = format!(
         "{}{}",
@@ -317,20 +314,12 @@ fn a_project_file_next_to_a_contract_grants_no_roots() {
         ),
     )
     .expect("contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "pr/c.odcs.yaml"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "pr/c.odcs.yaml"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
     assert!(String::from_utf8_lossy(&out.stderr).contains("outside the allowed data roots"));
     // Also when the repository has no project file at its top.
     std::fs::remove_file(dir.path().join(".lakegate.yaml")).expect("rm top project file");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "pr/c.odcs.yaml"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "pr/c.odcs.yaml"]);
     assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stdout));
 }
 
@@ -344,11 +333,7 @@ fn numbers_computed_from_classified_values_are_not_shown() {
         - {id: top, type: custom, engine: lakegate, implementation: {metric: max, mustBe: -1}}\n    quality:\n      \
         - {id: read, type: sql, query: \"SELECT MAX(ssn) FROM t\", mustBe: -1}\n";
     std::fs::write(dir.path().join("c.odcs.yaml"), contract).expect("contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--format", "json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--format", "json"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("987654321") && !text.contains("9.87654321"), "a classified value as a number:\n{text}");
     let json: serde_json::Value = serde_json::from_str(&text).expect("json");
@@ -394,11 +379,7 @@ schema:
       - {name: sal, logicalType: string, logicalTypeOptions: {maxLength: 1}}
 "#;
     std::fs::write(dir.path().join("c.odcs.yaml"), contract).expect("contract");
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(dir.path())
-        .args(["check", "c.odcs.yaml", "--json", "r.json"])
-        .output()
-        .expect("run lakegate");
+    let out = lakegate_in(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"]);
     let all = format!(
         "{}{}",
         String::from_utf8_lossy(&out.stdout),
