@@ -8,26 +8,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::write_parquet;
+use common::{lakegate, lakegate_env, write_parquet};
 use polars::prelude::*;
-
-fn lakegate(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    lakegate_env(cwd, args, &[])
-}
-
-fn lakegate_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lakegate"));
-    cmd.current_dir(cwd).args(args).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR").env_remove("LAKEGATE_LOG");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run lakegate");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn s(p: &Path) -> String {
     p.display().to_string()

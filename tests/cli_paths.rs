@@ -5,24 +5,9 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::write_parquet;
+use common::{lakegate, write_parquet};
 use polars::prelude::*;
-
-fn lakegate(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(cwd)
-        .args(args)
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("run lakegate");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 fn contract(path: &str) -> String {
     format!(

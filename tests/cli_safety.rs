@@ -8,23 +8,8 @@ use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use common::write_parquet;
+use common::{lakegate, write_parquet};
 use polars::prelude::*;
-
-/// Runs lakegate in `cwd`; (exit code, stdout, stderr).
-fn lakegate(cwd: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
-        .current_dir(cwd)
-        .args(args)
-        .env_remove("GITHUB_ACTIONS")
-        .output()
-        .expect("run lakegate");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 const CONTRACT: &str = "apiVersion: v3.1.0
 kind: DataContract

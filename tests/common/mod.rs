@@ -5,6 +5,27 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// Runs the lakegate binary in `cwd` (without the CI and colour settings of the environment
+/// running the tests): (exit code, stdout, stderr).
+pub fn lakegate(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    lakegate_env(cwd, args, &[])
+}
+
+/// As [`lakegate`], with extra environment variables.
+pub fn lakegate_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lakegate"));
+    cmd.current_dir(cwd).args(args).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR").env_remove("LAKEGATE_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run lakegate");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// Writes `df` as Parquet at `path`, creating the folders.
 pub fn write_parquet(path: &Path, df: &mut polars::prelude::DataFrame) {
     use polars::prelude::ParquetWriter;
