@@ -84,3 +84,20 @@ pub fn dump_dom(browser: &Path, url: &str, profile: &Path) -> String {
         .expect("run chromium");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// The address of a real server the test needs, from the environment variable `var` (set by
+/// `.ci/run`, which starts the server on loopback). Without it the test is skipped with the
+/// reason printed, unless LAKEGATE_REQUIRE_SERVICES=1 (CI), where a missing server fails it.
+pub fn service(var: &str, what: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Some(v),
+        _ => {
+            assert!(
+                std::env::var("LAKEGATE_REQUIRE_SERVICES").as_deref() != Ok("1"),
+                "LAKEGATE_REQUIRE_SERVICES=1 but {var} is not set: {what} was not started (see .ci/run)"
+            );
+            eprintln!("skipped: {var} is not set (start {what}, as .ci/run does, to run this test)");
+            None
+        }
+    }
+}
