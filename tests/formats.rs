@@ -254,6 +254,7 @@ fn open_declared(
         csv: Default::default(),
         roots: Vec::new(),
         skip_bad_files: false,
+        object: None,
     };
     let (files, base) = lakegate_engine::source::resolve_files(&src)?;
     lakegate_engine::source::open_dataset(&src, &files, &base, &declared).map_err(|e| e.to_string())

@@ -332,7 +332,15 @@ fn source_for(
         }
         None => Format::Parquet,
     };
-    Ok(Ok(Source { path: abs, display: raw, format, csv, roots: file_roots, skip_bad_files: opts.skip_bad_files }))
+    Ok(Ok(Source {
+        path: abs,
+        display: raw,
+        format,
+        csv,
+        roots: file_roots,
+        skip_bad_files: opts.skip_bad_files,
+        object: None,
+    }))
 }
 
 fn csv_options<'a>(

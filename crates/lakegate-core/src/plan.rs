@@ -69,6 +69,22 @@ pub struct Source {
     /// `--on-bad-file skip`: a file that cannot be opened (corrupt, another format, unreadable)
     /// is left out with a warning and named in the report; the other files are checked.
     pub skip_bad_files: bool,
+    /// On object storage (ODCS `s3`, `azure`, `gs://` locations; `--data OBJECT=s3://...`): the
+    /// URL and the settings to reach it; `path` then holds the same URL. `None`: local files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object: Option<ObjectLocation>,
+}
+
+/// A dataset's location on object storage and the settings to reach it. Never credentials:
+/// those come from the environment and the cloud's profile chain at run time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ObjectLocation {
+    /// The URL (`{model}` replaced), a glob or a prefix: `s3://bucket/orders/*.parquet`,
+    /// `abfss://container@account.dfs.core.windows.net/orders/`, `gs://bucket/orders/`.
+    pub url: String,
+    /// An S3-compatible endpoint (the server's `endpointUrl`); `None`: the environment's
+    /// (`AWS_ENDPOINT_URL`) or the cloud's own.
+    pub endpoint: Option<String>,
 }
 
 /// A declared column, as the engine needs it.
