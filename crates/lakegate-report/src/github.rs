@@ -10,6 +10,18 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// One workflow command line, `::{level} file=...,line=...,col=...,title=...::message`, with
+/// the properties and the message escaped (a newline cannot start another command). Also used
+/// by `lakegate diff`.
+pub fn annotation(level: &str, file: &str, line: usize, column: usize, title: &str, message: &str) -> String {
+    format!(
+        "::{level} file={},line={line},col={column},title={}::{}\n",
+        escape_property(file),
+        escape_property(title),
+        escape_data(message)
+    )
+}
+
 /// `::error file=...,line=...,col=...,title=...::message` for failed and errored checks,
 /// `::warning` for warnings; one line each.
 pub fn github_annotations(run: &RunResult) -> String {
@@ -26,13 +38,13 @@ pub fn github_annotations(run: &RunResult) -> String {
         } else {
             format!("{} (observed {}, expected {})", r.message, crate::view::observed(r), r.expected)
         };
-        out.push_str(&format!(
-            "::{level} file={},line={},col={},title={}::{}\n",
-            escape_property(&r.info.location.file),
+        out.push_str(&annotation(
+            level,
+            &r.info.location.file,
             r.info.location.line,
             r.info.location.column,
-            escape_property(&format!("lakegate {}: {}", r.status.as_str(), r.info.title)),
-            escape_data(&msg)
+            &format!("lakegate {}: {}", r.status.as_str(), r.info.title),
+            &msg,
         ));
     }
     out

@@ -12,11 +12,11 @@ mod metrics;
 mod view;
 
 pub use catalog::{MAX_PAGE_STEM, catalog_index, catalog_page_names, catalog_product};
-pub use github::github_annotations;
+pub use github::{annotation, github_annotations};
 pub use html::html;
 pub use junit::junit;
 pub use links::safe_href;
-pub use markdown::{MARKDOWN_MARKER, markdown};
+pub use markdown::{MARKDOWN_MARKER, cell as markdown_cell, markdown};
 pub use metrics::openmetrics;
 
 use lakegate_core::RunResult;

@@ -14,7 +14,7 @@ pub const MAX_ROWS: usize = 50;
 /// Text in a table cell: no line break, no table or HTML syntax, and no link syntax (`[`, `]`,
 /// `(`, `)`, `<`, `!` are backslash-escaped), so a title or path from a contract can never
 /// become a link; the only links are the ones [`crate::safe_href`] lets through.
-fn cell(s: &str) -> String {
+pub fn cell(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
