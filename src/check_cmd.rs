@@ -142,10 +142,11 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         row_count: !args.schema_only,
     };
     if args.explain {
+        let engines = Engines::new(args, engine.clone())?;
         let mut out = crate::stdout::stdout();
         for p in &plans {
             writeln!(out, "contract `{}` ({})", p.id, p.file)?;
-            write!(out, "{}", lakegate_engine::explain(p, &engine))?;
+            write!(out, "{}", engines.engine_for(p).explain(p))?;
         }
         return Ok(crate::EXIT_OK);
     }
@@ -166,13 +167,13 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
     };
     let sampling = Sampling { n: args.samples, out: args.samples_out.clone(), failures: Default::default() };
     let progress = Progress::new(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
-    let engine = lakegate_engine::EngineOptions { progress: Some(progress.slices()), ..engine };
+    let engines = Engines::new(args, lakegate_engine::EngineOptions { progress: Some(progress.slices()), ..engine })?;
     let bar = &progress.overall;
     let contracts: Vec<ContractResult> = plans
         .par_iter()
         .map(|p| {
             bar.set_message(p.id.clone());
-            let r = run_contract(p, now_s, &sampling, &engine, &history, &applied.hidden);
+            let r = run_contract(p, now_s, &sampling, engines.engine_for(p).as_ref(), &history, &applied.hidden);
             bar.inc(p.datasets.len() as u64);
             r
         })
@@ -334,6 +335,124 @@ impl Progress {
     }
 }
 
+/// The engines of a run: the embedded polars engine (or the one `--engine` names) for files,
+/// and the SQL engine on their server for contracts whose datasets are warehouse tables.
+struct Engines {
+    files: Arc<dyn lakegate_core::Engine>,
+    /// One SQL engine per warehouse server (type, host, port, database), connected on first use.
+    warehouses: std::sync::Mutex<Vec<(lakegate_core::WarehouseTable, Arc<dyn lakegate_core::Engine>)>>,
+    timeout: std::time::Duration,
+    row_count: bool,
+}
+
+impl Engines {
+    fn new(args: &CheckArgs, polars: lakegate_engine::EngineOptions) -> anyhow::Result<Engines> {
+        let timeout = match lakegate_contract::lakegate::window(&serde_json::Value::String(args.query_timeout.clone()))
+        {
+            Some(Err(seconds)) if seconds > 0.0 => std::time::Duration::from_secs_f64(seconds),
+            _ => bail!("`--query-timeout {}` is not a duration such as 30s or 10m", args.query_timeout),
+        };
+        let row_count = polars.row_count;
+        let files: Arc<dyn lakegate_core::Engine> = match args.engine.as_deref().map(str::trim) {
+            None | Some("" | "polars") => Arc::new(lakegate_engine::PolarsEngine(polars)),
+            Some(url) if url.starts_with("sc://") => spark_engine(url)?,
+            Some(other) => {
+                bail!("`--engine {other}` is not an engine: `polars` or a Spark Connect URL (sc://host:15002)")
+            }
+        };
+        Ok(Engines { files, warehouses: std::sync::Mutex::new(Vec::new()), timeout, row_count })
+    }
+
+    /// The engine that runs a contract: the SQL engine of its warehouse server when its
+    /// datasets are tables, else the engine for files.
+    fn engine_for(&self, plan: &ContractPlan) -> Arc<dyn lakegate_core::Engine> {
+        let Some(table) = plan.datasets.iter().find_map(|d| d.table.as_ref()) else {
+            return Arc::clone(&self.files);
+        };
+        let mut known = self.warehouses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let same = |t: &lakegate_core::WarehouseTable| {
+            (&t.server_type, &t.host, t.port, &t.database)
+                == (&table.server_type, &table.host, table.port, &table.database)
+        };
+        if let Some((_, e)) = known.iter().find(|(t, _)| same(t)) {
+            return Arc::clone(e);
+        }
+        let engine = warehouse_engine(table, self.timeout, self.row_count);
+        known.push((table.clone(), Arc::clone(&engine)));
+        engine
+    }
+}
+
+/// The SQL engine on a warehouse table's server; when its settings are wrong (an unknown
+/// PGSERVICE, a bad PGPORT), an engine erroring every dataset with the reason.
+fn warehouse_engine(
+    table: &lakegate_core::WarehouseTable,
+    timeout: std::time::Duration,
+    row_count: bool,
+) -> Arc<dyn lakegate_core::Engine> {
+    match lakegate_sql::postgres::PostgresBackend::new(table, &lakegate_sql::postgres::ProcessEnv, timeout) {
+        Ok(b) => {
+            let mut e = lakegate_sql::SqlEngine::new(Arc::new(b));
+            e.row_count = row_count;
+            Arc::new(e)
+        }
+        Err(why) => Arc::new(Unavailable(format!("{} server `{}`: {why}", table.server_type, table.server))),
+    }
+}
+
+/// The Spark Connect engine (`--engine sc://...`).
+fn spark_engine(url: &str) -> anyhow::Result<Arc<dyn lakegate_core::Engine>> {
+    bail!("`--engine {url}`: this lakegate was built without Spark Connect support")
+}
+
+/// An engine that cannot run: every dataset errored with why.
+struct Unavailable(String);
+
+impl lakegate_core::Engine for Unavailable {
+    fn name(&self) -> String {
+        "unavailable".into()
+    }
+
+    fn run(&self, plan: &ContractPlan) -> Box<dyn lakegate_core::EngineRun> {
+        let outcomes = plan
+            .datasets
+            .iter()
+            .map(|d| lakegate_core::DatasetOutcome::unread(d, d.name.clone(), self.0.clone(), 0))
+            .collect();
+        Box::new(Unread(outcomes))
+    }
+
+    fn explain(&self, _plan: &ContractPlan) -> String {
+        format!("  cannot run: {}\n", self.0)
+    }
+}
+
+struct Unread(Vec<lakegate_core::DatasetOutcome>);
+
+impl lakegate_core::EngineRun for Unread {
+    fn outcomes(&self) -> &[lakegate_core::DatasetOutcome] {
+        &self.0
+    }
+
+    fn outcomes_mut(&mut self) -> &mut [lakegate_core::DatasetOutcome] {
+        &mut self.0
+    }
+
+    fn samples(
+        &self,
+        _d: &lakegate_core::DatasetPlan,
+        _measure: &lakegate_core::Measure,
+        _n: usize,
+        _export: Option<&std::path::Path>,
+    ) -> Option<Result<lakegate_core::Samples, String>> {
+        None
+    }
+
+    fn into_outcomes(self: Box<Self>) -> Vec<lakegate_core::DatasetOutcome> {
+        self.0
+    }
+}
+
 /// The sample pass: rows per failed check, and where to export every failing row.
 struct Sampling {
     n: usize,
@@ -436,19 +555,19 @@ fn run_contract(
     plan: &ContractPlan,
     now: f64,
     sampling: &Sampling,
-    engine: &lakegate_engine::EngineOptions,
+    engine: &dyn lakegate_core::Engine,
     history: &HistoryMap,
     hidden: &std::collections::BTreeSet<String>,
 ) -> ContractResult {
     tracing::info!(contract = %plan.id, datasets = plan.datasets.len(), "running");
-    let mut run = lakegate_engine::run_contract_with(plan, engine);
+    let mut run = engine.run(plan);
     // The one choke point for classified values: every output is made from these metrics (and
     // the samples, which the engine redacts).
-    for (d, o) in plan.datasets.iter().zip(run.outcomes.iter_mut()) {
+    for (d, o) in plan.datasets.iter().zip(run.outcomes_mut().iter_mut()) {
         lakegate_checks::redact::redact_metrics(&mut o.metrics, &d.redacted);
     }
-    let by_name: BTreeMap<&str, &lakegate_engine::DatasetOutcome> =
-        plan.datasets.iter().zip(&run.outcomes).map(|(d, o)| (d.name.as_str(), o)).collect();
+    let by_name: BTreeMap<&str, &lakegate_core::DatasetOutcome> =
+        plan.datasets.iter().zip(run.outcomes()).map(|(d, o)| (d.name.as_str(), o)).collect();
     let lookup = |name: &str| {
         by_name.get(name).map(|o| DatasetFacts {
             schema: o.schema.as_ref().map_err(String::as_str),
@@ -525,7 +644,7 @@ fn run_contract(
         description: plan.description.clone(),
         slas: plan.slas.clone(),
         summary: Summary::of(&checks),
-        datasets: run.outcomes.into_iter().map(|o| o.result).collect(),
+        datasets: run.into_outcomes().into_iter().map(|o| o.result).collect(),
         checks,
     }
 }

@@ -197,6 +197,15 @@ pub struct CheckArgs {
     /// reads schemas and Parquet footers, never the rows.
     #[arg(long)]
     pub schema_only: bool,
+    /// The engine that reads files: `polars` (embedded, the default) or a Spark Connect URL
+    /// (`sc://host:15002`). Tables of `postgres`, `postgresql` and `redshift` servers are
+    /// always read by the SQL engine on their server.
+    #[arg(long, env = "LAKEGATE_ENGINE", value_name = "ENGINE")]
+    pub engine: Option<String>,
+    /// The longest a SQL engine's query may run before the server cancels it (`30s`, `10m`);
+    /// the checks of its dataset are then errored.
+    #[arg(long, default_value = "10m", value_name = "DURATION")]
+    pub query_timeout: String,
     /// Check only the rows matching this polars SQL predicate, in every dataset
     /// (e.g. `--where "dt = '2026-11-25'"` on a pull request that adds one partition).
     #[arg(long = "where", value_name = "PREDICATE")]

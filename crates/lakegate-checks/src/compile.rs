@@ -11,7 +11,7 @@ use lakegate_core::metric::{Bound, Cmp};
 use lakegate_core::plan::DeclaredColumn;
 use lakegate_core::{
     Agg, CheckInfo, CheckPlan, CheckSpec, ContractPlan, CsvOptions, DatasetPlan, F64, Format, Literal, Location,
-    Measure, Metric, Operator, SchemaAssertion, Severity, Source, Validity,
+    Measure, Metric, Operator, SchemaAssertion, Severity, Source, Validity, WarehouseTable,
 };
 use serde_json::Value as Json;
 
@@ -81,6 +81,7 @@ fn dataset_plan(
         filter: opts.filter.clone(),
         redacted,
         key: key.into_iter().map(|(_, k)| k).collect(),
+        table: None,
     }
 }
 
@@ -105,7 +106,9 @@ pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions
         {
             comp.parse_checks(obj, i);
         }
-        datasets.push(dataset_plan(c, obj.name.clone(), obj, source, opts));
+        let mut d = dataset_plan(c, obj.name.clone(), obj, source, opts);
+        d.table = warehouse_table(obj, server.as_ref(), opts);
+        datasets.push(d);
     }
     comp.slas();
     for (name, (other, i)) in &comp.externals {
@@ -116,7 +119,9 @@ pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions
             _ => select_server(other, &other_opts)?,
         };
         let source = source_for(other, obj, other_server.as_ref(), &other_opts)?;
-        datasets.push(dataset_plan(other, name.clone(), obj, source, opts));
+        let mut d = dataset_plan(other, name.clone(), obj, source, opts);
+        d.table = warehouse_table(obj, other_server.as_ref(), &other_opts);
+        datasets.push(d);
     }
     // A classification belongs to the data, not to one schema object: objects reading the same
     // files share their classified columns (a second, unclassified object over the same file
@@ -242,6 +247,34 @@ fn resolve(p: &Path) -> PathBuf {
     }
 }
 
+/// ODCS server types whose datasets are tables read by the SQL engine.
+fn is_warehouse(server_type: &str) -> bool {
+    matches!(server_type.to_ascii_lowercase().as_str(), "postgres" | "postgresql" | "redshift")
+}
+
+/// The warehouse table of a schema object on a `postgres`, `postgresql` or `redshift` server
+/// (`--data OBJECT=PATH` wins: the object is read from that file instead).
+fn warehouse_table(
+    obj: &SchemaObject,
+    server: Option<&(&Server, usize)>,
+    opts: &CompileOptions,
+) -> Option<WarehouseTable> {
+    let (s, _) = server?;
+    if !is_warehouse(&s.server_type) || opts.data.contains_key(&obj.name) {
+        return None;
+    }
+    Some(WarehouseTable {
+        server_type: s.server_type.to_ascii_lowercase(),
+        server: s.server.clone(),
+        host: s.host.clone(),
+        port: s.port.and_then(|p| u16::try_from(p).ok()),
+        database: s.database.clone(),
+        schema: s.schema.clone(),
+        table: obj.physical_name.clone().unwrap_or_else(|| obj.name.clone()),
+        region: s.region.clone(),
+    })
+}
+
 fn source_for(
     c: &LoadedContract,
     obj: &SchemaObject,
@@ -261,6 +294,12 @@ fn source_for(
                 c.contract.id, obj.name
             )));
         };
+        if is_warehouse(&s.server_type) {
+            return Ok(Err(format!(
+                "`{}` is a table on the {} server `{}`: the SQL engine reads it, the embedded engine reads files",
+                obj.name, s.server_type, s.server
+            )));
+        }
         if s.server_type != "local" {
             return Ok(Err(format!(
                 "server `{}` is of type `{}`; this lakegate reads `local` servers (use --server or --data OBJECT=PATH)",

@@ -4,6 +4,7 @@
 //! metrics. Nothing here knows polars or YAML.
 
 pub mod check;
+pub mod engine;
 pub mod metric;
 pub mod plan;
 pub mod result;
@@ -13,8 +14,9 @@ pub use check::{
     ChangeSpec, CheckInfo, CheckPlan, CheckSpec, DataSchema, HistoryPoint, Location, Measure, Operator,
     SchemaAssertion, Severity,
 };
+pub use engine::{DatasetOutcome, Engine, EngineRun};
 pub use metric::{Agg, F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
-pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source};
+pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source, WarehouseTable};
 pub use result::{
     Baseline, CheckResult, ContractResult, DatasetResult, ORIGIN_STATISTICS, REPORT_VERSION, RunResult, Samples,
     SlaSummary, Status, Summary, Threshold, TrendPoint,

@@ -117,6 +117,39 @@ pub struct DatasetPlan {
     pub redacted: Vec<String>,
     /// Primary key columns (by position), shown first in samples.
     pub key: Vec<String>,
+    /// The table holding the dataset on a SQL warehouse server (ODCS `postgres`, `postgresql`,
+    /// `redshift`), read by the SQL engine; `None` for files.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<WarehouseTable>,
+}
+
+/// A table on a SQL warehouse server, as the contract's ODCS server and schema object name it.
+/// Only where the table is: credentials come from the environment, never from a contract.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WarehouseTable {
+    /// The server type as written (`postgres`, `postgresql`, `redshift`).
+    pub server_type: String,
+    /// The ODCS server's name.
+    pub server: String,
+    /// Host name (`None`: from the environment, PGHOST).
+    pub host: Option<String>,
+    /// Port (`None`: from the environment, PGPORT, or 5432; Redshift 5439).
+    pub port: Option<u16>,
+    /// Database (`None`: from the environment, PGDATABASE).
+    pub database: Option<String>,
+    /// Schema (`None`: `public`).
+    pub schema: Option<String>,
+    /// Table name (the object's `physicalName`, else its name).
+    pub table: String,
+    /// AWS region (Redshift; informative).
+    pub region: Option<String>,
+}
+
+impl WarehouseTable {
+    /// True for Redshift servers (the Redshift SQL dialect).
+    pub fn is_redshift(&self) -> bool {
+        self.server_type.eq_ignore_ascii_case("redshift")
+    }
 }
 
 /// A compiled contract.

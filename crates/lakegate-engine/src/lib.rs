@@ -19,21 +19,7 @@ use lakegate_core::{ColumnType, ContractPlan, DataSchema, DatasetPlan, DatasetRe
 use polars::prelude::*;
 use polars::sql::SQLContext;
 
-/// What the engine learned about one dataset.
-#[derive(Debug, Clone)]
-pub struct DatasetOutcome {
-    /// The schema read from the data, or why the data could not be read.
-    pub schema: Result<DataSchema, String>,
-    /// Every metric of the dataset's plan: a value or why not.
-    pub metrics: MetricMap,
-    /// What was read.
-    pub result: DatasetResult,
-    /// The metrics answered by Parquet footer statistics, without reading data.
-    pub from_statistics: BTreeSet<Metric>,
-    /// Schema evolution: for each column that some of the dataset's files lack, how many
-    /// files lack it (of `result.files`); their rows read as nulls.
-    pub missing_in_files: BTreeMap<String, usize>,
-}
+pub use lakegate_core::DatasetOutcome;
 
 /// A progress callback: (dataset, slices read, slices).
 pub type OnSlice = dyn Fn(&str, usize, usize) + Send + Sync;
@@ -242,6 +228,48 @@ impl ContractRun {
         let (lf, schema) = self.frames.get(&d.name)?;
         let lazy: BTreeMap<String, LazyFrame> = self.frames.iter().map(|(k, (f, _))| (k.clone(), f.clone())).collect();
         guarded(|| samples::sample(lf, schema, d, measure, &lazy, n, export)).unwrap_or_else(|panic| Some(Err(panic)))
+    }
+}
+
+/// The embedded polars engine behind the core [`lakegate_core::Engine`] interface.
+#[derive(Debug, Clone, Default)]
+pub struct PolarsEngine(pub EngineOptions);
+
+impl lakegate_core::Engine for PolarsEngine {
+    fn name(&self) -> String {
+        "polars".into()
+    }
+
+    fn run(&self, plan: &ContractPlan) -> Box<dyn lakegate_core::EngineRun> {
+        Box::new(run_contract_with(plan, &self.0))
+    }
+
+    fn explain(&self, plan: &ContractPlan) -> String {
+        explain(plan, &self.0)
+    }
+}
+
+impl lakegate_core::EngineRun for ContractRun {
+    fn outcomes(&self) -> &[DatasetOutcome] {
+        &self.outcomes
+    }
+
+    fn outcomes_mut(&mut self) -> &mut [DatasetOutcome] {
+        &mut self.outcomes
+    }
+
+    fn samples(
+        &self,
+        d: &DatasetPlan,
+        measure: &lakegate_core::Measure,
+        n: usize,
+        export: Option<&std::path::Path>,
+    ) -> Option<Result<lakegate_core::Samples, String>> {
+        ContractRun::samples(self, d, measure, n, export)
+    }
+
+    fn into_outcomes(self: Box<Self>) -> Vec<DatasetOutcome> {
+        self.outcomes
     }
 }
 

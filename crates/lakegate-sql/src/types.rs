@@ -1,0 +1,71 @@
+//! Catalog type names (PostgreSQL's `information_schema`, Redshift's, Spark's) as lakegate's
+//! column types, so schema checks read a table's columns without reading rows.
+
+use lakegate_core::ColumnType;
+
+/// The column type of a catalog type name: `numeric(12,2)`, `character varying(64)`,
+/// `timestamp with time zone`, `bigint`, `ARRAY`, Spark's `decimal(12,2)`, `string`,
+/// `timestamp_ntz`, `array<string>` ... An unknown name is kept as it is.
+pub fn column_type(name: &str) -> ColumnType {
+    let n = name.trim().to_ascii_lowercase();
+    let (base, args) = match n.split_once('(') {
+        Some((b, rest)) => (b.trim().to_owned(), rest.trim_end_matches(')').to_owned()),
+        None => (n.clone(), String::new()),
+    };
+    let nums: Vec<usize> = args.split(',').filter_map(|a| a.trim().parse().ok()).collect();
+    if n.ends_with("[]") || base == "array" || n.starts_with("array<") || n == "_text" {
+        let inner = n.strip_prefix("array<").and_then(|r| r.strip_suffix('>')).or(n.strip_suffix("[]"));
+        return ColumnType::List(Box::new(inner.map(column_type).unwrap_or(ColumnType::Other("unknown".into()))));
+    }
+    match base.as_str() {
+        "smallint" | "int2" | "short" => ColumnType::Int(16),
+        "integer" | "int" | "int4" => ColumnType::Int(32),
+        "bigint" | "int8" | "long" => ColumnType::Int(64),
+        "tinyint" | "byte" => ColumnType::Int(8),
+        "real" | "float4" | "float" => ColumnType::Float(32),
+        "double precision" | "float8" | "double" => ColumnType::Float(64),
+        "numeric" | "decimal" => {
+            ColumnType::Decimal(nums.first().copied(), nums.get(1).copied().or(Some(0)).filter(|_| !nums.is_empty()))
+        }
+        "text" | "character varying" | "varchar" | "character" | "char" | "bpchar" | "string" | "uuid" | "name"
+        | "citext" => ColumnType::String,
+        "boolean" | "bool" => ColumnType::Boolean,
+        "date" => ColumnType::Date,
+        "timestamp without time zone" | "timestamp_ntz" => ColumnType::Timestamp { tz: false },
+        "timestamp with time zone" | "timestamptz" | "timestamp_ltz" => ColumnType::Timestamp { tz: true },
+        // Spark's `timestamp` is a point in time (session time zone); PostgreSQL's is without.
+        "timestamp" if n == "timestamp" => ColumnType::Timestamp { tz: false },
+        "time without time zone" | "time" | "time with time zone" | "timetz" => ColumnType::Time,
+        "interval" => ColumnType::Duration,
+        "bytea" | "binary" => ColumnType::Binary,
+        _ => ColumnType::Other(n),
+    }
+}
+
+/// The maximum length of a `character varying(n)` / `varchar(n)` / `character(n)` type.
+pub fn max_length(name: &str) -> Option<u64> {
+    let n = name.trim().to_ascii_lowercase();
+    let (base, args) = n.split_once('(')?;
+    matches!(base.trim(), "character varying" | "varchar" | "character" | "char" | "bpchar")
+        .then(|| args.trim_end_matches(')').trim().parse().ok())?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_names_map_to_column_types() {
+        assert_eq!(column_type("numeric(12,2)"), ColumnType::Decimal(Some(12), Some(2)));
+        assert_eq!(column_type("numeric"), ColumnType::Decimal(None, None));
+        assert_eq!(column_type("timestamp with time zone"), ColumnType::Timestamp { tz: true });
+        assert_eq!(column_type("timestamp without time zone"), ColumnType::Timestamp { tz: false });
+        assert_eq!(column_type("character varying(64)"), ColumnType::String);
+        assert_eq!(max_length("character varying(64)"), Some(64));
+        assert_eq!(column_type("bigint"), ColumnType::Int(64));
+        assert_eq!(column_type("double precision"), ColumnType::Float(64));
+        assert_eq!(column_type("text[]"), ColumnType::List(Box::new(ColumnType::String)));
+        assert_eq!(column_type("decimal(10,0)"), ColumnType::Decimal(Some(10), Some(0)));
+        assert_eq!(column_type("jsonb"), ColumnType::Other("jsonb".into()));
+    }
+}
