@@ -120,6 +120,8 @@ fn main() -> ExitCode {
     // rename, so an interrupted run leaves no partial report behind.
     let _ = ctrlc::set_handler(|| {
         // Not eprintln!: it panics on a closed stderr, and the exit would never happen.
+        // The queries running on SQL servers are cancelled there, not left to run on.
+        lakegate_sql::cancel_all();
         let _ = writeln!(std::io::stderr(), "interrupted");
         std::process::exit(130);
     });

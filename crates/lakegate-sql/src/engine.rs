@@ -24,8 +24,9 @@ pub struct SqlEngine {
 }
 
 impl SqlEngine {
-    /// The engine over `backend`.
+    /// The engine over `backend` (registered for [`cancel_all`]).
     pub fn new(backend: Arc<dyn Backend>) -> SqlEngine {
+        RUNNING.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(Arc::downgrade(&backend));
         SqlEngine { backend, row_count: true }
     }
 
@@ -36,6 +37,23 @@ impl SqlEngine {
 
     fn engine_label(&self) -> &'static str {
         self.backend.dialect().name()
+    }
+}
+
+/// Every backend of the process, for Ctrl-C.
+static RUNNING: std::sync::Mutex<Vec<std::sync::Weak<dyn Backend>>> = std::sync::Mutex::new(Vec::new());
+
+/// Cancels the running queries of every SQL engine of the process (Ctrl-C): the servers stop
+/// working on them; the process exits without waiting for their answers.
+pub fn cancel_all() {
+    let backends: Vec<Arc<dyn Backend>> = RUNNING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .iter()
+        .filter_map(std::sync::Weak::upgrade)
+        .collect();
+    for b in backends {
+        b.cancel();
     }
 }
 

@@ -15,4 +15,4 @@ pub mod postgres;
 pub mod types;
 
 pub use backend::{Backend, CatalogColumn, Dialect, Table, Value};
-pub use engine::SqlEngine;
+pub use engine::{SqlEngine, cancel_all};
