@@ -285,6 +285,9 @@ fn source_for(
     let contract_dir = Path::new(&c.file).parent().map(Path::to_path_buf).unwrap_or_default();
     // `ptr`: where the path is written in the contract; None for --data (never sandboxed).
     let (raw, base, format_hint, csv, ptr) = if let Some(p) = opts.data.get(&obj.name) {
+        if is_object_url(&p.to_string_lossy()) {
+            return Ok(object_data(p.to_string_lossy().into_owned(), opts));
+        }
         // --data paths are the user's own: relative to the working directory.
         (p.display().to_string(), PathBuf::new(), None, CsvOptions::default(), None)
     } else {
@@ -299,6 +302,9 @@ fn source_for(
                 "`{}` is a table on the {} server `{}`: the SQL engine reads it, the embedded engine reads files",
                 obj.name, s.server_type, s.server
             )));
+        }
+        if let Some(object) = object_source(c, obj, s, *i, &model, opts) {
+            return object;
         }
         if s.server_type != "local" {
             return Ok(Err(format!(
@@ -380,6 +386,126 @@ fn source_for(
         skip_bad_files: opts.skip_bad_files,
         object: None,
     }))
+}
+
+/// URL schemes of object storage (S3 and compatibles, Google Cloud Storage, Azure).
+const OBJECT_SCHEMES: [&str; 9] = ["s3", "s3a", "gs", "gcs", "az", "azure", "abfs", "abfss", "adl"];
+
+/// Whether `s` is an object-storage URL (`s3://bucket/key`).
+fn is_object_url(s: &str) -> bool {
+    s.split_once("://").is_some_and(|(scheme, rest)| {
+        OBJECT_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()) && !rest.is_empty()
+    })
+}
+
+/// The source of an object on object storage: `url` (`{model}` replaced), its format from the
+/// object's or the server's `format`, else its extension, else Parquet.
+fn object_location(
+    url: String,
+    endpoint: Option<String>,
+    format_hint: Option<String>,
+    csv: CsvOptions,
+    obj: &str,
+    opts: &CompileOptions,
+) -> Result<Source, String> {
+    let name = url.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    let name = ["gz", "gzip", "zst", "zstd"].iter().find_map(|c| name.strip_suffix(&format!(".{c}"))).unwrap_or(&name);
+    let ext = name.rsplit_once('.').map(|(_, e)| e.to_owned()).filter(|e| !e.contains(['*', '?', '[']));
+    let format = match format_hint.as_deref().map(str::to_ascii_lowercase).as_deref().or(ext.as_deref()) {
+        Some("parquet" | "pq") | None => Format::Parquet,
+        Some("csv" | "tsv") => Format::Csv,
+        Some("json" | "ndjson" | "jsonl") => Format::Json,
+        // An extension that names no format (`part-0.snappy`): the server did not say.
+        Some(_) if format_hint.is_none() => Format::Parquet,
+        Some(other) => return Err(format!("format `{other}` of `{obj}` is not supported (parquet, csv, json)")),
+    };
+    Ok(Source {
+        path: PathBuf::from(&url),
+        display: url.clone(),
+        format,
+        csv,
+        roots: Vec::new(),
+        skip_bad_files: opts.skip_bad_files,
+        object: Some(lakegate_core::plan::ObjectLocation { url, endpoint }),
+    })
+}
+
+/// `--data OBJECT=s3://...`: the user's own location; the endpoint, region and credentials come
+/// from the environment (`AWS_ENDPOINT_URL`, ...).
+fn object_data(url: String, opts: &CompileOptions) -> Result<Source, String> {
+    object_location(url, None, None, CsvOptions::default(), "--data", opts)
+}
+
+/// Object storage servers: ODCS `s3` (S3 and S3-compatible stores through `endpointUrl`, and
+/// `gs://` locations), `azure` (`az://`, `abfs://`, `abfss://`), `gcs`, and any server whose
+/// `location` is an object URL (`custom`). `None`: another kind of server.
+///
+/// Confinement: data roots are local folders and do not apply to URLs. A contract reads only
+/// the bucket (or container) its server's location names: `{model}` may not stand in the bucket
+/// (a schema object's name must not choose the bucket), and `.`/`..` key segments are refused
+/// when the objects are listed. What the credentials may read is the rest of the boundary.
+fn object_source(
+    c: &LoadedContract,
+    obj: &SchemaObject,
+    s: &Server,
+    i: usize,
+    model: &str,
+    opts: &CompileOptions,
+) -> Option<Result<Result<Source, String>, ConfigError>> {
+    let kind = s.server_type.to_ascii_lowercase();
+    let by_type = matches!(kind.as_str(), "s3" | "azure" | "gcs");
+    if !by_type && !s.location.as_deref().is_some_and(is_object_url) {
+        return None;
+    }
+    let Some(location) = &s.location else {
+        return Some(Ok(Err(format!("server `{}` of type `{}` has no `location`", s.server, s.server_type))));
+    };
+    let ptr = format!("/servers/{i}/location");
+    let fail = |message: String| {
+        let l = at(c, &ptr);
+        Some(Err(ConfigError { message: format!("{}:{}:{}: {message}", l.file, l.line, l.column) }))
+    };
+    let scheme = location.split_once("://").map(|(p, _)| p.to_ascii_lowercase()).unwrap_or_default();
+    let fits = match kind.as_str() {
+        "s3" => matches!(scheme.as_str(), "s3" | "s3a" | "gs" | "gcs"),
+        "azure" => matches!(scheme.as_str(), "az" | "azure" | "abfs" | "abfss" | "adl"),
+        "gcs" => matches!(scheme.as_str(), "gs" | "gcs"),
+        _ => true,
+    };
+    if !is_object_url(location) || !fits {
+        let want = match kind.as_str() {
+            "azure" => "az://CONTAINER/KEY or abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/KEY",
+            "gcs" => "gs://BUCKET/KEY",
+            _ => "s3://BUCKET/KEY",
+        };
+        return fail(format!("location `{location}` of server `{}` is not a {} location ({want})", s.server, kind));
+    }
+    let authority = location.split_once("://").map(|(_, r)| r.split('/').next().unwrap_or("")).unwrap_or("");
+    if authority.contains("{model}") {
+        return fail(format!(
+            "location `{location}` of server `{}` has `{{model}}` in its bucket: a schema object may not choose \
+             the bucket (put `{{model}}` in the key)",
+            s.server
+        ));
+    }
+    if let Some(ep) = &s.endpoint_url
+        && !(ep.starts_with("http://") || ep.starts_with("https://"))
+    {
+        let l = at(c, &format!("/servers/{i}/endpointUrl"));
+        return Some(Err(ConfigError {
+            message: format!(
+                "{}:{}:{}: endpointUrl `{ep}` of server `{}` is not an http:// or https:// URL",
+                l.file, l.line, l.column, s.server
+            ),
+        }));
+    }
+    let object_format =
+        obj.custom_properties.iter().flatten().find(|cp| cp.property == "format").and_then(|cp| cp.value.as_str());
+    let mut csv = csv_options(s.custom_properties.iter().flatten(), s);
+    csv = apply_csv(csv, obj.custom_properties.iter().flatten());
+    let url = location.replace("{model}", model);
+    let hint = object_format.map(str::to_owned).or(s.format.clone());
+    Some(Ok(object_location(url, s.endpoint_url.clone(), hint, csv, &obj.name, opts)))
 }
 
 fn csv_options<'a>(

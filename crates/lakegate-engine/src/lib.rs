@@ -110,7 +110,10 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
         Err(e) => return (Err(e), 0),
     };
     let n = files.len();
-    let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    let bytes: u64 = files
+        .iter()
+        .filter_map(|f| source::object::size(f).or_else(|| std::fs::metadata(f).ok().map(|m| m.len())))
+        .sum();
     // The Parquet footers: row counts for slicing and, unless filtered, zero-scan answers.
     let footer = (src.format == lakegate_core::Format::Parquet)
         .then(|| footer::read(&files))

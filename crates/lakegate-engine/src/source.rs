@@ -9,6 +9,7 @@ use polars::prelude::*;
 
 mod encoding;
 mod json;
+pub mod object;
 mod sniff;
 mod union;
 
@@ -16,6 +17,10 @@ mod union;
 /// the format's extension (also gzip- or zstd-compressed: `t.csv.gz`, `t.ndjson.zst`); a
 /// pattern with `*`, `?` or `[` is a glob.
 pub fn resolve_files(src: &Source) -> Result<(Vec<PathBuf>, PathBuf), String> {
+    if src.object.is_some() {
+        // Object storage: listed by prefix (data roots are local folders; see object.rs).
+        return object::list(src, extensions(src.format));
+    }
     if src.roots.is_empty() {
         return find_files(src);
     }
@@ -378,14 +383,20 @@ fn shown(f: &Path) -> String {
 /// empty JSON array): it has no rows and no columns to add to the union.
 fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTypes) -> PolarsResult<Option<LazyFrame>> {
     let name = shown(f);
-    // A text file in a single-byte encoding is read from its UTF-8 copy.
-    let mut data = f.to_path_buf();
+    if src.format == Format::Parquet && object::is_url(f) {
+        // polars reads Parquet objects itself, by range requests.
+        let args = ScanArgsParquet { glob: false, cloud_options: object::options(src), ..Default::default() };
+        return LazyFrame::scan_parquet(PlRefPath::new(f.to_string_lossy().as_ref()), args).map(Some);
+    }
+    // A text object is read from a local copy; a text file in a single-byte encoding from its
+    // UTF-8 copy.
+    let mut data = object::local_copy(f)?.unwrap_or_else(|| f.to_path_buf());
     if src.format != Format::Parquet
         && let Some(e) = &src.csv.encoding
     {
         let enc = encoding::parse(e).map_err(|e| polars_err!(ComputeError: "{e}"))?;
         if enc != encoding::Encoding::Utf8 {
-            let (_, r) = sniff::reader(f).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
+            let (_, r) = sniff::reader(&data).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
             data = encoding::to_utf8(r, enc, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
         }
     }
@@ -542,7 +553,7 @@ fn open_with(
     let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
         // One multi-file scan when every footer has the same schema.
         let paths: Vec<PlRefPath> = kept.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
-        let args = ScanArgsParquet { glob: false, ..Default::default() };
+        let args = ScanArgsParquet { glob: false, cloud_options: object::options(src), ..Default::default() };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
     } else if frames.is_empty() {
         // Every file is empty: no rows, no columns.

@@ -1,0 +1,602 @@
+//! Object storage: ODCS `s3` servers (and S3-compatible stores through `endpointUrl`), `azure`
+//! (`az://`, `abfs://`, `abfss://`) and Google Cloud Storage (`gs://`) locations.
+//!
+//! polars reads Parquet objects itself (its cloud reading, object_store underneath): only the
+//! row groups and columns a query needs, by range requests. This module lists the objects a
+//! location designates, reads Parquet footers (the last bytes of each object, in one range
+//! request, a few at a time) for zero-scan answers and slicing, and copies CSV and JSON objects
+//! to unnamed local files (they are read whole anyway; the local readers then sniff, decompress
+//! and re-encode them like local files).
+//!
+//! Credentials come from the environment and the cloud's own chain (object_store's: for AWS the
+//! `AWS_*` variables, web identity, container and instance metadata; `AWS_PROFILE` or the
+//! `default` profile of the shared credentials file), never from a contract. No message, log
+//! line or report holds one: errors are classified into reasons naming the location, and any
+//! text that comes from a server is scrubbed of the credentials in use.
+
+use std::collections::HashMap;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use lakegate_core::Source;
+use lakegate_core::plan::ObjectLocation;
+use object_store::path::Path as Key;
+use object_store::{ObjectStore, ObjectStoreExt};
+use polars::io::cloud::credential_provider::{ObjectStoreCredential, PlCredentialProvider};
+use polars::io::cloud::{CloudOptions, CloudRetryConfig};
+use polars::prelude::{PlRefPath, PolarsError, PolarsResult, polars_err};
+use polars_parquet::parquet::metadata::FileMetadata;
+
+/// URL schemes read from object storage.
+const SCHEMES: [&str; 9] = ["s3://", "s3a://", "gs://", "gcs://", "az://", "azure://", "abfs://", "abfss://", "adl://"];
+
+/// Parquet footers are read from the last this many bytes of an object, in one request (a
+/// larger footer takes a second one).
+const FOOTER_PREFETCH: u64 = 64 * 1024;
+
+/// Objects listed, footers and copies fetched at the same time.
+const CONCURRENCY: usize = 16;
+
+/// Whether `p` is an object-storage URL (`s3://...`).
+pub fn is_url(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    SCHEMES.iter().any(|scheme| s.len() > scheme.len() && s[..scheme.len()].eq_ignore_ascii_case(scheme))
+}
+
+/// Whether `s` names object storage (a location or a `--data` value).
+pub fn is_url_str(s: &str) -> bool {
+    is_url(Path::new(s))
+}
+
+/// What the listing learned about an object, for later reads of it.
+#[derive(Debug, Clone)]
+struct Listed {
+    size: u64,
+    endpoint: Option<String>,
+}
+
+/// Every object listed in this process, by URL.
+static LISTED: LazyLock<Mutex<HashMap<String, Listed>>> = LazyLock::new(Default::default);
+
+/// Bytes received from object storage by this module (listings aside): footers and copies.
+static RECEIVED: AtomicU64 = AtomicU64::new(0);
+/// Requests made by this module (list pages counted once per listing).
+static REQUESTS: AtomicU64 = AtomicU64::new(0);
+
+/// (requests, bytes) that lakegate itself made and received from object storage so far;
+/// polars' own reads of Parquet pages are not counted.
+pub fn transferred() -> (u64, u64) {
+    (REQUESTS.load(Ordering::Relaxed), RECEIVED.load(Ordering::Relaxed))
+}
+
+/// The size of a listed object.
+pub fn size(f: &Path) -> Option<u64> {
+    crate::lock(&LISTED).get(f.to_string_lossy().as_ref()).map(|l| l.size)
+}
+
+/// The runtime object_store's futures run on (its HTTP connections live on it).
+static RUNTIME: LazyLock<Option<tokio::runtime::Runtime>> = LazyLock::new(|| {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("lakegate-object-store")
+        .enable_all()
+        .build()
+        .map_err(|e| tracing::error!("cannot start the object storage runtime: {e}"))
+        .ok()
+});
+
+/// Runs `f` to completion on [`RUNTIME`]; from a thread that drives another runtime (polars'
+/// own, when a query opens a dataset), on a thread of its own.
+fn block_on<T: Send>(f: impl Future<Output = Result<T, String>> + Send) -> Result<T, String> {
+    let Some(rt) = RUNTIME.as_ref() else { return Err("cannot start the object storage runtime".to_owned()) };
+    if tokio::runtime::Handle::try_current().is_err() {
+        return rt.block_on(f);
+    }
+    std::thread::scope(|s| {
+        s.spawn(|| rt.block_on(f)).join().unwrap_or_else(|_| Err("object storage request panicked".to_owned()))
+    })
+}
+
+/// The cloud options polars and this module reach `url` with: the contract's endpoint, bounded
+/// retries and timeouts; credentials from the environment (see the module's documentation).
+pub fn options(src: &Source) -> Option<CloudOptions> {
+    let o = src.object.as_ref()?;
+    options_for(&o.url, o.endpoint.as_deref()).ok()
+}
+
+fn options_for(url: &str, endpoint: Option<&str>) -> Result<CloudOptions, String> {
+    let path = PlRefPath::new(url);
+    let scheme = path.scheme();
+    let mut config: Vec<(String, String)> = vec![
+        // A server that accepts no connection fails fast; a slow body may take its time.
+        ("connect_timeout".into(), "5s".into()),
+        ("timeout".into(), "300s".into()),
+    ];
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("s3://") || lower.starts_with("s3a://") {
+        if let Some(ep) = endpoint {
+            config.push(("aws_endpoint".into(), ep.trim_end_matches('/').to_owned()));
+            if ep.starts_with("http://") {
+                config.push(("aws_allow_http".into(), "true".into()));
+            }
+        } else if std::env::var("AWS_ENDPOINT_URL")
+            .or_else(|_| std::env::var("AWS_ENDPOINT"))
+            .is_ok_and(|e| e.starts_with("http://"))
+        {
+            config.push(("aws_allow_http".into(), "true".into()));
+        }
+        if let Some(region) = profile_value("region") {
+            config.push(("aws_region".into(), region));
+        }
+    }
+    let mut opts = CloudOptions::from_untyped_config(scheme, config).map_err(|e| e.to_string())?;
+    opts = opts.with_retry_config(CloudRetryConfig {
+        max_retries: Some(3),
+        retry_timeout: Some(Duration::from_secs(20)),
+        retry_init_backoff: Some(Duration::from_millis(100)),
+        retry_max_backoff: Some(Duration::from_secs(5)),
+        retry_base_multiplier: None,
+    });
+    if lower.starts_with("s3") && std::env::var_os("AWS_ACCESS_KEY_ID").is_none() {
+        // The shared credentials file's profile (object_store reads none; polars would take the
+        // file's first keys, whatever the profile).
+        if let Some(creds) = profile_credentials() {
+            let creds = Arc::new(creds);
+            opts = opts.with_credential_provider(Some(PlCredentialProvider::from_func(move || {
+                let c = creds.clone();
+                Box::pin(async move { Ok((ObjectStoreCredential::Aws(c), u64::MAX)) })
+            })));
+        }
+    }
+    Ok(opts)
+}
+
+/// The AWS profile in use: `AWS_PROFILE`, else `default`.
+fn profile_name() -> String {
+    std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()).unwrap_or_else(|| "default".to_owned())
+}
+
+/// `key` of a section of an INI file (`[name]` or `[profile name]`).
+fn ini_value(text: &str, section: &str, key: &str) -> Option<String> {
+    let mut inside = false;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') && line.ends_with(']') {
+            let name = line[1..line.len() - 1].trim();
+            let name = name.strip_prefix("profile ").map(str::trim).unwrap_or(name);
+            inside = name == section;
+        } else if inside
+            && let Some((k, v)) = line.split_once('=')
+            && k.trim() == key
+        {
+            return Some(v.trim().to_owned()).filter(|v| !v.is_empty());
+        }
+    }
+    None
+}
+
+fn home_file(var: &str, default: &str) -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os(var) {
+        return Some(PathBuf::from(p));
+    }
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(default))
+}
+
+/// A setting of the AWS profile in use from the config file (`~/.aws/config`, `AWS_CONFIG_FILE`),
+/// when the environment does not set it.
+fn profile_value(key: &str) -> Option<String> {
+    if key == "region" && (std::env::var_os("AWS_REGION").is_some() || std::env::var_os("AWS_DEFAULT_REGION").is_some())
+    {
+        return None;
+    }
+    let text = std::fs::read_to_string(home_file("AWS_CONFIG_FILE", ".aws/config")?).ok()?;
+    ini_value(&text, &profile_name(), key)
+}
+
+/// Static keys of the AWS profile in use from the shared credentials file (or the config file).
+fn profile_credentials() -> Option<object_store::aws::AwsCredential> {
+    let profile = profile_name();
+    let files =
+        [home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials"), home_file("AWS_CONFIG_FILE", ".aws/config")];
+    for file in files.into_iter().flatten() {
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let (Some(key_id), Some(secret_key)) =
+            (ini_value(&text, &profile, "aws_access_key_id"), ini_value(&text, &profile, "aws_secret_access_key"))
+        else {
+            continue;
+        };
+        let token = ini_value(&text, &profile, "aws_session_token");
+        let mut secrets = crate::lock(&SECRETS);
+        secrets.extend([key_id.clone(), secret_key.clone()]);
+        secrets.extend(token.clone());
+        return Some(object_store::aws::AwsCredential { key_id, secret_key, token });
+    }
+    None
+}
+
+/// Credentials read from profile files (scrubbed from messages like the environment's).
+static SECRETS: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// `text` without any credential of the run: the values of the environment variables that hold
+/// secrets (`AWS_SECRET_ACCESS_KEY`, `AWS_ACCESS_KEY_ID`, `AWS_SESSION_TOKEN`, Azure's and
+/// Google's keys, tokens and SAS) and of the profile read, each replaced by `***`.
+pub fn scrub(text: &str) -> String {
+    let mut out = text.to_owned();
+    let mut secrets: Vec<String> = std::env::vars()
+        .filter(|(k, _)| {
+            let k = k.to_ascii_uppercase();
+            (k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("GOOGLE_") || k.starts_with("GCS_"))
+                && ["KEY", "SECRET", "TOKEN", "SAS", "PASSWORD", "CREDENTIAL"].iter().any(|w| k.contains(w))
+                && !k.ends_with("_FILE")
+                && !k.ends_with("_PATH")
+        })
+        .map(|(_, v)| v)
+        .collect();
+    secrets.extend(crate::lock(&SECRETS).iter().cloned());
+    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+    for s in secrets.iter().filter(|s| s.len() >= 4) {
+        out = out.replace(s.as_str(), "***");
+    }
+    out
+}
+
+/// The bucket (or container) and key of an object URL.
+fn split(url: &str) -> Option<(&str, &str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+    Some((scheme, bucket, key))
+}
+
+/// A store for the bucket of `url` (polars' builder, so that polars' own reads of the same
+/// objects use the same settings and credentials).
+async fn store(url: &str, endpoint: Option<&str>) -> Result<Arc<dyn ObjectStore>, String> {
+    let opts = options_for(url, endpoint)?;
+    let (_, store) = polars::io::cloud::build_object_store(PlRefPath::new(url), Some(&opts), false)
+        .await
+        .map_err(|e| reason(url, endpoint, &e.to_string()))?;
+    Ok(store.to_dyn_object_store().await.into_owned())
+}
+
+/// Why reaching `url` failed, in words naming the location and never a credential.
+fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
+    tracing::debug!(location = %url, "object storage error: {}", scrub(err));
+    let lower = err.to_ascii_lowercase();
+    let bucket = split(url).map(|(_, b, _)| b).unwrap_or(url);
+    let at = endpoint.map(|e| format!(" at `{e}`")).unwrap_or_default();
+    let why = if lower.contains("nosuchbucket") || lower.contains("bucket does not exist") {
+        format!("bucket `{bucket}` does not exist{at}")
+    } else if lower.contains("169.254.169.254") || lower.contains("metadata") || lower.contains("credential") {
+        format!(
+            "no credentials for `{url}`{at}: none in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
+             AWS_PROFILE, web identity) and the instance metadata service gave none"
+        )
+    } else if lower.contains("invalidaccesskeyid")
+        || lower.contains("signaturedoesnotmatch")
+        || lower.contains("unauthenticated")
+        || lower.contains("401")
+        || lower.contains("expiredtoken")
+    {
+        format!(
+            "the credentials were refused for `{url}`{at} (they come from the environment: AWS_ACCESS_KEY_ID, \
+             AWS_PROFILE, ...)"
+        )
+    } else if lower.contains("accessdenied") || lower.contains("access denied") || lower.contains("403") {
+        format!("access denied to `{url}`{at} (the credentials in use may not read it)")
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        format!("timed out reaching `{url}`{at}")
+    } else if lower.contains("connect")
+        || lower.contains("dns")
+        || lower.contains("error sending request")
+        || lower.contains("connection refused")
+    {
+        format!("cannot connect to the object store for `{url}`{at}")
+    } else if lower.contains("nosuchkey") || lower.contains("not found") || lower.contains("404") {
+        format!("`{url}` does not exist{at}")
+    } else {
+        let first = err.lines().next().unwrap_or(err).trim();
+        format!("cannot read `{url}`{at}: {first}")
+    };
+    scrub(&why)
+}
+
+/// The objects a location designates, sorted, and the prefix hive partitions are read below.
+/// A URL with `*`, `?` or `[` is a glob over keys (`*` stays within one `/` level, `**` crosses
+/// them); a URL naming one object is that object; otherwise it is a folder: every object below
+/// it with the format's extension. Hidden and marker objects (`.x`, `_SUCCESS`) are left out as
+/// in local folders.
+pub fn list(src: &Source, extensions: &[&str]) -> Result<(Vec<PathBuf>, PathBuf), String> {
+    let Some(o) = src.object.as_ref() else { return Err(format!("`{}` is not on object storage", src.display)) };
+    let (files, base) = block_on(list_async(o, extensions))?;
+    tracing::debug!(location = %o.url, objects = files.len(), "listed");
+    Ok((files, base))
+}
+
+async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<PathBuf>, PathBuf), String> {
+    let url = o.url.as_str();
+    let endpoint = o.endpoint.as_deref();
+    let Some((scheme, bucket, key)) = split(url) else { return Err(format!("`{url}` is not an object URL")) };
+    if bucket.is_empty() || bucket.contains(['*', '?', '[']) {
+        return Err(format!("`{url}` names no bucket (a location is `{scheme}://BUCKET/KEY`)"));
+    }
+    if key.split('/').any(|s| s == ".." || s == ".") {
+        return Err(format!("`{url}`: `.` and `..` are not key segments of object storage"));
+    }
+    let store = store(url, endpoint).await?;
+    let root = format!("{scheme}://{bucket}");
+    let glob_at = key.find(['*', '?', '[']);
+    // The fixed part of the key to list below.
+    let prefix = match glob_at {
+        Some(i) => key[..i].rsplit_once('/').map(|(p, _)| p).unwrap_or(""),
+        None => key.trim_end_matches('/'),
+    };
+    // One object named exactly (a HEAD request), else a folder below which to list.
+    let exact = if glob_at.is_none() && !key.is_empty() && !key.ends_with('/') {
+        REQUESTS.fetch_add(1, Ordering::Relaxed);
+        match store.head(&Key::from(key)).await {
+            Ok(m) => Some((m.location.to_string(), m.size)),
+            Err(object_store::Error::NotFound { .. }) => None,
+            Err(e) => return Err(reason(url, endpoint, &e.to_string())),
+        }
+    } else {
+        None
+    };
+    let listed = match &exact {
+        Some(one) => vec![one.clone()],
+        None => list_prefix(&store, prefix, url, endpoint).await?,
+    };
+    let hidden = |k: &str| k.rsplit('/').next().is_some_and(|n| n.starts_with(['.', '_']));
+    let below = |k: &str| k.strip_prefix(prefix).unwrap_or(k).split('/').any(|s| s.starts_with(['.', '_']));
+    let mut files: Vec<(String, u64)> = Vec::new();
+    let base;
+    if let Some(_i) = glob_at {
+        let pattern = glob::Pattern::new(key).map_err(|e| format!("invalid glob `{}`: {e}", src_display(o)))?;
+        let opts = glob::MatchOptions { case_sensitive: true, require_literal_separator: true, ..Default::default() };
+        let marker_pattern = key.rsplit('/').next().is_some_and(|n| n.starts_with(['.', '_']));
+        files.extend(
+            listed.into_iter().filter(|(k, _)| pattern.matches_with(k, opts) && (marker_pattern || !hidden(k))),
+        );
+        base = format!("{root}/{prefix}");
+        if files.is_empty() {
+            return Err(format!("no object matches `{url}`"));
+        }
+    } else if let Some((k, n)) = listed.iter().find(|(k, _)| k == key) {
+        files.push((k.clone(), *n));
+        base = format!("{root}/{}", k.rsplit_once('/').map(|(p, _)| p).unwrap_or(""));
+    } else {
+        let folder = format!("{prefix}/");
+        files.extend(listed.into_iter().filter(|(k, _)| {
+            (prefix.is_empty() || k.starts_with(&folder)) && !below(k) && super::has_extension(k, extensions)
+        }));
+        base = format!("{root}/{prefix}");
+        if files.is_empty() {
+            return Err(format!("no object matches `{url}` (no {} object below it)", extensions[0]));
+        }
+    }
+    files.sort();
+    let mut seen = crate::lock(&LISTED);
+    let out = files
+        .into_iter()
+        .map(|(k, size)| {
+            let u = format!("{root}/{k}");
+            seen.insert(u.clone(), Listed { size, endpoint: o.endpoint.clone() });
+            PathBuf::from(u)
+        })
+        .collect();
+    Ok((out, PathBuf::from(base.trim_end_matches('/'))))
+}
+
+fn src_display(o: &ObjectLocation) -> &str {
+    &o.url
+}
+
+/// Every object below `prefix` (keys and sizes); a missing bucket, refused credentials or an
+/// unreachable endpoint is an error.
+async fn list_prefix(
+    store: &Arc<dyn ObjectStore>,
+    prefix: &str,
+    url: &str,
+    endpoint: Option<&str>,
+) -> Result<Vec<(String, u64)>, String> {
+    let key = (!prefix.is_empty()).then(|| Key::from(prefix));
+    REQUESTS.fetch_add(1, Ordering::Relaxed);
+    let objects: Vec<object_store::ObjectMeta> =
+        store.list(key.as_ref()).try_collect().await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
+    Ok(objects.into_iter().map(|m| (m.location.to_string(), m.size)).filter(|(k, _)| !k.ends_with('/')).collect())
+}
+
+/// The Parquet footers of `files` (object URLs listed before), read concurrently: the last
+/// [`FOOTER_PREFETCH`] bytes of each object in one range request, a second one when the footer
+/// is larger.
+pub fn footers(files: &[PathBuf]) -> Result<Vec<FileMetadata>, String> {
+    let jobs: Vec<(String, Listed)> = {
+        let seen = crate::lock(&LISTED);
+        files
+            .iter()
+            .map(|f| {
+                let u = f.to_string_lossy().into_owned();
+                let l = seen.get(&u).cloned().ok_or_else(|| format!("`{u}` was not listed"))?;
+                Ok((u, l))
+            })
+            .collect::<Result<_, String>>()?
+    };
+    block_on(async move {
+        let stores = StoreCache::default();
+        futures::stream::iter(jobs.into_iter().map(|(u, l)| {
+            let stores = &stores;
+            async move {
+                let store = stores.get(&u, l.endpoint.as_deref()).await?;
+                footer_of(&store, &u, &l).await
+            }
+        }))
+        .buffered(CONCURRENCY)
+        .try_collect()
+        .await
+    })
+}
+
+/// A bucket (`s3://bucket`) and the endpoint it is reached at.
+type StoreKey = (String, Option<String>);
+
+/// One store per bucket and endpoint.
+#[derive(Default)]
+struct StoreCache(Mutex<HashMap<StoreKey, Arc<dyn ObjectStore>>>);
+
+impl StoreCache {
+    async fn get(&self, url: &str, endpoint: Option<&str>) -> Result<Arc<dyn ObjectStore>, String> {
+        let (scheme, bucket, _) = split(url).ok_or_else(|| format!("`{url}` is not an object URL"))?;
+        let k = (format!("{scheme}://{bucket}"), endpoint.map(str::to_owned));
+        if let Some(s) = crate::lock(&self.0).get(&k) {
+            return Ok(s.clone());
+        }
+        let s = store(url, endpoint).await?;
+        crate::lock(&self.0).insert(k, s.clone());
+        Ok(s)
+    }
+}
+
+async fn footer_of(store: &Arc<dyn ObjectStore>, url: &str, l: &Listed) -> Result<FileMetadata, String> {
+    let endpoint = l.endpoint.as_deref();
+    let key = Key::from(split(url).map(|(_, _, k)| k).unwrap_or(""));
+    let corrupt = |why: &str| format!("`{url}` is not a Parquet object ({why})");
+    if l.size < 12 {
+        return Err(corrupt("too small to hold a footer"));
+    }
+    let fetch = |range: std::ops::Range<u64>| {
+        let key = key.clone();
+        async move {
+            REQUESTS.fetch_add(1, Ordering::Relaxed);
+            let b = store.get_range(&key, range).await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
+            RECEIVED.fetch_add(b.len() as u64, Ordering::Relaxed);
+            Ok::<_, String>(b)
+        }
+    };
+    let first = l.size.saturating_sub(FOOTER_PREFETCH);
+    let mut tail = fetch(first..l.size).await?.to_vec();
+    let n = tail.len();
+    if n < 8 || &tail[n - 4..] != b"PAR1" {
+        return Err(corrupt("it does not end with PAR1"));
+    }
+    let meta_len = u32::from_le_bytes([tail[n - 8], tail[n - 7], tail[n - 6], tail[n - 5]]) as u64;
+    let need = meta_len + 8;
+    if need > l.size {
+        return Err(corrupt("its footer is larger than the object"));
+    }
+    let mut start = first;
+    if need > n as u64 {
+        start = l.size - need;
+        let mut head = fetch(start..first).await?.to_vec();
+        head.extend_from_slice(&tail);
+        tail = head;
+    }
+    let mut reader = Tail { bytes: tail, start, size: l.size, pos: 0 };
+    polars_parquet::parquet::read::read_metadata_with_size(&mut reader, l.size)
+        .map_err(|e| corrupt(&scrub(e.to_string().lines().next().unwrap_or(""))))
+}
+
+/// The last bytes of an object, readable as the object itself (reads before them fail).
+struct Tail {
+    bytes: Vec<u8>,
+    start: u64,
+    size: u64,
+    pos: u64,
+}
+
+impl Read for Tail {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.start {
+            return Err(io::Error::other("read before the fetched footer"));
+        }
+        let at = (self.pos - self.start) as usize;
+        let n = buf.len().min(self.bytes.len().saturating_sub(at));
+        buf[..n].copy_from_slice(&self.bytes[at..at + n]);
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for Tail {
+    fn seek(&mut self, to: SeekFrom) -> io::Result<u64> {
+        let p = match to {
+            SeekFrom::Start(p) => p as i128,
+            SeekFrom::End(d) => self.size as i128 + d as i128,
+            SeekFrom::Current(d) => self.pos as i128 + d as i128,
+        };
+        self.pos = u64::try_from(p).map_err(|_| io::Error::other("seek before the start"))?;
+        Ok(self.pos)
+    }
+}
+
+/// Unnamed local copies of text objects, by URL: polars reads them as local files.
+static COPIES: LazyLock<Mutex<HashMap<String, PathBuf>>> = LazyLock::new(Default::default);
+
+/// A local copy of the text object `f` (streamed to an unnamed temporary file that lives as long
+/// as the process); `None` when `f` is not on object storage.
+pub fn local_copy(f: &Path) -> PolarsResult<Option<PathBuf>> {
+    if !is_url(f) {
+        return Ok(None);
+    }
+    let url = f.to_string_lossy().into_owned();
+    if let Some(p) = crate::lock(&COPIES).get(&url) {
+        return Ok(Some(p.clone()));
+    }
+    let endpoint = crate::lock(&LISTED).get(&url).and_then(|l| l.endpoint.clone());
+    let (file, path) = super::json::spill().map_err(|e| polars_err!(ComputeError: "cannot copy `{url}`: {e}"))?;
+    let copy = block_on(async {
+        let store = store(&url, endpoint.as_deref()).await?;
+        let key = Key::from(split(&url).map(|(_, _, k)| k).unwrap_or(""));
+        REQUESTS.fetch_add(1, Ordering::Relaxed);
+        let got = store.get(&key).await.map_err(|e| reason(&url, endpoint.as_deref(), &e.to_string()))?;
+        let mut stream = got.into_stream();
+        let mut out = io::BufWriter::with_capacity(1 << 20, &file);
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| reason(&url, endpoint.as_deref(), &e.to_string()))?;
+            RECEIVED.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+            out.write_all(&chunk).map_err(|e| format!("cannot copy `{url}` to a temporary file: {e}"))?;
+        }
+        out.flush().map_err(|e| format!("cannot copy `{url}` to a temporary file: {e}"))?;
+        Ok(())
+    });
+    copy.map_err(|e| PolarsError::ComputeError(e.into()))?;
+    super::json::keep(file);
+    crate::lock(&COPIES).insert(url, path.clone());
+    Ok(Some(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_recognised() {
+        assert!(is_url(Path::new("s3://lake/orders/*.parquet")));
+        assert!(is_url(Path::new("ABFSS://c@a.dfs.core.windows.net/x")));
+        assert!(is_url(Path::new("gs://b/k")));
+        assert!(!is_url(Path::new("/lake/s3://x")));
+        assert!(!is_url(Path::new("s3://")));
+        assert_eq!(split("s3://b/k/x.parquet"), Some(("s3", "b", "k/x.parquet")));
+        assert_eq!(split("s3://b"), Some(("s3", "b", "")));
+    }
+
+    #[test]
+    fn profiles_are_read_by_name() {
+        let text = "[default]\naws_access_key_id = A\n[profile other]\nregion = eu-west-1\naws_access_key_id=B\n";
+        assert_eq!(ini_value(text, "default", "aws_access_key_id").as_deref(), Some("A"));
+        assert_eq!(ini_value(text, "other", "aws_access_key_id").as_deref(), Some("B"));
+        assert_eq!(ini_value(text, "other", "region").as_deref(), Some("eu-west-1"));
+        assert_eq!(ini_value(text, "missing", "region"), None);
+    }
+
+    #[test]
+    fn reasons_name_the_location() {
+        let r = reason("s3://nope/x", Some("http://127.0.0.1:9"), "Error performing list request: NoSuchBucket");
+        assert_eq!(r, "bucket `nope` does not exist at `http://127.0.0.1:9`");
+        let r = reason("s3://b/x", None, "Client error with status 403 Forbidden: <Code>AccessDenied</Code>");
+        assert!(r.starts_with("access denied to `s3://b/x`"), "{r}");
+        let r = reason("s3://b/x", None, "error sending request for url (http://127.0.0.1:9/b): Connection refused");
+        assert!(r.starts_with("cannot connect to the object store for `s3://b/x`"), "{r}");
+    }
+}
