@@ -1,0 +1,360 @@
+//! The Spark backend of lakegate's SQL engine: queries run on Apache Spark through Spark
+//! Connect (`sc://host:15002`), with the official Apache client's transport
+//! (`apache-spark-connect-core`) and protocol (`apache-spark-connect-proto`).
+//!
+//! A file dataset is a temporary view of the session over the dataset's files (found by
+//! lakegate with the polars engine's rules, hive folders as columns, CSV options from the
+//! server, text typed as declared); a `databricks` or `hive` table is its catalog name.
+//! Results arrive as Arrow batches and become [`lakegate_sql::Value`]s. The session's time zone
+//! is UTC. Every error is one line naming the server (never the URL's token) and ends the
+//! dataset's checks as errored, never the run.
+
+mod convert;
+mod error;
+mod read;
+mod types;
+mod url;
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use arrow_array::RecordBatch;
+use lakegate_core::DatasetPlan;
+use lakegate_sql::{Backend, CatalogColumn, Dialect, Table};
+use spark_connect_core::{RetryPolicy, SparkConnectClient, SparkError, block_on};
+use spark_connect_proto as proto;
+
+/// Connects to a Spark Connect server: `sc://host[:port][/;use_ssl=true;token=...]` (the token
+/// may also come from `SPARK_CONNECT_AUTHENTICATE_TOKEN`). Only the URL is checked here; the
+/// server is reached at the first query, so an unreachable server errors the datasets' checks
+/// (exit 3) rather than the run's configuration.
+pub fn connect(url: &str) -> Result<Arc<dyn Backend>, String> {
+    let u = url::parse(url)?;
+    let engine = format!("spark ({})", u.shown);
+    let secret = u.builder.token();
+    let mut client = block_on(SparkConnectClient::connect(&u.builder))
+        .map_err(|e| error::reason(&engine, "connect", &e, secret.as_deref()))?;
+    client.set_retry_policy(retry_policy());
+    Ok(Arc::new(SparkBackend {
+        client,
+        engine,
+        secret,
+        configured: AtomicBool::new(false),
+        used: AtomicBool::new(false),
+        cancelled: AtomicBool::new(false),
+        views: Mutex::new(HashMap::new()),
+        next_view: AtomicUsize::new(1),
+    }))
+}
+
+/// A lost or refused connection is retried three times over ~2 s, then reported: the client's
+/// default (15 retries, backoff up to 64 s) would keep a CI job waiting ten minutes for a
+/// server that is gone. A stream that drops mid-query is reattached within the same budget.
+fn retry_policy() -> RetryPolicy {
+    RetryPolicy {
+        max_retries: Some(3),
+        initial_backoff_ms: 250,
+        max_backoff_ms: Some(1_000),
+        backoff_multiplier: 2.0,
+        max_retry_exception_elapsed_time_ms: Some(10_000),
+        ..RetryPolicy::default()
+    }
+}
+
+/// Session settings lakegate's semantics rely on.
+const SESSION_CONF: [(&str, &str); 2] = [
+    // Timestamps are compared and returned in UTC; text without an offset is read as UTC.
+    ("spark.sql.session.timeZone", "UTC"),
+    // Hive folder values stay text until the view types them as the contract declares
+    // (`hour=01` declared string stays `01`), as in the polars engine.
+    ("spark.sql.sources.partitionColumnTypeInference.enabled", "false"),
+];
+
+/// One Spark Connect session.
+struct SparkBackend {
+    client: SparkConnectClient,
+    /// `spark (sc://host:port)`.
+    engine: String,
+    /// The URL's token, masked should a server message quote it.
+    secret: Option<String>,
+    /// The session's settings were sent.
+    configured: AtomicBool,
+    /// A request reached the server (the session is released on drop).
+    used: AtomicBool,
+    /// `cancel()` was called: every later request fails.
+    cancelled: AtomicBool,
+    /// Dataset key -> its view (quoted), created once per session.
+    views: Mutex<HashMap<String, String>>,
+    next_view: AtomicUsize,
+}
+
+impl SparkBackend {
+    fn reason(&self, what: &str, e: &SparkError) -> String {
+        if self.cancelled.load(Ordering::SeqCst) {
+            return format!("{}: {what}: cancelled", self.engine);
+        }
+        error::reason(&self.engine, what, e, self.secret.as_deref())
+    }
+
+    fn check_cancelled(&self) -> Result<(), String> {
+        if self.cancelled.load(Ordering::SeqCst) {
+            return Err(format!("{}: cancelled", self.engine));
+        }
+        Ok(())
+    }
+
+    /// Sends the session settings once (the first request that reaches the server).
+    fn configure(&self) -> Result<(), String> {
+        self.check_cancelled()?;
+        if self.configured.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        for (k, v) in SESSION_CONF {
+            block_on(self.client.set_config(k, v)).map_err(|e| self.reason("session", &e))?;
+        }
+        self.used.store(true, Ordering::SeqCst);
+        self.configured.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn user_context(&self) -> Option<proto::UserContext> {
+        Some(proto::UserContext { user_id: self.client.user_id().unwrap_or_default().to_owned(), ..Default::default() })
+    }
+
+    /// Runs `plan` and returns its Arrow batches and the result's column names.
+    fn execute(&self, plan: proto::plan::OpType, what: &str) -> Result<(Vec<RecordBatch>, Vec<String>), String> {
+        self.configure()?;
+        let request = proto::ExecutePlanRequest {
+            session_id: self.client.session_id().to_owned(),
+            user_context: self.user_context(),
+            plan: Some(proto::Plan { op_type: Some(plan) }),
+            client_type: Some(client_type()),
+            tags: vec!["lakegate".into()],
+            ..Default::default()
+        };
+        let mut stream = block_on(self.client.execute_plan_reattachable(request)).map_err(|e| self.reason(what, &e))?;
+        let mut batches = Vec::new();
+        let mut columns = Vec::new();
+        while let Some(resp) = block_on(stream.message()).map_err(|e| self.reason(what, &e))? {
+            if let Some(schema) = &resp.schema {
+                columns = struct_fields(schema).into_iter().map(|f| f.name).collect();
+            }
+            if let Some(proto::execute_plan_response::ResponseType::ArrowBatch(b)) = resp.response_type {
+                if b.data.is_empty() {
+                    continue;
+                }
+                let reader = arrow_ipc::reader::StreamReader::try_new(Cursor::new(b.data), None)
+                    .map_err(|e| format!("{}: {what}: unreadable Arrow result ({e})", self.engine))?;
+                for batch in reader {
+                    batches.push(batch.map_err(|e| format!("{}: {what}: unreadable Arrow result ({e})", self.engine))?);
+                }
+            }
+        }
+        self.check_cancelled()?;
+        Ok((batches, columns))
+    }
+
+    fn command(&self, command: proto::command::CommandType, what: &str) -> Result<(), String> {
+        self.execute(proto::plan::OpType::Command(proto::Command { command_type: Some(command) }), what).map(|_| ())
+    }
+
+    /// The columns of `relation`, from Spark's analysis (no rows read).
+    fn schema(&self, relation: proto::Relation, what: &str) -> Result<Vec<proto::data_type::StructField>, String> {
+        self.configure()?;
+        let request = proto::AnalyzePlanRequest {
+            session_id: self.client.session_id().to_owned(),
+            user_context: self.user_context(),
+            client_type: Some(client_type()),
+            analyze: Some(proto::analyze_plan_request::Analyze::Schema(proto::analyze_plan_request::Schema {
+                plan: Some(proto::Plan { op_type: Some(proto::plan::OpType::Root(relation)) }),
+            })),
+            ..Default::default()
+        };
+        let resp = block_on(self.client.analyze_plan(request)).map_err(|e| self.reason(what, &e))?;
+        match resp.result {
+            Some(proto::analyze_plan_response::Result::Schema(s)) => {
+                Ok(s.schema.map(|t| struct_fields(&t)).unwrap_or_default())
+            }
+            _ => Err(format!("{}: {what}: the server answered without a schema", self.engine)),
+        }
+    }
+
+    fn views(&self) -> MutexGuard<'_, HashMap<String, String>> {
+        self.views.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Creates the session's views over a file dataset; returns the quoted view name.
+    fn file_view(&self, d: &DatasetPlan, src: &lakegate_core::Source) -> Result<String, String> {
+        let ds = read::data_source(src)?;
+        let n = self.next_view.fetch_add(1, Ordering::SeqCst);
+        let raw_name = format!("{}_raw", read::view_name(&d.name, n));
+        let what = format!("reading `{}`", src.display);
+        let source = proto::read::DataSource {
+            format: Some(ds.format.to_owned()),
+            options: ds.options.clone().into_iter().collect(),
+            paths: ds.paths.clone(),
+            ..Default::default()
+        };
+        let read = proto::Relation {
+            common: None,
+            rel_type: Some(proto::relation::RelType::Read(proto::Read {
+                is_streaming: false,
+                read_type: Some(proto::read::ReadType::DataSource(source)),
+            })),
+        };
+        self.create_view(read, &raw_name, &what)?;
+        let raw: Vec<(String, bool)> = self
+            .schema(sql_relation(&format!("SELECT * FROM {}", read::quote(&raw_name))), &what)?
+            .into_iter()
+            .map(|f| {
+                let text = f.data_type.as_ref().is_some_and(types::is_text);
+                (f.name, text)
+            })
+            .collect();
+        let Some(select) = read::typed_select(&raw_name, &raw, src, &d.declared, &ds.hive_keys) else {
+            return Ok(read::quote(&raw_name));
+        };
+        let name = read::view_name(&d.name, n);
+        self.create_view(sql_relation(&select), &name, &what)?;
+        Ok(read::quote(&name))
+    }
+
+    fn create_view(&self, input: proto::Relation, name: &str, what: &str) -> Result<(), String> {
+        let view = proto::CreateDataFrameViewCommand {
+            input: Some(input),
+            name: name.to_owned(),
+            is_global: false,
+            replace: true,
+        };
+        self.command(proto::command::CommandType::CreateDataframeView(view), what)
+    }
+}
+
+impl Backend for SparkBackend {
+    fn engine(&self) -> String {
+        self.engine.clone()
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Spark
+    }
+
+    fn relation(&self, d: &DatasetPlan) -> Result<String, String> {
+        if let Some(t) = &d.table {
+            return read::warehouse_relation(t);
+        }
+        let src = d.source.as_ref().map_err(Clone::clone)?;
+        let key = format!("{}\u{0}{src:?}\u{0}{:?}", d.name, d.declared);
+        // Held while the views are created: a dataset asked for by two threads gets one view.
+        let mut views = self.views();
+        if let Some(v) = views.get(&key) {
+            return Ok(v.clone());
+        }
+        let view = self.file_view(d, src)?;
+        views.insert(key, view.clone());
+        Ok(view)
+    }
+
+    fn columns(&self, d: &DatasetPlan) -> Result<Vec<CatalogColumn>, String> {
+        let relation = self.relation(d)?;
+        let what = format!("reading the columns of {relation}");
+        Ok(self
+            .schema(sql_relation(&format!("SELECT * FROM {relation}")), &what)?
+            .into_iter()
+            .map(|f| CatalogColumn {
+                data_type: f.data_type.as_ref().map_or_else(|| "unknown".into(), types::name),
+                name: f.name,
+                nullable: f.nullable,
+            })
+            .collect())
+    }
+
+    fn query(&self, sql: &str) -> Result<Table, String> {
+        if !is_query(sql) {
+            return Err(format!("{}: only queries (SELECT, WITH, VALUES) are sent to Spark", self.engine));
+        }
+        let (batches, columns) = self.execute(proto::plan::OpType::Root(sql_relation(sql)), "query")?;
+        convert::table(columns, &batches).map_err(|e| format!("{}: query: {e}", self.engine))
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::SeqCst);
+        if self.used.load(Ordering::SeqCst)
+            && let Err(e) = block_on(self.client.interrupt_all())
+        {
+            tracing::debug!(reason = %error::reason(&self.engine, "cancel", &e, self.secret.as_deref()), "interrupt");
+        }
+    }
+}
+
+impl Drop for SparkBackend {
+    /// Releases the session (its views and cached results) on the server.
+    fn drop(&mut self) {
+        if self.used.load(Ordering::SeqCst) && !self.cancelled.load(Ordering::SeqCst) {
+            let _ = block_on(self.client.release_session());
+        }
+    }
+}
+
+fn client_type() -> String {
+    format!("lakegate/{}", env!("CARGO_PKG_VERSION"))
+}
+
+fn sql_relation(sql: &str) -> proto::Relation {
+    proto::Relation {
+        common: None,
+        rel_type: Some(proto::relation::RelType::Sql(proto::Sql { query: sql.to_owned(), ..Default::default() })),
+    }
+}
+
+fn struct_fields(t: &proto::DataType) -> Vec<proto::data_type::StructField> {
+    match &t.kind {
+        Some(proto::data_type::Kind::Struct(s)) => s.fields.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// Whether `sql` is a query: its first word (after comments and parentheses) is SELECT, WITH,
+/// VALUES, TABLE or FROM. Spark has no read-only session: anything else is never sent.
+fn is_query(sql: &str) -> bool {
+    let mut s = sql.trim_start();
+    loop {
+        if let Some(rest) = s.strip_prefix("--") {
+            s = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
+        } else if let Some(rest) = s.strip_prefix("/*") {
+            s = rest.split_once("*/").map_or("", |(_, r)| r).trim_start();
+        } else if let Some(rest) = s.strip_prefix('(') {
+            s = rest.trim_start();
+        } else {
+            break;
+        }
+    }
+    let word: String = s.chars().take_while(char::is_ascii_alphabetic).collect::<String>().to_ascii_uppercase();
+    matches!(word.as_str(), "SELECT" | "WITH" | "VALUES" | "TABLE" | "FROM")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_queries_are_sent() {
+        assert!(is_query("SELECT 1"));
+        assert!(is_query("  -- a comment\n /* another */ ( with t as (select 1) select * from t)"));
+        assert!(is_query("values (1)"));
+        for statement in ["INSERT INTO t VALUES (1)", "DROP TABLE t", "create table x as select 1", "", "-- select"] {
+            assert!(!is_query(statement), "{statement}");
+        }
+    }
+
+    #[test]
+    fn connect_checks_the_url_without_dialing() {
+        let b = connect("sc://127.0.0.1:1/;token=SECRET").expect("valid URL, nothing dialled");
+        assert_eq!(b.engine(), "spark (sc://127.0.0.1:1)");
+        assert_eq!(b.dialect(), Dialect::Spark);
+        let e = connect("sc://example.com:15002/;token=SECRET").err().expect("a token over plain text is refused");
+        assert!(e.starts_with("spark (sc://example.com:15002): connect: ") && !e.contains("SECRET"), "{e}");
+    }
+}

@@ -1,0 +1,454 @@
+//! The Spark backend against a real Spark Connect server (`.ci/services/spark.sh` starts one
+//! on loopback and exports LAKEGATE_SPARK_URL; a second one on a standalone master + worker
+//! exports LAKEGATE_SPARK_CLUSTER_URL). Skipped with a printed reason without them, failed in
+//! CI (LAKEGATE_REQUIRE_SERVICES=1).
+#![cfg(feature = "spark")]
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lakegate_core::plan::DeclaredColumn;
+use lakegate_core::{ColumnType, CsvOptions, DatasetPlan, Format, Source, WarehouseTable};
+use lakegate_sql::{Backend, CatalogColumn, Table, Value};
+use polars::prelude::*;
+
+fn spark() -> Option<Arc<dyn Backend>> {
+    let url = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server")?;
+    Some(lakegate_spark::connect(&url).expect("connect"))
+}
+
+fn source(path: &Path, format: Format) -> Source {
+    Source {
+        path: path.to_path_buf(),
+        display: path.display().to_string(),
+        format,
+        csv: CsvOptions::default(),
+        roots: Vec::new(),
+        skip_bad_files: false,
+        object: None,
+    }
+}
+
+fn dataset(name: &str, source: Result<Source, String>, declared: Vec<DeclaredColumn>) -> DatasetPlan {
+    DatasetPlan {
+        name: name.into(),
+        source,
+        metrics: BTreeSet::new(),
+        declared,
+        filter: None,
+        redacted: Vec::new(),
+        key: Vec::new(),
+        table: None,
+    }
+}
+
+fn declared(column: &str, parse: Option<ColumnType>) -> DeclaredColumn {
+    DeclaredColumn { column: column.into(), logical: None, parse }
+}
+
+fn query(b: &dyn Backend, sql: &str) -> Table {
+    b.query(sql).unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
+fn text(s: &str) -> Value {
+    Value::Text(s.into())
+}
+
+/// Days since 1970-01-01 of a civil date.
+fn days(y: i32, m: u32, d: u32) -> i32 {
+    let date = chrono::NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    (date - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("epoch")).num_days() as i32
+}
+
+#[test]
+fn every_result_type_converts_to_values() {
+    let Some(b) = spark() else { return };
+    let t = query(
+        b.as_ref(),
+        "SELECT CAST(-8 AS TINYINT) AS i8, CAST(300 AS SMALLINT) AS i16, 2147483647 AS i32, \
+         9223372036854775807 AS i64, CAST(1.5 AS FLOAT) AS f32, CAST('NaN' AS DOUBLE) AS nan, \
+         CAST(-123.45 AS DECIMAL(12,2)) AS dec, CAST(12345678901234567890 AS DECIMAL(20,0)) AS dec0, \
+         'é€😀' AS s, '' AS empty, DATE'1969-12-31' AS d, TIMESTAMP'2026-11-29 10:11:12.123456+02:00' AS ts, \
+         TIMESTAMP_NTZ'2026-11-29 10:11:12.5' AS ntz, true AS b, CAST(NULL AS INT) AS n, NULL AS void",
+    );
+    assert_eq!(
+        t.columns,
+        ["i8", "i16", "i32", "i64", "f32", "nan", "dec", "dec0", "s", "empty", "d", "ts", "ntz", "b", "n", "void"]
+    );
+    assert_eq!(t.rows.len(), 1);
+    let r = &t.rows[0];
+    assert_eq!(r[0], Value::Int(-8));
+    assert_eq!(r[1], Value::Int(300));
+    assert_eq!(r[2], Value::Int(2147483647));
+    assert_eq!(r[3], Value::Int(i64::MAX.into()));
+    assert_eq!(r[4], Value::Float(1.5));
+    assert!(matches!(r[5], Value::Float(f) if f.is_nan()), "{:?}", r[5]);
+    assert_eq!(r[6], Value::Decimal { unscaled: -12345, scale: 2 });
+    assert_eq!(r[7], Value::Int(12345678901234567890));
+    assert_eq!(r[8], text("é€😀"));
+    assert_eq!(r[9], text(""));
+    assert_eq!(r[10], Value::Date(-1));
+    // 10:11:12.123456 at +02:00 is 08:11:12.123456 UTC.
+    let utc = chrono::DateTime::parse_from_rfc3339("2026-11-29T08:11:12.123456Z").expect("ts").timestamp_micros();
+    assert_eq!(r[11], Value::Timestamp(utc));
+    let ntz = chrono::DateTime::parse_from_rfc3339("2026-11-29T10:11:12.5Z").expect("ts").timestamp_micros();
+    assert_eq!(r[12], Value::Timestamp(ntz));
+    assert_eq!(r[13], Value::Bool(true));
+    assert_eq!(r[14], Value::Null);
+    assert_eq!(r[15], Value::Null);
+}
+
+#[test]
+fn an_empty_result_names_its_columns_and_many_rows_arrive_in_order() {
+    let Some(b) = spark() else { return };
+    let t = query(b.as_ref(), "SELECT id AS n FROM range(0, 10) WHERE id < 0");
+    assert_eq!(t.columns, ["n"]);
+    assert!(t.rows.is_empty());
+    let t = query(b.as_ref(), "SELECT id FROM range(0, 100000, 1, 4) ORDER BY id");
+    assert_eq!(t.rows.len(), 100000);
+    assert!(t.rows.iter().enumerate().all(|(i, r)| r[0] == Value::Int(i as i128)));
+}
+
+#[test]
+fn parquet_files_with_hive_folders_are_one_relation() {
+    let Some(b) = spark() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut day1 = df!(
+        "id" => [1i64, 2, 3],
+        "amount" => [Some(10.5f64), None, Some(f64::NAN)],
+        "name" => [Some("a"), Some("é"), None],
+    )
+    .expect("df");
+    let mut day2 = df!("id" => [4i64], "amount" => [Some(1.0f64)], "name" => [Some("d")]).expect("df");
+    common::write_parquet(&dir.path().join("orders/dt=2026-11-01/part-0.parquet"), &mut day1);
+    common::write_parquet(&dir.path().join("orders/dt=2026-11-02/part-0.parquet"), &mut day2);
+    std::fs::write(dir.path().join("orders/_SUCCESS"), b"").expect("marker");
+    let d = dataset(
+        "orders",
+        Ok(source(&dir.path().join("orders"), Format::Parquet)),
+        vec![declared("id", Some(ColumnType::Int(64))), declared("dt", Some(ColumnType::Date))],
+    );
+    let rel = b.relation(&d).expect("relation");
+    assert!(rel.starts_with("`lakegate_orders_"), "{rel}");
+    assert_eq!(b.relation(&d).expect("relation"), rel, "one view per dataset and session");
+    let t = query(
+        b.as_ref(),
+        &format!(
+            "SELECT count(*), count(amount), sum(CASE WHEN isnan(amount) THEN 1 ELSE 0 END), count(DISTINCT name), \
+             min(dt), max(dt), max(length(name)) FROM {rel}"
+        ),
+    );
+    assert_eq!(
+        t.rows,
+        [[
+            Value::Int(4),
+            Value::Int(3),
+            Value::Int(1),
+            Value::Int(3),
+            Value::Date(days(2026, 11, 1)),
+            Value::Date(days(2026, 11, 2)),
+            Value::Int(1),
+        ]]
+    );
+    let columns = b.columns(&d).expect("columns");
+    let types: Vec<(&str, &str)> = columns.iter().map(|c| (c.name.as_str(), c.data_type.as_str())).collect();
+    assert_eq!(types, [("id", "bigint"), ("amount", "double"), ("name", "string"), ("dt", "date")]);
+}
+
+#[test]
+fn csv_options_and_declared_types_shape_the_relation() {
+    let Some(b) = spark() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("prices.csv");
+    std::fs::write(&file, "1;3,50;2026-11-29T10:00:00+01:00;NA\n2;NA;2026-11-29 12:00:00;x\n300;;bad;\n")
+        .expect("write");
+    let mut s = source(&file, Format::Csv);
+    s.csv = CsvOptions {
+        delimiter: b';',
+        header: false,
+        quote: Some(b'"'),
+        null_values: vec![String::new(), "NA".into()],
+        decimal_comma: true,
+        encoding: None,
+    };
+    let d = dataset(
+        "prices",
+        Ok(s),
+        vec![
+            declared("id", Some(ColumnType::UInt(8))),
+            declared("price", Some(ColumnType::Decimal(Some(10), Some(2)))),
+            declared("at", Some(ColumnType::Timestamp { tz: true })),
+            declared("note", Some(ColumnType::String)),
+        ],
+    );
+    let rel = b.relation(&d).expect("relation");
+    let t = query(b.as_ref(), &format!("SELECT id, price, at, note FROM {rel} ORDER BY id NULLS LAST"));
+    let at = |s: &str| Value::Timestamp(chrono::DateTime::parse_from_rfc3339(s).expect("ts").timestamp_micros());
+    assert_eq!(
+        t.rows,
+        vec![
+            vec![Value::Int(1), Value::Decimal { unscaled: 350, scale: 2 }, at("2026-11-29T09:00:00Z"), Value::Null],
+            vec![Value::Int(2), Value::Null, at("2026-11-29T12:00:00Z"), text("x")],
+            // 300 is out of the range of an unsigned 8-bit integer: it does not parse.
+            vec![Value::Null, Value::Null, Value::Null, Value::Null],
+        ]
+    );
+    let columns = b.columns(&d).expect("columns");
+    assert_eq!(
+        columns,
+        [
+            CatalogColumn { name: "id".into(), data_type: "smallint".into(), nullable: true },
+            CatalogColumn { name: "price".into(), data_type: "decimal(10,2)".into(), nullable: true },
+            CatalogColumn { name: "at".into(), data_type: "timestamp".into(), nullable: true },
+            CatalogColumn { name: "note".into(), data_type: "string".into(), nullable: true },
+        ]
+    );
+}
+
+#[test]
+fn json_lines_are_read_and_typed() {
+    let Some(b) = spark() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("events.ndjson"),
+        "{\"id\": 1, \"v\": 1, \"day\": \"2026-11-29\"}\n{\"id\": 2, \"v\": 2.5, \"day\": null}\n",
+    )
+    .expect("write");
+    let d = dataset(
+        "events",
+        Ok(source(dir.path(), Format::Json)),
+        vec![declared("id", Some(ColumnType::Int(32))), declared("day", Some(ColumnType::Date))],
+    );
+    let rel = b.relation(&d).expect("relation");
+    let t = query(b.as_ref(), &format!("SELECT id, v, day FROM {rel} ORDER BY id"));
+    assert_eq!(
+        t.rows,
+        vec![
+            vec![Value::Int(1), Value::Float(1.0), Value::Date(days(2026, 11, 29))],
+            vec![Value::Int(2), Value::Float(2.5), Value::Null],
+        ]
+    );
+}
+
+#[test]
+fn a_missing_path_errors_the_dataset_with_one_line() {
+    let Some(b) = spark() else { return };
+    let d = dataset("gone", Ok(source(Path::new("/nonexistent/lakegate/orders/*.parquet"), Format::Parquet)), vec![]);
+    let e = b.relation(&d).expect_err("missing");
+    assert!(e.contains("no file matches"), "{e}");
+    let d = dataset("unknown", Err("server `prod` has no path".into()), vec![]);
+    assert_eq!(b.relation(&d).expect_err("no source"), "server `prod` has no path");
+}
+
+#[test]
+fn a_missing_table_and_an_analysis_error_are_one_line_reasons() {
+    let Some(b) = spark() else { return };
+    let mut d = dataset("orders", Err("unused".into()), vec![]);
+    d.table = Some(WarehouseTable {
+        server_type: "hive".into(),
+        server: "lake".into(),
+        host: None,
+        port: None,
+        database: Some("default".into()),
+        schema: None,
+        table: "no_such_table".into(),
+        region: None,
+    });
+    assert_eq!(b.relation(&d).expect("named"), "`default`.`no_such_table`");
+    let e = b.columns(&d).expect_err("missing table");
+    assert!(e.starts_with("spark (sc://127.0.0.1:"), "{e}");
+    assert!(e.contains("TABLE_OR_VIEW_NOT_FOUND") && !e.contains('\n'), "{e}");
+    let e = b.query("SELECT no_such_column FROM range(1)").expect_err("analysis error");
+    assert!(e.contains("UNRESOLVED_COLUMN") && !e.contains('\n') && !e.contains("at org.apache"), "{e}");
+    let e = b.query("DROP TABLE anything").expect_err("not a query");
+    assert!(e.contains("only queries"), "{e}");
+}
+
+#[test]
+fn a_catalog_table_is_read_by_its_name() {
+    let Some(b) = spark() else { return };
+    // The session has no metastore: a view of the session stands for a `hive` server's table
+    // (read by its catalog name, as written, through the same path as a real table).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut df = df!("k" => [1i32, 2]).expect("df");
+    common::write_parquet(&dir.path().join("t/part.parquet"), &mut df);
+    let files = dataset("t", Ok(source(&dir.path().join("t"), Format::Parquet)), vec![]);
+    let view = b.relation(&files).expect("view");
+    let mut d = dataset("t", Err("unused".into()), vec![]);
+    d.table = Some(WarehouseTable {
+        server_type: "hive".into(),
+        server: "lake".into(),
+        host: None,
+        port: None,
+        database: None,
+        schema: None,
+        table: view.trim_matches('`').to_owned(),
+        region: None,
+    });
+    let rel = b.relation(&d).expect("relation");
+    assert_eq!(rel, view);
+    assert_eq!(
+        b.columns(&d).expect("columns"),
+        [CatalogColumn { name: "k".into(), data_type: "int".into(), nullable: true }]
+    );
+    assert_eq!(query(b.as_ref(), &format!("SELECT sum(k) FROM {rel}")).rows, [[Value::Int(3)]]);
+}
+
+#[test]
+fn an_unreachable_server_errors_quickly_without_the_token() {
+    let port = TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port();
+    // The port is free again: nothing listens there.
+    let b = lakegate_spark::connect(&format!("sc://127.0.0.1:{port}/;token=SECRET-TOKEN")).expect("URL");
+    let start = Instant::now();
+    let e = b.query("SELECT 1").expect_err("unreachable");
+    assert!(start.elapsed() < Duration::from_secs(15), "took {:?}", start.elapsed());
+    assert_eq!(
+        e,
+        format!(
+            "spark (sc://127.0.0.1:{port}): session: cannot reach the Spark Connect server (no TCP connection: \
+             nothing listens there, or the host is unreachable)"
+        )
+    );
+    let d = dataset("x", Ok(source(Path::new("/"), Format::Parquet)), vec![]);
+    let e = b.columns(&d).expect_err("unreachable");
+    assert!(!e.contains("SECRET") && !e.contains('\n'), "{e}");
+}
+
+/// A TCP relay to the Spark server that can be cut, as a network failure or a killed server
+/// would cut the connection.
+struct Relay {
+    port: u16,
+    cut: Arc<AtomicBool>,
+    streams: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn start(target: String) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let cut = Arc::new(AtomicBool::new(false));
+        let streams: Arc<Mutex<Vec<TcpStream>>> = Arc::default();
+        let (c, s) = (Arc::clone(&cut), Arc::clone(&streams));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                if c.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&target) else { continue };
+                let mut all = s.lock().expect("lock");
+                all.push(client.try_clone().expect("clone"));
+                all.push(server.try_clone().expect("clone"));
+                pipe(client.try_clone().expect("clone"), server.try_clone().expect("clone"));
+                pipe(server, client);
+            }
+        });
+        Relay { port, cut, streams }
+    }
+
+    fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for s in self.streams.lock().expect("lock").iter() {
+            let _ = s.shutdown(Shutdown::Both);
+        }
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 16384];
+        while let Ok(n) = from.read(&mut buf) {
+            if n == 0 || to.write_all(&buf[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(Shutdown::Both);
+    });
+}
+
+/// A query long enough to be cut in the middle (seconds on two cores).
+const LONG_QUERY: &str = "SELECT count(DISTINCT a.id * 7 + b.id) FROM range(0, 200000) a CROSS JOIN range(0, 3000) b";
+
+#[test]
+fn a_connection_lost_mid_query_errors_the_query() {
+    let Some(url) = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server") else { return };
+    let relay = Relay::start(url.trim_start_matches("sc://").to_owned());
+    let b = lakegate_spark::connect(&format!("sc://127.0.0.1:{}", relay.port)).expect("connect");
+    assert_eq!(query(b.as_ref(), "SELECT 1 AS one").rows, [[Value::Int(1)]]);
+    let running = {
+        let b = Arc::clone(&b);
+        std::thread::spawn(move || b.query(LONG_QUERY))
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let cut_at = Instant::now();
+    relay.cut();
+    let e = running.join().expect("join").expect_err("the connection was cut");
+    assert!(cut_at.elapsed() < Duration::from_secs(20), "took {:?} after the cut", cut_at.elapsed());
+    eprintln!("after the cut: {e}");
+    assert!(e.contains("cannot reach the Spark Connect server"), "{e}");
+    assert!(!e.contains('\n'), "{e}");
+    // The server keeps running: interrupt what the cut query left behind.
+    let direct = spark().expect("server");
+    direct.cancel();
+}
+
+#[test]
+fn cancel_interrupts_the_running_query() {
+    let Some(b) = spark() else { return };
+    assert_eq!(query(b.as_ref(), "SELECT 1 AS one").rows, [[Value::Int(1)]]);
+    let running = {
+        let b = Arc::clone(&b);
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            (b.query(LONG_QUERY), start.elapsed())
+        })
+    };
+    std::thread::sleep(Duration::from_millis(1500));
+    let cancelled_at = Instant::now();
+    b.cancel();
+    let (r, _) = running.join().expect("join");
+    let e = r.expect_err("cancelled");
+    assert!(cancelled_at.elapsed() < Duration::from_secs(10), "took {:?} after cancel", cancelled_at.elapsed());
+    assert!(e.ends_with("cancelled"), "{e}");
+    assert!(b.query("SELECT 1").expect_err("after cancel").ends_with("cancelled"));
+}
+
+#[test]
+fn a_standalone_cluster_runs_the_queries_in_an_executor() {
+    let Some(url) = common::service("LAKEGATE_SPARK_CLUSTER_URL", "the Spark Connect server on a standalone cluster")
+    else {
+        return;
+    };
+    let b = lakegate_spark::connect(&url).expect("connect");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut df = df!("id" => (0i64..1000).collect::<Vec<_>>(), "v" => (0i64..1000).map(|i| i % 7).collect::<Vec<_>>())
+        .expect("df");
+    common::write_parquet(&dir.path().join("t/a.parquet"), &mut df);
+    let d = dataset("t", Ok(source(&dir.path().join("t"), Format::Parquet)), vec![]);
+    let rel = b.relation(&d).expect("relation");
+    let t = query(b.as_ref(), &format!("SELECT count(*), sum(v), count(DISTINCT v) FROM {rel}"));
+    assert_eq!(t.rows, [[Value::Int(1000), Value::Int((0..1000).map(|i| i % 7).sum::<i128>()), Value::Int(7)]]);
+    // The JVM that read the rows: an executor the worker started, not the driver.
+    let t = query(
+        b.as_ref(),
+        &format!(
+            "SELECT DISTINCT java_method('java.lang.System', 'getProperty', \
+             concat('sun.java.command', substr(CAST(id AS STRING), 1, 0))) FROM {rel}"
+        ),
+    );
+    assert_eq!(t.rows.len(), 1, "{:?}", t.rows);
+    match &t.rows[0][0] {
+        Value::Text(command) => {
+            assert!(command.starts_with("org.apache.spark.executor.CoarseGrainedExecutorBackend"), "{command}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
