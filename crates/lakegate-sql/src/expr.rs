@@ -267,6 +267,20 @@ impl VisitorMut for Rewriter<'_> {
                     *data_type = t;
                 }
             }
+            Expr::BinaryOp { op: sqlparser::ast::BinaryOperator::Divide, left, .. }
+                if self.dialect != Dialect::Spark =>
+            {
+                // `/` divides as real numbers in polars SQL and Spark (7 / 2 = 3.5); PostgreSQL
+                // and Redshift divide integers as integers: the dividend is read as a double.
+                let inner = std::mem::replace(left.as_mut(), Expr::value(sqlparser::ast::Value::Null));
+                **left = Expr::Cast {
+                    kind: CastKind::Cast,
+                    expr: Box::new(Expr::Nested(Box::new(inner))),
+                    data_type: DataType::DoublePrecision,
+                    array: false,
+                    format: None,
+                };
+            }
             Expr::BinaryOp { op, .. } => {
                 use sqlparser::ast::BinaryOperator as B;
                 match op {
@@ -311,6 +325,8 @@ mod tests {
         assert_eq!(s.as_deref(), Ok("CAST(\"amount\" AS DOUBLE PRECISION) > 1"));
         let s = render_expression("round(amount, 2) = 1.5", &schema(), Dialect::Postgres, "postgres");
         assert_eq!(s.as_deref(), Ok("round(CAST(\"amount\" AS NUMERIC), 2) = 1.5"));
+        let s = render_expression("sum(orderId) / count(*) > 1", &schema(), Dialect::Postgres, "postgres");
+        assert_eq!(s.as_deref(), Ok("CAST((sum(\"orderId\")) AS DOUBLE PRECISION) / count(*) > 1"));
     }
 
     #[test]

@@ -231,10 +231,22 @@ pub fn portable_regex(p: &str, dialect: Dialect) -> Result<String, String> {
             }
             '[' if in_class => {
                 if chars.get(i + 1) == Some(&':') {
-                    // A POSIX class [:name:].
+                    // A POSIX class [:name:]: ASCII in Rust's regex, the locale's in POSIX
+                    // engines: written out as its ASCII ranges, Rust's meaning.
                     let rest: String = chars[i..].iter().collect();
                     let Some(end) = rest.find(":]") else { return refuse("an unclosed `[:`") };
-                    out.push_str(&rest[..end + 2]);
+                    let ranges = match &rest[2..end] {
+                        "alpha" => "a-zA-Z",
+                        "digit" => "0-9",
+                        "alnum" => "a-zA-Z0-9",
+                        "upper" => "A-Z",
+                        "lower" => "a-z",
+                        "xdigit" => "0-9A-Fa-f",
+                        "space" => " \\t\\n\\r\\f\\v",
+                        "blank" => " \\t",
+                        name => return refuse(&format!("the class `[:{name}:]`")),
+                    };
+                    out.push_str(ranges);
                     i += rest[..end + 2].chars().count();
                     continue;
                 }
@@ -245,6 +257,12 @@ pub fn portable_regex(p: &str, dialect: Dialect) -> Result<String, String> {
                 return refuse("a nested character class");
             }
             ']' if in_class => in_class = false,
+            // `.` stops at a newline in Rust's regex, not in PostgreSQL's or Java's.
+            '.' if !in_class => {
+                out.push_str("[^\\n]");
+                i += 1;
+                continue;
+            }
             '&' | '~' | '-' if in_class && chars.get(i + 1) == Some(&c) => return refuse("a class set operation"),
             '(' if !in_class && chars.get(i + 1) == Some(&'?') => {
                 if chars.get(i + 2) == Some(&':') {
@@ -945,7 +963,7 @@ mod tests {
     #[test]
     fn regex_subset() {
         assert_eq!(portable_regex(r"^[a-z]+(?:\.\d{2})?$", Dialect::Redshift).as_deref(), Ok(r"^[a-z]+(\.\d{2})?$"));
-        assert_eq!(portable_regex(r"^[[:alpha:]]+$", Dialect::Postgres).as_deref(), Ok(r"^[[:alpha:]]+$"));
+        assert_eq!(portable_regex(r"^[[:alpha:] ]+.$", Dialect::Postgres).as_deref(), Ok(r"^[a-zA-Z ]+[^\n]$"));
         for bad in [r"(?i)abc", r"a+?", r"(?=x)", r"\p{L}", r"[a[b]]", r"\1"] {
             assert!(portable_regex(bad, Dialect::Postgres).is_err(), "{bad}");
         }
