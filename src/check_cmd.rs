@@ -355,7 +355,7 @@ impl Engines {
         let row_count = polars.row_count;
         let files: Arc<dyn lakegate_core::Engine> = match args.engine.as_deref().map(str::trim) {
             None | Some("" | "polars") => Arc::new(lakegate_engine::PolarsEngine(polars)),
-            Some(url) if url.starts_with("sc://") => spark_engine(url)?,
+            Some(url) if url.starts_with("sc://") => spark_engine(url, timeout, polars.row_count),
             Some(other) => {
                 bail!("`--engine {other}` is not an engine: `polars` or a Spark Connect URL (sc://host:15002)")
             }
@@ -400,9 +400,24 @@ fn warehouse_engine(
     }
 }
 
-/// The Spark Connect engine (`--engine sc://...`).
-fn spark_engine(url: &str) -> anyhow::Result<Arc<dyn lakegate_core::Engine>> {
-    bail!("`--engine {url}`: this lakegate was built without Spark Connect support")
+/// The Spark Connect engine (`--engine sc://...`); a server that cannot be reached errors
+/// every dataset with the reason (exit 3), as a lost connection does.
+#[cfg(feature = "spark")]
+fn spark_engine(url: &str, timeout: std::time::Duration, row_count: bool) -> Arc<dyn lakegate_core::Engine> {
+    match lakegate_spark::connect_with_timeout(url, Some(timeout)) {
+        Ok(backend) => {
+            let mut e = lakegate_sql::SqlEngine::new(backend);
+            e.row_count = row_count;
+            Arc::new(e)
+        }
+        Err(why) => Arc::new(Unavailable(why)),
+    }
+}
+
+/// Without the `spark` feature: every dataset errored with the reason.
+#[cfg(not(feature = "spark"))]
+fn spark_engine(url: &str, _timeout: std::time::Duration, _row_count: bool) -> Arc<dyn lakegate_core::Engine> {
+    Arc::new(Unavailable(format!("`--engine {url}`: this lakegate was built without the `spark` feature")))
 }
 
 /// An engine that cannot run: every dataset errored with why.
