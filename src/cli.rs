@@ -41,6 +41,9 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Print the JSON Schema of the contract format lakegate accepts (or of the JSON report).
     Schema(SchemaArgs),
+    /// Classify the changes between two versions of contracts (breaking, non-breaking,
+    /// informational) and check the version bump; the exit code gates the pull request.
+    Diff(crate::diff_cmd::DiffArgs),
 }
 
 /// Output formats of `lint`.

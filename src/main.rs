@@ -8,6 +8,7 @@ mod catalog_cmd;
 mod check_cmd;
 mod cli;
 mod contracts;
+mod diff_cmd;
 mod history_cmd;
 mod lint_cmd;
 mod logging;
@@ -135,6 +136,7 @@ fn main() -> ExitCode {
         cli::Command::History(args) => history_cmd::run(&args),
         cli::Command::Catalog(args) => catalog_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
+        cli::Command::Diff(args) => diff_cmd::run(&args, cli.quiet),
     });
     let result = match run {
         Ok(r) => r,
