@@ -119,7 +119,7 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
         .then(|| footer::read(&files))
         .and_then(|f| f.map_err(|e| tracing::debug!(dataset = %d.name, "footers not used: {e}")).ok());
     let opened = source::open_dataset(src, &files, &base, &d.declared)
-        .and_then(|source::Opened { mut lf, missing_in_files, skipped }| {
+        .and_then(|source::Opened { mut lf, missing_in_files, skipped, files: read }| {
             // The footers describe every file, the skipped ones too: not used then.
             let footer = if skipped.is_empty() { footer } else { None };
             let mut schema = lf.collect_schema()?;
@@ -167,6 +167,10 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 };
                 slices = slices.into_iter().map(text).collect();
                 tracing::debug!(dataset = %d.name, rows = f.rows, slices = slices.len(), hive, "read in slices");
+            } else if src.format != lakegate_core::Format::Parquet {
+                // CSV and NDJSON: cut by rows counted in the files (source/text.rs).
+                slices = source::text_slices(src, &read, &base, &d.declared, &lf, &schema, slice_rows)?;
+                slices = slices.into_iter().map(text).collect();
             }
             Ok(Opened {
                 schema: convert_schema(&checked),

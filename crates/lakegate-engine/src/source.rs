@@ -11,7 +11,10 @@ mod encoding;
 mod json;
 pub mod object;
 mod sniff;
+mod text;
 mod union;
+
+pub use text::text_slices;
 
 /// The files a source pattern designates, sorted. A folder means every file below it with
 /// the format's extension (also gzip- or zstd-compressed: `t.csv.gz`, `t.ndjson.zst`); a
@@ -320,8 +323,13 @@ pub fn file_slices(
             in_group = 0;
         }
         if n > rows {
-            let lf = whole(std::slice::from_ref(f))?;
-            out.extend((0..n.div_ceil(rows)).map(|i| lf.clone().slice((i * rows) as i64, rows as IdxSize)));
+            // The row range is cut on the file's scan, where polars pushes it into the reader
+            // (a text file's parse expressions would keep it above the scan).
+            for i in 0..n.div_ceil(rows) {
+                let range = Some((i * rows, rows));
+                let lf = open_range(src, std::slice::from_ref(f), base, declared, &hive, range)?.lf;
+                out.push(conform(lf, schema)?);
+            }
         } else {
             group.push(f.clone());
             in_group += n;
@@ -359,6 +367,8 @@ pub struct Opened {
     pub missing_in_files: BTreeMap<String, usize>,
     /// With `--on-bad-file skip`: the files left out, each with why (the file is named).
     pub skipped: Vec<String>,
+    /// The files read (those not left out), in order.
+    pub files: Vec<PathBuf>,
 }
 
 /// Opens the files of a source as one LazyFrame (hive keys as columns). Text formats are
@@ -399,6 +409,12 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
             let (_, r) = sniff::reader(&data).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
             data = encoding::to_utf8(r, enc, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
         }
+    }
+    // A large compressed text file is read from its decompressed copy, made once (text.rs).
+    if src.format != Format::Parquet
+        && let Some(copy) = text::decompressed(&data, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?
+    {
+        data = copy;
     }
     let head = sniff::check(&data, &name, src.format).map_err(|e| polars_err!(ComputeError: "{e}"))?;
     if src.format != Format::Parquet && head.complete && sniff::first_non_space(&head.bytes).is_none() {
@@ -441,10 +457,14 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
             let p = match if bom { json::Layout::Document } else { json::layout(&head.bytes) } {
                 json::Layout::Lines => p,
                 json::Layout::Document => {
-                    let (_, r) =
-                        sniff::reader(&data).map_err(|e| polars_err!(ComputeError: "cannot read `{name}`: {e}"))?;
-                    let (tmp, rows) = json::to_ndjson(r, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
-                    if rows == 0 {
+                    // Rewritten once per process (the groups of a sliced dataset read it again).
+                    let tmp = text::copy_of(&data, "ndjson", || {
+                        let (_, r) = sniff::reader(&data).map_err(|e| format!("cannot read `{name}`: {e}"))?;
+                        json::to_ndjson(r, &name).map(|(tmp, _)| tmp)
+                    })
+                    .map_err(|e| polars_err!(ComputeError: "{e}"))?;
+                    // No object: no rows, no columns.
+                    if std::fs::metadata(&tmp).is_ok_and(|m| m.len() == 0) {
                         return Ok(None);
                     }
                     PlRefPath::new(tmp.to_string_lossy().as_ref())
@@ -476,6 +496,18 @@ fn open_with(
     declared: &[DeclaredColumn],
     hive: &HiveTypes,
 ) -> PolarsResult<Opened> {
+    open_range(src, files, base, declared, hive, None)
+}
+
+/// [`open_with`], each file's scan cut to the row range `range` (offset, rows) when given.
+fn open_range(
+    src: &Source,
+    files: &[PathBuf],
+    base: &Path,
+    declared: &[DeclaredColumn],
+    hive: &HiveTypes,
+    range: Option<(u64, u64)>,
+) -> PolarsResult<Opened> {
     // Every file's own columns (hive keys included): the union, and who lacks what.
     let mut frames = Vec::with_capacity(files.len());
     let mut schemas = Vec::with_capacity(files.len());
@@ -489,7 +521,10 @@ fn open_with(
             None => Ok(None),
         });
         let mut lf = match scanned {
-            Ok(Some(lf)) => lf,
+            Ok(Some(lf)) => match range {
+                Some((offset, rows)) => lf.slice(offset as i64, rows as IdxSize),
+                None => lf,
+            },
             Ok(None) => continue,
             Err(e) if src.skip_bad_files => {
                 let why = e.to_string().lines().next().unwrap_or("").trim().to_owned();
@@ -567,7 +602,7 @@ fn open_with(
         concat(frames, UnionArgs { diagonal: true, ..Default::default() })?
     };
     lf = typed(lf, &union, src, declared, &hive_cols);
-    Ok(Opened { lf, missing_in_files, skipped })
+    Ok(Opened { lf, missing_in_files, skipped, files: kept })
 }
 
 fn in_file(e: PolarsError, f: &Path) -> PolarsError {
@@ -645,7 +680,17 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
         if decimal_comma { c.str().replace_all(lit(","), lit("."), true) } else { c }
     };
     match target {
-        DataType::Date => c.str().to_date(StrptimeOptions { strict: false, ..Default::default() }),
+        // Explicit formats: polars infers one from the first value otherwise, and a first value
+        // that is no date (`2026-02-30`) failed the whole read instead of counting as a failure.
+        DataType::Date => coalesce(
+            &DATE_FORMATS
+                .iter()
+                .map(|f| {
+                    let o = StrptimeOptions { format: Some((*f).into()), strict: false, exact: true, cache: true };
+                    c.clone().str().to_date(o)
+                })
+                .collect::<Vec<_>>(),
+        ),
         // ISO 8601 text in any of the usual shapes; offsets (`Z`, `+02:00`) are converted to
         // UTC, naive values are read as UTC.
         DataType::Datetime(tu, tz) => {
@@ -701,6 +746,10 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
         other => c.str().strip_chars(lit(NULL)).cast(other.clone()),
     }
 }
+
+/// The text shapes of dates that CSV and JSON sources may hold (year first, as ISO 8601 and
+/// the usual exports write them; day-first text is ambiguous and does not parse).
+const DATE_FORMATS: [&str; 3] = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"];
 
 /// The text shapes of timestamps that CSV and JSON sources may hold.
 const TIMESTAMP_FORMATS: [&str; 10] = [

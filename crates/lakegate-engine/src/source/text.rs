@@ -1,0 +1,159 @@
+//! CSV and NDJSON datasets in bounded memory: large compressed files are decompressed once,
+//! streaming, into a temporary file (polars would otherwise decompress the whole file again for
+//! every slice), and a dataset of more rows than a slice is read in slices of rows, each slice a
+//! row range that polars pushes into its CSV or NDJSON scan (it counts lines up to the range and
+//! parses only the range), with the mergeable metric states of `merge.rs`.
+
+use std::collections::BTreeMap;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use lakegate_core::Source;
+use lakegate_core::plan::DeclaredColumn;
+use polars::prelude::*;
+
+use super::{HiveTypes, conform, file_slices, json, open_range, open_with, sniff};
+
+/// Compressed text files larger than this are decompressed into a temporary file before they
+/// are read; smaller ones are read by polars directly (its decompression holds the file).
+pub const SPILL_COMPRESSED_BYTES: u64 = 4 << 20;
+
+/// The temporary copies made for a file in this process, by (file, what the copy is): a file
+/// read again (the groups of a sliced dataset, another contract over the same file) is not
+/// decompressed or rewritten again.
+static COPIES: Mutex<BTreeMap<(PathBuf, &'static str), PathBuf>> = Mutex::new(BTreeMap::new());
+
+/// The copy of `file` named `what` made earlier in this process, or the one `make` makes now.
+pub fn copy_of(
+    file: &Path,
+    what: &'static str,
+    make: impl FnOnce() -> Result<PathBuf, String>,
+) -> Result<PathBuf, String> {
+    let key = (file.to_path_buf(), what);
+    if let Some(p) = crate::lock(&COPIES).get(&key) {
+        return Ok(p.clone());
+    }
+    let p = make()?;
+    crate::lock(&COPIES).insert(key, p.clone());
+    Ok(p)
+}
+
+/// The decompressed copy of a gzip- or zstd-compressed file larger than
+/// [`SPILL_COMPRESSED_BYTES`] (`shown` in messages); `None` for a file read as it is.
+pub fn decompressed(file: &Path, shown: &str) -> Result<Option<PathBuf>, String> {
+    let big = std::fs::metadata(file).is_ok_and(|m| m.len() > SPILL_COMPRESSED_BYTES);
+    if !big {
+        return Ok(None);
+    }
+    let (compression, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    if compression == sniff::Compression::None {
+        return Ok(None);
+    }
+    drop(r);
+    copy_of(file, "decompressed", || {
+        let (_, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+        let t0 = std::time::Instant::now();
+        let (path, bytes) = spill_copy(r, shown)?;
+        tracing::debug!(file = shown, bytes, ms = t0.elapsed().as_millis() as u64, "decompressed to a temporary file");
+        Ok(path)
+    })
+    .map(Some)
+}
+
+/// Copies `reader` (decompressed content of `shown`) into a temporary file: (path, bytes).
+fn spill_copy(reader: impl Read, shown: &str) -> Result<(PathBuf, u64), String> {
+    let io_err = |e: io::Error| format!("cannot decompress `{shown}` into a temporary file: {e}");
+    let (file, path) = json::spill().map_err(io_err)?;
+    let mut out = BufWriter::with_capacity(1 << 20, file.try_clone().map_err(io_err)?);
+    let bytes = io::copy(&mut BufReader::with_capacity(1 << 20, reader), &mut out).map_err(|e| {
+        if e.kind() == io::ErrorKind::InvalidInput || e.kind() == io::ErrorKind::InvalidData {
+            format!("cannot read `{shown}`: {e} (a corrupt or truncated compressed file?)")
+        } else {
+            io_err(e)
+        }
+    })?;
+    out.flush().map_err(io_err)?;
+    drop(out);
+    json::keep(file);
+    Ok((path, bytes))
+}
+
+/// The rows of the CSV or NDJSON files `files` (those read, in order) in slices of at most
+/// `rows` rows with the dataset's full `schema`, when they hold more than `rows` rows; empty
+/// when the dataset is read whole. `lf` is the dataset as opened (one file: it is cut into row
+/// ranges; several: files are grouped, a large one cut, as for hive-partitioned Parquet).
+pub fn text_slices(
+    src: &Source,
+    files: &[PathBuf],
+    base: &Path,
+    declared: &[DeclaredColumn],
+    lf: &LazyFrame,
+    schema: &Schema,
+    rows: u64,
+) -> PolarsResult<Vec<LazyFrame>> {
+    if rows == 0 || files.is_empty() {
+        return Ok(Vec::new());
+    }
+    // A row takes two bytes at least (a value and its line end): small uncompressed datasets
+    // need no count.
+    let plain = files.iter().all(|f| sniff::reader(f).is_ok_and(|(c, _)| c == sniff::Compression::None));
+    let bytes: u64 = files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum();
+    if plain && bytes / 2 < rows {
+        return Ok(Vec::new());
+    }
+    let count = |lf: &LazyFrame| -> PolarsResult<u64> {
+        let df = lf.clone().select([len().alias("n")]).collect()?;
+        Ok(df.column("n")?.cast(&DataType::UInt64)?.u64()?.get(0).unwrap_or(0))
+    };
+    let t0 = std::time::Instant::now();
+    if files.len() == 1 {
+        let n = count(lf)?;
+        tracing::debug!(dataset = %src.display, rows = n, ms = t0.elapsed().as_millis() as u64, "rows counted");
+        if n <= rows {
+            return Ok(Vec::new());
+        }
+        // Cut on the file's scan, where polars pushes the range into its reader: above the
+        // parse expressions of `lf` it would stay above them and every slice read the file.
+        let hive = HiveTypes::new(files, base, declared);
+        return (0..n.div_ceil(rows))
+            .map(|i| {
+                let o = open_range(src, files, base, declared, &hive, Some((i * rows, rows)))?;
+                conform(o.lf, schema)
+            })
+            .collect();
+    }
+    let hive = HiveTypes::new(files, base, declared);
+    let mut file_rows = Vec::with_capacity(files.len());
+    for f in files {
+        let one = open_with(src, std::slice::from_ref(f), base, declared, &hive)?.lf;
+        file_rows.push(count(&one)?);
+    }
+    let total: u64 = file_rows.iter().sum();
+    tracing::debug!(dataset = %src.display, rows = total, ms = t0.elapsed().as_millis() as u64, "rows counted");
+    if total <= rows {
+        return Ok(Vec::new());
+    }
+    file_slices(src, files, base, declared, &file_rows, rows, schema)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_compressed_stream_is_copied_whole() {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let body: String = (0..50_000).map(|i| format!("{i},x{i}\n")).collect();
+        gz.write_all(body.as_bytes()).expect("gzip");
+        let bytes = gz.finish().expect("gzip");
+        let r = flate2::read::MultiGzDecoder::new(&bytes[..]);
+        let (path, n) = spill_copy(r, "t.csv.gz").expect("spill");
+        assert_eq!(n, body.len() as u64);
+        assert_eq!(std::fs::read_to_string(path).expect("read back"), body);
+        // A truncated stream is an error naming the file.
+        let r = flate2::read::MultiGzDecoder::new(&bytes[..bytes.len() / 2]);
+        let e = spill_copy(r, "t.csv.gz").expect_err("truncated");
+        assert!(e.contains("`t.csv.gz`"), "{e}");
+    }
+}
