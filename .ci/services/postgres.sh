@@ -1,6 +1,6 @@
 # PostgreSQL on 127.0.0.1 for the warehouse tests (issue 16): Debian's server, a cluster
 # initialised in $SERVICES_DIR, started on a free port as the `postgres` user (the server
-# refuses to run as root), with the example lake and the conformance datasets loaded.
+# refuses to run as root), with a database `lake` for the tests.
 # Sourced by .ci/run (needs need_deb, free_port, wait_port, SERVICES_DIR, SERVICE_PIDS).
 # Exports LAKEGATE_PG_HOST, LAKEGATE_PG_PORT, LAKEGATE_PG_USER, LAKEGATE_PG_PASSWORD and
 # LAKEGATE_PG_DATABASE: the tests pass them on as PGHOST, PGPORT, ... to lakegate.
@@ -46,15 +46,9 @@ pg_start() {
     sleep 0.5
   done
   PGPASSWORD=$pw "$bin/psql" -h 127.0.0.1 -p "$port" -U lakegate -d postgres -qc 'CREATE DATABASE lake' >/dev/null
-  # The tables: the example lake and the conformance datasets (tests/conformance/load.sql).
-  if [ -f tests/conformance/postgres.sql ]; then
-    PGPASSWORD=$pw "$bin/psql" -h 127.0.0.1 -p "$port" -U lakegate -d lake -v ON_ERROR_STOP=1 -qf \
-      tests/conformance/postgres.sql >/dev/null
-  fi
-  if [ -x examples/load-postgres.sh ]; then
-    PGPASSWORD=$pw PGHOST=127.0.0.1 PGPORT=$port PGUSER=lakegate PGDATABASE=lake PSQL="$bin/psql" \
-      examples/load-postgres.sh >/dev/null
-  fi
+  # The tables are loaded by the tests themselves (tests/conformance.rs, tests/warehouse_examples.rs,
+  # tests/postgres.rs), each into a schema of its own: the example lake as lakegate reads it
+  # (typed by the contracts), the conformance datasets from one description.
   echo "postgres: 127.0.0.1:$port (pid ${SERVICE_PIDS[-1]}, log $dir/server.log)" >&2
 }
 pg_start

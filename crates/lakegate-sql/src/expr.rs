@@ -262,9 +262,36 @@ impl VisitorMut for Rewriter<'_> {
                 }
             }
             Expr::Function(f) => return self.function(f),
-            Expr::Cast { data_type, .. } => {
+            Expr::Cast { data_type, expr, .. } => {
                 if let Some(t) = self.data_type(data_type) {
                     *data_type = t;
+                }
+                // PostgreSQL casts a boolean to an integer only (polars and Spark read true as
+                // 1 for any number type).
+                let numeric = matches!(
+                    data_type,
+                    DataType::DoublePrecision
+                        | DataType::Double(_)
+                        | DataType::Real
+                        | DataType::Float(_)
+                        | DataType::Numeric(_)
+                        | DataType::Decimal(_)
+                );
+                if numeric
+                    && self.dialect != Dialect::Spark
+                    && let Expr::Identifier(id) = expr.as_ref()
+                    && self.schema.is_some_and(|s| {
+                        s.iter().any(|(n, t)| *n == id.value && *t == lakegate_core::ColumnType::Boolean)
+                    })
+                {
+                    let inner = std::mem::replace(expr.as_mut(), Expr::value(sqlparser::ast::Value::Null));
+                    **expr = Expr::Cast {
+                        kind: CastKind::Cast,
+                        expr: Box::new(inner),
+                        data_type: DataType::Integer(None),
+                        array: false,
+                        format: None,
+                    };
                 }
             }
             Expr::BinaryOp { op: sqlparser::ast::BinaryOperator::Divide, left, .. }
