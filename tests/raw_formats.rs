@@ -439,3 +439,31 @@ fn physical_types_alone_type_csv_and_ndjson_columns_and_count_what_does_not_pars
         }
     }
 }
+
+/// A CSV line with more or fewer fields than the header is a malformed file: an error naming the
+/// file and the line (polars said neither, and padded short lines with nulls), and with
+/// `--on-bad-file skip` that file is left out, named, while the others are read.
+#[test]
+fn a_ragged_csv_line_names_its_file_and_line_and_skip_leaves_the_file_out() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path().join("lake");
+    std::fs::create_dir_all(&lake).expect("mkdir");
+    std::fs::write(lake.join("a.csv"), csv(0..100, true)).expect("write");
+    // Line 4 has a tenth field; a quoted comma and line end elsewhere are fine.
+    let mut bad = csv(100..110, true);
+    bad = bad.replacen("\n103,", "\n103,\"x,\ny\",", 1);
+    std::fs::write(lake.join("b.csv"), &bad).expect("write");
+    let c = contract("lake", "csv", None);
+    let (code, v, out) = run(dir.path(), &c, 0);
+    assert_eq!(code, 3, "{out}");
+    let error = v["contracts"][0]["datasets"][0]["error"].as_str().unwrap_or("").to_owned();
+    assert!(
+        error.contains("`lake/b.csv` line 5: 10 fields where the header has 9 (a ragged CSV line)"),
+        "{error}\n{out}"
+    );
+    std::fs::write(dir.path().join("c.odcs.yaml"), &c).expect("write");
+    let (code, out, err) = common::lakegate(dir.path(), &["check", "c.odcs.yaml", "--on-bad-file", "skip"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("left out (--on-bad-file skip): `lake/b.csv` line 5: 10 fields"), "{out}");
+    assert!(out.contains("rowCount") && out.contains("observed 100"), "{out}");
+}

@@ -429,6 +429,10 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
             // A `.tsv` file is tab-separated unless the contract names another delimiter.
             let tsv = f.file_name().is_some_and(|n| has_extension(&n.to_string_lossy(), &["tsv"]));
             let delimiter = if tsv && o.delimiter == b',' { b'\t' } else { o.delimiter };
+            // Every line has the header's number of fields (polars fails a longer one without
+            // saying where, and pads a shorter one with nulls).
+            text::check_fields(&data, &name, delimiter, o.quote, o.header)
+                .map_err(|e| polars_err!(ComputeError: "{e}"))?;
             let markers: Vec<PlSmallStr> =
                 o.null_values.iter().filter(|v| !v.is_empty()).map(|v| v.as_str().into()).collect();
             let mut lf = LazyCsvReader::new(p)

@@ -137,6 +137,114 @@ pub fn text_slices(
     file_slices(src, files, base, declared, &file_rows, rows, schema)
 }
 
+/// A CSV file whose lines do not all have the same number of fields: polars fails the whole
+/// read on a line with more fields than the header (without saying where) and pads a shorter
+/// one with nulls, so such a file is refused as a whole, naming its first ragged line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ragged {
+    /// The line (1-based) of the first record whose field count differs.
+    pub line: u64,
+    /// Its number of fields.
+    pub fields: u64,
+    /// The first record's number of fields (the header's, when there is one).
+    pub expected: u64,
+    /// How many records differ.
+    pub records: u64,
+}
+
+impl Ragged {
+    /// The message naming `shown`'s first ragged line.
+    pub fn message(&self, shown: &str, header: bool) -> String {
+        let first = if header { "the header" } else { "the first line" };
+        let more = match self.records {
+            1 => String::new(),
+            n => format!("; {} more such lines", n - 1),
+        };
+        format!(
+            "`{shown}` line {}: {} fields where {first} has {} (a ragged CSV line{more})",
+            self.line, self.fields, self.expected
+        )
+    }
+}
+
+/// The files whose fields were counted in this process, with the ragged-line error found.
+static FIELDS_CHECKED: Mutex<BTreeMap<FieldsKey, Option<String>>> = Mutex::new(BTreeMap::new());
+
+/// A file and how its fields are told apart (delimiter, quote).
+type FieldsKey = (PathBuf, u8, Option<u8>);
+
+/// Checks that every record of the CSV file `file` (`shown` in messages; read decompressed) has
+/// as many fields as its first: once per file and process (slices of a dataset open it again).
+pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, header: bool) -> Result<(), String> {
+    let key = (file.to_path_buf(), delimiter, quote);
+    if let Some(found) = crate::lock(&FIELDS_CHECKED).get(&key) {
+        return found.clone().map_or(Ok(()), Err);
+    }
+    let t0 = std::time::Instant::now();
+    let (_, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let found = ragged(r, delimiter, quote)
+        .map_err(|e| format!("cannot read `{shown}`: {e}"))?
+        .map(|g| g.message(shown, header));
+    tracing::debug!(file = shown, ms = t0.elapsed().as_millis() as u64, "fields counted");
+    crate::lock(&FIELDS_CHECKED).insert(key, found.clone());
+    found.map_or(Ok(()), Err)
+}
+
+/// Counts the fields of every record of the CSV text `r` (a quoted field may hold delimiters and
+/// line ends; blank lines are no records, as polars skips them): the first record whose count
+/// differs from the first record's, and how many differ.
+pub fn ragged(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<Option<Ragged>> {
+    let quote = quote.unwrap_or(delimiter);
+    let quoting = quote != delimiter;
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut line, mut record_line, mut fields, mut empty) = (1u64, 1u64, 1u64, true);
+    let (mut in_quote, mut expected, mut found): (bool, Option<u64>, Option<Ragged>) = (false, None, None);
+    let mut records = 0u64;
+    let mut end_record = |fields: u64, empty: bool, at: u64, found: &mut Option<Ragged>| {
+        if empty {
+            return;
+        }
+        match expected {
+            None => expected = Some(fields),
+            Some(e) if e != fields => {
+                records += 1;
+                if found.is_none() {
+                    *found = Some(Ragged { line: at, fields, expected: e, records: 0 });
+                }
+            }
+            Some(_) => {}
+        }
+    };
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        for &b in &buf[..n] {
+            if quoting && b == quote {
+                in_quote = !in_quote;
+                empty = false;
+            } else if b == b'\n' {
+                line += 1;
+                if !in_quote {
+                    end_record(fields, empty, record_line, &mut found);
+                    (fields, empty, record_line) = (1, true, line);
+                }
+            } else if in_quote {
+            } else if b == delimiter {
+                fields += 1;
+                empty = false;
+            } else if b != b'\r' {
+                empty = false;
+            }
+        }
+    }
+    end_record(fields, empty, record_line, &mut found);
+    Ok(found.map(|f| Ragged { records, ..f }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -155,5 +263,20 @@ mod tests {
         let r = flate2::read::MultiGzDecoder::new(&bytes[..bytes.len() / 2]);
         let e = spill_copy(r, "t.csv.gz").expect_err("truncated");
         assert!(e.contains("`t.csv.gz`"), "{e}");
+    }
+
+    #[test]
+    fn ragged_lines_are_found_outside_quotes() {
+        let r = |t: &str| ragged(t.as_bytes(), b',', Some(b'"')).expect("read");
+        assert_eq!(r("a,b\n1,2\n\n3,\"x,\ny\"\n4,5"), None);
+        assert_eq!(r("a,b\r\n1,2\r\n"), None);
+        assert_eq!(r("a,b\n1,2\n\"q\nq\",3,4\n5\n"), Some(Ragged { line: 3, fields: 3, expected: 2, records: 2 }));
+        assert_eq!(r("a,b\n1,2,"), Some(Ragged { line: 2, fields: 3, expected: 2, records: 1 }));
+        // No quoting: a quote is a character like any other.
+        assert_eq!(ragged(&b"a;b\n\"1;2\n"[..], b';', None).expect("read"), None);
+        let m = Ragged { line: 4, fields: 4, expected: 3, records: 2 }.message("t.csv", true);
+        assert!(
+            m.starts_with("`t.csv` line 4: 4 fields where the header has 3 (a ragged CSV line; 1 more such lines)")
+        );
     }
 }
