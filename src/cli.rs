@@ -44,6 +44,8 @@ pub enum Command {
     /// Classify the changes between two versions of contracts (breaking, non-breaking,
     /// informational) and check the version bump; the exit code gates the pull request.
     Diff(crate::diff_cmd::DiffArgs),
+    /// Profile a dataset and write a first contract from it (ODCS v3, lints clean).
+    Init(crate::init_cmd::InitArgs),
 }
 
 /// Output formats of `lint`.

@@ -10,6 +10,7 @@ mod cli;
 mod contracts;
 mod diff_cmd;
 mod history_cmd;
+mod init_cmd;
 mod lint_cmd;
 mod logging;
 mod output;
@@ -137,6 +138,7 @@ fn main() -> ExitCode {
         cli::Command::Catalog(args) => catalog_cmd::run(&args),
         cli::Command::Schema(args) => schema_cmd::run(&args),
         cli::Command::Diff(args) => diff_cmd::run(&args, cli.quiet),
+        cli::Command::Init(args) => init_cmd::run(&args),
     });
     let result = match run {
         Ok(r) => r,

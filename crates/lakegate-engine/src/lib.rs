@@ -7,6 +7,7 @@ mod footer;
 mod lower;
 mod merge;
 mod pattern;
+pub mod profile;
 mod samples;
 pub mod source;
 mod sql_guard;
