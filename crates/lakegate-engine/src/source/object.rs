@@ -286,7 +286,7 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
         )
     } else if lower.contains("accessdenied") || lower.contains("access denied") || lower.contains("403") {
         format!("access denied to `{url}`{at} (the credentials in use may not read it)")
-    } else if lower.contains("timed out") || lower.contains("timeout") {
+    } else if lower.contains("timed out") || lower.contains("deadline has elapsed") {
         format!("timed out reaching `{url}`{at}")
     } else if lower.contains("connect")
         || lower.contains("dns")

@@ -1,0 +1,300 @@
+#!/usr/bin/env python3
+"""The orders benchmark on object storage: the same contract over the same Parquet file, read from
+disk and from a local S3-compatible server (moto's server mode on loopback), side by side.
+
+    python3 examples/bench/object_storage.py --rows 10000000 [--runs 3] [--objects 1000]
+
+Needs `pip install "moto[server]==5.2.5"` (boto3 comes with it). Starts its own moto server (so
+that the bytes it serves are this benchmark's only), uploads the orders file and --objects small
+files, then times:
+
+  1. the orders contract (16 checks) on the local file and on S3: wall time, bytes served;
+  2. a contract answered from Parquet footers only (row count, null counts, integer bounds): bytes
+     served against the object's size (target: < 1 %);
+  3. --objects small objects (10,000 rows each) listed and read in one dataset, local and on S3.
+
+Wall times are measured against moto directly; bytes served in a second run through a counting
+TCP proxy in front of it (the bytes moto sends on the wire: HTTP headers and bodies). Every
+observed value of the S3 runs must equal the local run's (exit 1 otherwise).
+
+    python3 examples/bench/object_storage.py --proxy LISTEN_PORT TARGET_PORT STATS_PORT
+
+runs only that proxy (.ci/services/s3.sh uses it for tests/object_storage.rs): connecting to
+STATS_PORT answers the bytes sent by the target so far.
+"""
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCH = os.path.join(ROOT, "examples", "bench")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def proxy(listen, target, stats):
+    """Forwards 127.0.0.1:listen to 127.0.0.1:target, counting the bytes the target sends;
+    127.0.0.1:stats answers the count."""
+    import threading
+    total = [0]
+    lock = threading.Lock()
+
+    def pipe(src, dst, count):
+        try:
+            while True:
+                b = src.recv(1 << 20)
+                if not b:
+                    break
+                dst.sendall(b)
+                if count:
+                    with lock:
+                        total[0] += len(b)
+        except OSError:
+            pass
+        finally:
+            for s in (dst, src):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def answer():
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(("127.0.0.1", stats))
+        srv.listen(16)
+        while True:
+            c, _ = srv.accept()
+            with lock:
+                n = total[0]
+            c.sendall(str(n).encode())
+            c.close()
+
+    threading.Thread(target=answer, daemon=True).start()
+    lst = socket.socket()
+    lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lst.bind(("127.0.0.1", listen))
+    lst.listen(256)
+    while True:
+        c, _ = lst.accept()
+        try:
+            u = socket.create_connection(("127.0.0.1", target))
+        except OSError:
+            c.close()
+            continue
+        threading.Thread(target=pipe, args=(c, u, False), daemon=True).start()
+        threading.Thread(target=pipe, args=(u, c, True), daemon=True).start()
+
+
+def served(stats):
+    with socket.create_connection(("127.0.0.1", stats), 5) as c:
+        return int(c.recv(64).decode())
+
+
+def run(cmd, env, runs, stats=None, counted_env=None):
+    """Median wall time of `runs` runs, and with `stats` the bytes served in one more run with
+    `counted_env` (through the counting proxy)."""
+    walls = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, capture_output=True, env=env, cwd=ROOT)
+        walls.append(time.perf_counter() - t0)
+        if p.returncode not in (0, 1):
+            sys.exit(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stderr.decode()[-3000:]}")
+    sent = 0
+    if stats:
+        before = served(stats)
+        p = subprocess.run(cmd, capture_output=True, env=counted_env, cwd=ROOT)
+        time.sleep(0.2)
+        sent = served(stats) - before
+    return statistics.median(walls), sent, p
+
+
+def observed(path):
+    run = json.load(open(path))
+    return {c["id"]: (c["status"], c.get("observed")) for k in run["contracts"] for c in k["checks"]}
+
+
+def s3_contract(template, url, out):
+    """`template` with its local server turned into an s3 server over `url`."""
+    text = open(template).read()
+    start = text.index("servers:")
+    end = text.index("schema:")
+    server = ("servers:\n  - server: lake\n    type: s3\n    location: " + url +
+              "\n    endpointUrl: ${LAKEGATE_S3_ENDPOINT}\n    format: parquet\n")
+    open(out, "w").write(text[:start] + server + text[end:])
+
+
+FOOTERS = """apiVersion: v3.2.0
+kind: DataContract
+id: bench-footers
+version: 1.0.0
+servers:
+  - server: lake
+    type: {type}
+    {where}
+    format: parquet
+schema:
+  - name: orders
+    properties:
+      - name: order_id
+        physicalType: BIGINT
+        required: true
+      - name: customer_id
+        physicalType: BIGINT
+        required: true
+    quality:
+      - {{metric: rowCount, mustBeGreaterThan: 0}}
+"""
+
+SMALL = """apiVersion: v3.2.0
+kind: DataContract
+id: bench-small
+version: 1.0.0
+servers:
+  - server: lake
+    type: {type}
+    {where}
+    format: parquet
+schema:
+  - name: orders
+    properties:
+      - name: order_id
+        physicalType: BIGINT
+        required: true
+      - name: amount
+        logicalTypeOptions: {{minimum: 0}}
+      - name: status
+        logicalTypeOptions: {{maxLength: 20}}
+    quality:
+      - {{metric: rowCount, mustBeGreaterThan: 0}}
+"""
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", type=int, default=10_000_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--objects", type=int, default=1000)
+    ap.add_argument("--moto", default=shutil.which("moto_server") or "moto_server")
+    ap.add_argument("--proxy", nargs=3, type=int, metavar=("LISTEN", "TARGET", "STATS"))
+    a = ap.parse_args()
+    if a.proxy:
+        return proxy(*a.proxy)
+    import boto3
+
+    data = os.path.join(BENCH, "data", f"orders_{a.rows}.parquet")
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "lakegate", "-p", "lakegate-bench"], check=True, cwd=ROOT)
+    if not os.path.exists(data[: -len(".parquet")] + ".expected.json"):
+        subprocess.run([os.path.join(ROOT, "target/release/gen-orders"), "--rows", str(a.rows), "--out", data],
+                       check=True, stdout=subprocess.DEVNULL)
+    work = tempfile.mkdtemp(prefix="lakegate-s3-bench-")
+    small = os.path.join(work, "small.parquet")
+    subprocess.run([os.path.join(ROOT, "target/release/gen-orders"), "--rows", "10000", "--out", small], check=True,
+                   stdout=subprocess.DEVNULL)
+    local_small = os.path.join(work, "small")
+    os.makedirs(local_small)
+    for i in range(a.objects):
+        shutil.copy(small, os.path.join(local_small, f"part-{i:05}.parquet"))
+
+    port, pport, sport = free_port(), free_port(), free_port()
+    moto = subprocess.Popen([a.moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    counter = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--proxy", str(pport), str(port), str(sport)])
+    try:
+        for p in (port, pport, sport):
+            for _ in range(100):
+                try:
+                    socket.create_connection(("127.0.0.1", p), 1).close()
+                    break
+                except OSError:
+                    time.sleep(0.2)
+        endpoint = f"http://127.0.0.1:{port}"
+        creds = dict(aws_access_key_id="bench", aws_secret_access_key="bench-secret", region_name="us-east-1")
+        s3 = boto3.client("s3", endpoint_url=endpoint, **creds)
+        s3.create_bucket(Bucket="bench")
+        s3.upload_file(data, "bench", "orders/part-0.parquet")
+        for i in range(a.objects):
+            s3.upload_file(small, "bench", f"small/part-{i:05}.parquet")
+        size = os.path.getsize(data)
+
+        env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret", AWS_REGION="us-east-1",
+                   LAKEGATE_S3_ENDPOINT=endpoint)
+        counted = dict(env, LAKEGATE_S3_ENDPOINT=f"http://127.0.0.1:{pport}")
+        lg = os.path.join(ROOT, "target/release/lakegate")
+        now = ["--now", "2025-06-30T00:00:00Z", "-q"]
+        rows = []
+
+        # 1. The orders workload.
+        s3_contract(os.path.join(BENCH, "orders.odcs.yaml"), "s3://bench/orders/*.parquet",
+                    os.path.join(work, "orders-s3.odcs.yaml"))
+        local_env = dict(env, LAKEGATE_ORDERS_PARQUET=os.path.relpath(data, BENCH))
+        lw, _, _ = run([lg, "check", os.path.join(BENCH, "orders.odcs.yaml"), *now, "--json",
+                        os.path.join(work, "local.json")], local_env, a.runs)
+        sw, sb, _ = run([lg, "check", os.path.join(work, "orders-s3.odcs.yaml"), *now, "--json",
+                         os.path.join(work, "s3.json")], env, a.runs, sport, counted)
+        rows.append(("orders contract (16 checks)", lw, sw, sb, size))
+        wrong = [k for k, v in observed(os.path.join(work, "local.json")).items()
+                 if observed(os.path.join(work, "s3.json")).get(k) != v]
+
+        # 2. Footer-only metrics.
+        for kind, where, name in [("local", f"path: {data}", "footers-local"),
+                                  ("s3", "location: s3://bench/orders/*.parquet\n    endpointUrl: ${LAKEGATE_S3_ENDPOINT}",
+                                   "footers-s3")]:
+            open(os.path.join(work, f"{name}.odcs.yaml"), "w").write(FOOTERS.format(type=kind, where=where))
+        lw, _, _ = run([lg, "check", os.path.join(work, "footers-local.odcs.yaml"), *now, "--json",
+                        os.path.join(work, "fl.json")], env, a.runs)
+        sw, sb, _ = run([lg, "check", os.path.join(work, "footers-s3.odcs.yaml"), *now, "--json",
+                         os.path.join(work, "fs.json")], env, a.runs, sport, counted)
+        rows.append(("footer-only contract", lw, sw, sb, size))
+        wrong += [k for k, v in observed(os.path.join(work, "fl.json")).items()
+                  if observed(os.path.join(work, "fs.json")).get(k) != v]
+        footer_origin = all(c.get("origin") for k in json.load(open(os.path.join(work, "fs.json")))["contracts"]
+                            for c in k["checks"] if c["kind"] in ("required", "library.rowCount"))
+
+        # 3. Many small objects.
+        for kind, where, name in [("local", f"path: {local_small}/*.parquet", "small-local"),
+                                  ("s3", "location: s3://bench/small/*.parquet\n    endpointUrl: ${LAKEGATE_S3_ENDPOINT}",
+                                   "small-s3")]:
+            open(os.path.join(work, f"{name}.odcs.yaml"), "w").write(SMALL.format(type=kind, where=where))
+        lw, _, _ = run([lg, "check", os.path.join(work, "small-local.odcs.yaml"), *now, "--json",
+                        os.path.join(work, "sl.json")], env, a.runs)
+        sw, sb, _ = run([lg, "check", os.path.join(work, "small-s3.odcs.yaml"), *now, "--json",
+                         os.path.join(work, "ss.json")], env, a.runs, sport, counted)
+        rows.append((f"{a.objects} objects of 10,000 rows", lw, sw, sb, os.path.getsize(small) * a.objects))
+        wrong += [k for k, v in observed(os.path.join(work, "sl.json")).items()
+                  if observed(os.path.join(work, "ss.json")).get(k) != v]
+
+        print(f"object storage benchmark: {a.rows:,} orders, moto {endpoint} on loopback, {a.runs} runs (median), "
+              f"{os.cpu_count()} cores")
+        print("| workload | local wall s | S3 wall s | S3 / local | bytes served | dataset bytes | served / dataset |")
+        print("|---|---|---|---|---|---|---|")
+        for name, lw, sw, sb, ds in rows:
+            print(f"| {name} | {lw:.2f} | {sw:.2f} | {sw / lw:.2f} | {sb:,} | {ds:,} | {100 * sb / ds:.2f} % |")
+        print(f"footer-only metrics came from the footers: {footer_origin}")
+        if wrong:
+            print("S3 results differ from the local ones: " + ", ".join(sorted(wrong)))
+            sys.exit(1)
+        print("every observed value of the S3 runs equals the local run's")
+    finally:
+        for p in (counter, moto):
+            p.terminate()
+            p.wait()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
