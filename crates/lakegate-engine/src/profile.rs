@@ -412,7 +412,7 @@ fn partition_keys(d: &DatasetPlan) -> Vec<String> {
 
 /// For each text column of `d` (opened with the columns declared as `logical`), the values
 /// that do not parse as that type (nulls in the typed column whose raw text is not null), and
-/// whether a non-null value exists; integers written with a leading zero (`007`, zip codes)
+/// whether a non-null value exists; numbers written with a leading zero (`007`, zip codes)
 /// count as not parsing: they are codes, not numbers.
 pub fn parse_failures(d: &DatasetPlan, logical: &str) -> Result<BTreeMap<String, (u64, bool)>, String> {
     let (opened, _) = crate::open_source(d, 0);
@@ -428,9 +428,8 @@ pub fn parse_failures(d: &DatasetPlan, logical: &str) -> Result<BTreeMap<String,
         let typed = col(c.column.as_str());
         let r = col(raw.as_str());
         let mut bad = typed.clone().is_null().and(r.clone().is_not_null());
-        if logical == "integer" {
-            let t = r.clone().str().strip_chars(lit(NULL));
-            let zero = t.clone().str().starts_with(lit("0")).and(t.str().len_chars().gt(lit(1)));
+        if matches!(logical, "integer" | "number") {
+            let zero = r.clone().str().strip_chars(lit(NULL)).str().contains(lit("^[+-]?0[0-9]"), false);
             bad = bad.or(zero.fill_null(lit(false)));
         }
         let i = names.len();
