@@ -77,7 +77,9 @@ struct Opened {
 }
 
 fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
-    let (mut opened, n) = open_source(d, opts.slice_rows);
+    // No row is read when no metric needs one (`--schema-only`): text files are not scanned.
+    let header_only = !opts.row_count && d.metrics.is_empty();
+    let (mut opened, n) = source::schema_only(header_only, || open_source(d, opts.slice_rows));
     if let Ok(o) = &mut opened
         && (!opts.statistics || d.filter.is_some())
         && let Some(f) = o.footer.as_mut()

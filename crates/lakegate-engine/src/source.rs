@@ -14,7 +14,7 @@ mod sniff;
 mod text;
 mod union;
 
-pub use text::text_slices;
+pub use text::{schema_only, text_slices};
 
 /// The files a source pattern designates, sorted. A folder means every file below it with
 /// the format's extension (also gzip- or zstd-compressed: `t.csv.gz`, `t.ndjson.zst`); a

@@ -92,7 +92,7 @@ pub fn text_slices(
     schema: &Schema,
     rows: u64,
 ) -> PolarsResult<Vec<LazyFrame>> {
-    if rows == 0 || files.is_empty() {
+    if rows == 0 || files.is_empty() || !reads_rows() {
         return Ok(Vec::new());
     }
     // A row takes two bytes at least (a value and its line end): small uncompressed datasets
@@ -167,6 +167,29 @@ impl Ragged {
     }
 }
 
+thread_local! {
+    /// Datasets are opened for their schema only (`--schema-only`): no row is read.
+    static SCHEMA_ONLY: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` (which opens datasets on this thread) with datasets opened for their schema only
+/// when `on`: CSV files are not scanned for ragged lines nor their rows counted for slicing.
+pub fn schema_only<T>(on: bool, f: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SCHEMA_ONLY.set(self.0);
+        }
+    }
+    let _restore = Restore(SCHEMA_ONLY.replace(on));
+    f()
+}
+
+/// Whether rows are read (not [`schema_only`]).
+pub fn reads_rows() -> bool {
+    !SCHEMA_ONLY.get()
+}
+
 /// The files whose fields were counted in this process, with the ragged-line error found.
 static FIELDS_CHECKED: Mutex<BTreeMap<FieldsKey, Option<String>>> = Mutex::new(BTreeMap::new());
 
@@ -176,6 +199,9 @@ type FieldsKey = (PathBuf, u8, Option<u8>);
 /// Checks that every record of the CSV file `file` (`shown` in messages; read decompressed) has
 /// as many fields as its first: once per file and process (slices of a dataset open it again).
 pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, header: bool) -> Result<(), String> {
+    if !reads_rows() {
+        return Ok(());
+    }
     let key = (file.to_path_buf(), delimiter, quote);
     if let Some(found) = crate::lock(&FIELDS_CHECKED).get(&key) {
         return found.clone().map_or(Ok(()), Err);
