@@ -69,6 +69,11 @@ pub struct InitArgs {
     /// The clock the freshness SLA is measured against, RFC 3339 (default: now).
     #[arg(long)]
     pub now: Option<String>,
+    /// For an `s3://` dataset on an S3-compatible store (MinIO, Ceph...): its endpoint URL,
+    /// written as the server's `endpointUrl` (credentials come from the environment, never
+    /// from the contract).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
 }
 
 const OBJECT_SCHEMES: [(&str, &str); 9] = [
@@ -686,11 +691,17 @@ pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
     }
     // The server: a local path relative to the contract's folder, or the URL.
     let server = match url {
-        Some(kind) => format!(
-            "servers:\n  - server: {kind}\n    type: {kind}\n    location: {}\n    format: {}\n",
-            scalar(&data),
-            format.as_str()
-        ),
+        Some(kind) => {
+            let mut server = format!(
+                "servers:\n  - server: {kind}\n    type: {kind}\n    location: {}\n    format: {}\n",
+                scalar(&data),
+                format.as_str()
+            );
+            if let Some(e) = args.endpoint_url.as_deref().filter(|_| kind == "s3") {
+                let _ = writeln!(server, "    endpointUrl: {}", scalar(e));
+            }
+            server
+        }
         None => {
             let delimiter = match format {
                 DataFormat::Csv => sniff_delimiter(&data),

@@ -204,3 +204,35 @@ fn errors_and_out() {
     let (code, _, err) = common::lakegate(dir.path(), &["init", "x.bin", "--data-format", "csv", "--force"]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Object storage: `init s3://...` reads through the same functions as `check` and writes an
+/// `s3` server; the contract passes `check` (the moto server of .ci/services/s3.sh, holding
+/// the example lake in the bucket `lakegate-example`).
+#[test]
+fn object_storage_round_trip() {
+    let Some(endpoint) = common::service("LAKEGATE_S3_ENDPOINT", "the moto S3 server") else { return };
+    let dir = tempfile::tempdir().expect("tmp");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "lakegate-test-key-id"),
+        ("AWS_SECRET_ACCESS_KEY", "lakegate-test-secret"),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ENDPOINT_URL", endpoint.as_str()),
+    ];
+    for (data, name, extra) in [
+        ("s3://lakegate-example/lake/users/users.parquet", "users", None),
+        ("s3://lakegate-example/lake/payments/transactions.csv", "transactions", None),
+        ("s3://lakegate-example/lake/listings/ads/", "ads", Some("parquet")),
+    ] {
+        let mut args = vec!["init", data, "--name", name, "--now", NOW];
+        if let Some(f) = extra {
+            args.extend(["--data-format", f]);
+        }
+        let (code, out, err) = common::lakegate_env(dir.path(), &args, &env);
+        assert_eq!(code, 0, "init {data}: {out}{err}");
+        let contract = format!("contracts/{name}.odcs.yaml");
+        let text = std::fs::read_to_string(dir.path().join(&contract)).expect("written");
+        assert!(text.contains("    type: s3\n    location: s3://lakegate-example/lake/"), "{text}");
+        let (code, out, err) = common::lakegate_env(dir.path(), &["check", &contract, "--now", NOW], &env);
+        assert_eq!(code, 0, "check {contract}: {out}{err}\n{text}");
+    }
+}
