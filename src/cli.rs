@@ -176,8 +176,8 @@ pub struct CheckArgs {
     /// Print, per dataset, the metrics and the polars plan, without running the checks.
     #[arg(long)]
     pub explain: bool,
-    /// Parquet datasets with more rows are read in slices of N rows with mergeable metric
-    /// states, so memory holds one slice (0: read whole).
+    /// Datasets (Parquet, CSV, NDJSON) with more rows are read in slices of N rows with
+    /// mergeable metric states, so memory holds two slices (0: read whole).
     #[arg(long, value_name = "N", default_value_t = lakegate_engine::DEFAULT_SLICE_ROWS)]
     pub slice_rows: u64,
     /// Compute every metric from the data, never from Parquet footer statistics (by default

@@ -38,8 +38,8 @@ impl std::fmt::Debug for SliceProgress {
 /// How the engine reads data.
 #[derive(Debug, Clone)]
 pub struct EngineOptions {
-    /// Parquet datasets with more rows than this are read in slices of this many rows, with
-    /// mergeable metric states: memory holds one slice (0: never slice).
+    /// Datasets (Parquet, CSV, NDJSON) with more rows than this are read in slices of this many
+    /// rows, with mergeable metric states: memory holds two slices (0: never slice).
     pub slice_rows: u64,
     /// Answer row counts, null counts and min/max from Parquet footer statistics when they
     /// are exact for the question.
