@@ -298,8 +298,19 @@ fn sla_text(s: &SlaProperty) -> String {
 
 /// Compares the SLA properties of the contract.
 pub(crate) fn slas(d: &mut Differ<'_>) {
-    let old = d.old.contract.sla_properties.clone().unwrap_or_default();
-    let new = d.new.contract.sla_properties.clone().unwrap_or_default();
+    // An SLA without `element` applies to the deprecated `slaDefaultElement`: compared by the
+    // element it really applies to.
+    let effective = |c: &lakegate_contract::Contract| -> Vec<SlaProperty> {
+        let mut v = c.sla_properties.clone().unwrap_or_default();
+        for s in &mut v {
+            if s.element.is_none() {
+                s.element = c.sla_default_element.clone();
+            }
+        }
+        v
+    };
+    let old = effective(&d.old.contract);
+    let new = effective(&d.new.contract);
     let key = |s: &SlaProperty| Key {
         id: s.id.clone(),
         name: format!("{} {}", s.property.to_ascii_lowercase(), s.element.as_deref().unwrap_or("")),
