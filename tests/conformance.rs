@@ -226,8 +226,9 @@ fn load_postgres(client: &mut postgres::Client, schema: &str) {
     }
 }
 
-/// (status, observed, failing groups, message) of every check, by id.
-type Results = BTreeMap<String, (String, Option<f64>, Vec<(String, Option<f64>)>, String)>;
+/// (status, observed, failing groups, message, the first column of the sample rows sorted) of
+/// every check, by id.
+type Results = BTreeMap<String, (String, Option<f64>, Vec<(String, Option<f64>)>, String, Vec<String>)>;
 
 fn results(json: &str) -> Results {
     let v: serde_json::Value = serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"));
@@ -245,6 +246,14 @@ fn results(json: &str) -> Results {
                     r["observed"].as_f64(),
                     groups,
                     r["message"].as_str().unwrap_or("").to_owned(),
+                    {
+                        let mut keys: Vec<String> = r["samples"]["rows"]
+                            .as_array()
+                            .map(|rows| rows.iter().map(|row| row[0].as_str().unwrap_or("").to_owned()).collect())
+                            .unwrap_or_default();
+                        keys.sort();
+                        keys
+                    },
                 ),
             );
         }
@@ -270,11 +279,11 @@ fn same(a: Option<f64>, b: Option<f64>) -> bool {
 
 fn compare(engine: &str, base: &Results, other: &Results) -> Vec<String> {
     let mut diffs = Vec::new();
-    for (id, (status, observed, groups, message)) in base {
+    for (id, (status, observed, groups, message, samples)) in base {
         if DOCUMENTED.iter().any(|(suffix, _)| id.ends_with(suffix)) {
             continue;
         }
-        let Some((s2, o2, g2, m2)) = other.get(id) else {
+        let Some((s2, o2, g2, m2, samples2)) = other.get(id) else {
             diffs.push(format!("{engine}: check {id} missing"));
             continue;
         };
@@ -286,6 +295,11 @@ fn compare(engine: &str, base: &Results, other: &Results) -> Vec<String> {
             groups.len() == g2.len() && groups.iter().zip(g2).all(|((k1, v1), (k2, v2))| k1 == k2 && same(*v1, *v2));
         if !g_same {
             diffs.push(format!("{engine}: {id}: failing groups {groups:?} vs {g2:?}"));
+        }
+        // Samples as sets (every failing row is sampled: --samples 100), by their first column
+        // (the key): SQL engines sample in key order, polars in file order.
+        if samples != samples2 {
+            diffs.push(format!("{engine}: {id}: sample rows {samples:?} vs {samples2:?}"));
         }
         // Errors must give the same reason (NaN statistics, unsupported constructs are errors
         // on every engine), minus the engine's own words for a failed query.
@@ -349,6 +363,8 @@ fn every_engine_gives_the_same_results() {
     for status in ["passed", "failed", "errored"] {
         assert!(polars.values().any(|r| r.0 == status), "no {status} check: {polars:#?}");
     }
+    let sampled = polars.values().filter(|r| !r.4.is_empty()).count();
+    assert!(sampled >= 10, "{sampled} checks with samples");
     let mut diffs = Vec::new();
     for server in ["pg", "rs"] {
         let other = run(dir.path(), server, &[], &env);

@@ -553,7 +553,16 @@ impl SqlRun {
         if masks.is_empty() {
             return None;
         }
-        let cols: Vec<String> = shown.iter().map(|c| format!("t.{}", q(c))).collect();
+        // Booleans as `true`/`false` (PostgreSQL's text protocol writes `t`/`f`).
+        let cols: Vec<String> = shown
+            .iter()
+            .map(|c| match schema.iter().find(|(n, _)| n == c) {
+                Some((_, lakegate_core::ColumnType::Boolean)) => {
+                    format!("CASE WHEN t.{x} THEN 'true' WHEN NOT t.{x} THEN 'false' END AS {x}", x = q(c))
+                }
+                _ => format!("t.{}", q(c)),
+            })
+            .collect();
         let order: Vec<String> = (1..=cols.len()).map(|i| i.to_string()).collect();
         Some(Ok(format!(
             "SELECT {} FROM {from} AS t WHERE {} ORDER BY {} LIMIT {n}",
