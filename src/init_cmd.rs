@@ -466,7 +466,7 @@ fn contract(args: &InitArgs, name: &str, id: &str, server: &str, p: &Profile, no
         }
         // Every value distinct: a promise for identifiers; for other columns (names, times)
         // more likely chance, left to the author.
-        let unique = c.distinct.is_some_and(|d| d == non_null && d > 1);
+        let unique = c.distinct_exact && c.distinct.is_some_and(|d| d == non_null && d > 1);
         if unique && (key_like(c, false) || c.looks_like.as_deref() == Some("e-mail")) {
             if required && !pk_done && key_like(c, i == 0) {
                 pk_done = true;
@@ -575,6 +575,7 @@ fn print_profile(out: &mut dyn Write, name: &str, p: &Profile, format: ProfileFo
                         "nulls": c.nulls,
                         "nan": c.nan,
                         "distinct": c.distinct,
+                        "distinctExact": c.distinct_exact,
                         "min": v(&c.min),
                         "max": v(&c.max),
                         "minLength": c.min_length,
@@ -625,7 +626,11 @@ fn print_profile(out: &mut dyn Write, name: &str, p: &Profile, format: ProfileFo
                     clean(c.name.clone()) + if c.partition { " (partition)" } else { "" },
                     c.column_type.clone(),
                     nulls,
-                    c.distinct.map_or("-".into(), thousands),
+                    match c.distinct {
+                        None => "-".into(),
+                        Some(d) if c.distinct_exact => thousands(d),
+                        Some(d) => format!(">{}", thousands(d)),
+                    },
                     v(&c.min),
                     v(&c.max),
                     match (c.min_length, c.max_length) {

@@ -75,8 +75,11 @@ pub struct ColumnProfile {
     pub nulls: u64,
     /// NaN values (floats only).
     pub nan: Option<u64>,
-    /// Exact distinct non-null values (None: not counted for this type, e.g. floats and nested).
+    /// Distinct non-null values (None: not counted for this type, e.g. floats and nested).
     pub distinct: Option<u64>,
+    /// Whether `distinct` is exact; else a lower bound (counting stopped once the column was
+    /// known to be neither unique nor of low cardinality).
+    pub distinct_exact: bool,
     /// Smallest value (NaN left out).
     pub min: Option<Value>,
     /// Largest value.
@@ -127,6 +130,8 @@ pub fn profile(d: &DatasetPlan) -> Result<Profile, String> {
     let checked = crate::convert_schema(&schema);
     // One kernel per countable column, fed by every slice.
     let mut kernels: BTreeMap<usize, Arc<Distinct>> = BTreeMap::new();
+    // The kernels still fed, with their expressions (see below).
+    let mut feeding: BTreeMap<usize, Expr> = BTreeMap::new();
     let mut exprs = vec![len().cast(DataType::Int64).alias("rows")];
     for (i, (name, t)) in cols.iter().enumerate() {
         let c = col(name.as_str());
@@ -175,7 +180,7 @@ pub fn profile(d: &DatasetPlan) -> Result<Profile, String> {
         };
         if let Some(k) = kernel {
             let k = Arc::new(k);
-            exprs.push(k.feed(vec![c.clone()]).alias(format!("{i}k")));
+            feeding.insert(i, k.feed(vec![c.clone()]).alias(format!("{i}k")));
             kernels.insert(i, k);
         }
     }
@@ -183,8 +188,21 @@ pub fn profile(d: &DatasetPlan) -> Result<Profile, String> {
     // Per statistic, the merged value: sums for counts, min of minimums, max of maximums.
     let mut stats: BTreeMap<String, f64> = BTreeMap::new();
     let mut ints: BTreeMap<String, i64> = BTreeMap::new();
-    for part in parts {
-        let df = crate::guarded(|| part.select(exprs.clone()).collect())?.map_err(|e| e.to_string())?;
+    let last = parts.len().saturating_sub(1);
+    for (n, part) in parts.into_iter().enumerate() {
+        let all: Vec<Expr> = exprs.iter().chain(feeding.values()).cloned().collect();
+        let df = crate::guarded(|| part.select(all).collect())?.map_err(|e| e.to_string())?;
+        // A column that already repeats a value and has more than LOW_CARDINALITY values can
+        // be neither unique nor an enum: its count stops here (a lower bound), which spares
+        // hashing every value of high-cardinality columns (amount-like ids, times). Columns
+        // still unique or low-cardinality are counted exactly to the end.
+        feeding.retain(|i, _| {
+            n == last
+                || kernels.get(i).is_none_or(|k| {
+                    let timeish = matches!(kind(&cols[*i].1), Kind::Datetime | Kind::Time);
+                    !(k.count() > LOW_CARDINALITY && (k.count() < k.rows() || timeish))
+                })
+        });
         for c in df.columns() {
             let name = c.name().to_string();
             let Ok(av) = c.get(0) else { continue };
@@ -240,6 +258,7 @@ pub fn profile(d: &DatasetPlan) -> Result<Profile, String> {
             nulls: get("n").unwrap_or(0).max(0) as u64,
             nan: (k == Kind::Float).then(|| get("nan").unwrap_or(0).max(0) as u64),
             distinct: kernels.get(&i).map(|k| k.count()),
+            distinct_exact: !kernels.contains_key(&i) || feeding.contains_key(&i),
             min: value("lo"),
             max: value("hi"),
             min_length: text.then(|| get("lo")).flatten().map(|v| v.max(0) as u64),
