@@ -165,6 +165,9 @@ fn git_side(base: &str, paths: &[PathBuf]) -> anyhow::Result<Side> {
         }
         Ok(out.stdout)
     };
+    if git(&["rev-parse", "--is-inside-work-tree"]).is_err() {
+        bail!("`--base {base}`: the current folder is not inside a git repository");
+    }
     let commit = git(&["rev-parse", "--verify", "--quiet", &format!("{base}^{{commit}}")])
         .with_context(|| format!("`--base {base}`: no such commit, branch or tag"))?;
     let commit = String::from_utf8_lossy(&commit).trim().to_owned();

@@ -163,6 +163,10 @@ fn base_git_ref() {
 #[test]
 fn usage() {
     let case = cases().into_iter().next().expect("case");
+    let outside = tempfile::tempdir().expect("tmp");
+    let (code, _, err) = common::lakegate(outside.path(), &["diff", "--base", "main"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not inside a git repository"), "{err}");
     let (code, _, err) = common::lakegate(&case, &["diff", "old.odcs.yaml"]);
     assert_eq!(code, 2);
     assert!(err.contains("takes two paths"), "{err}");
