@@ -540,8 +540,8 @@ fn contract(args: &InitArgs, name: &str, id: &str, server: &str, p: &Profile, no
     if p.rows >= 100 {
         let _ = writeln!(
             s,
-            "      - id: row_count\n        name: Row count\n        description: {} rows at init; a warning when fewer \
-             than half of them remain\n        metric: rowCount\n        mustBeGreaterOrEqualTo: {}\n        severity: \
+            "      - id: row_count\n        name: Row count\n        description: at least half of the {} rows seen at init\n        \
+             metric: rowCount\n        mustBeGreaterOrEqualTo: {}\n        severity: \
              warning",
             thousands(p.rows),
             p.rows / 2
