@@ -41,7 +41,6 @@ struct Dataset {
     rows: Vec<Vec<V>>,
 }
 
-const H: i64 = 3_600_000_000;
 /// 2026-11-25T00:00:00Z in microseconds.
 const NOV25: i64 = 1_795_564_800_000_000;
 
@@ -59,7 +58,8 @@ fn datasets() -> Vec<Dataset> {
         Col("email", "character varying(64)", DataType::String),
         Col("code", "text", DataType::String),
     ];
-    let t = |text: &'static str, hours: i64| T(text, NOV25 + hours * H);
+    // An instant: its text (as loaded into PostgreSQL) and its minutes after NOV25 (Parquet).
+    let t = |text: &'static str, minutes: i64| T(text, NOV25 + minutes * 60_000_000);
     let orders = vec![
         vec![
             I(1),
@@ -68,7 +68,7 @@ fn datasets() -> Vec<Dataset> {
             F(1.5),
             I(1),
             F(0.10),
-            t("2026-11-25 10:00:00+00", 10),
+            t("2026-11-25 10:00:00+00", 600),
             D("2026-11-25"),
             B(true),
             S("a@x.io"),
@@ -81,7 +81,7 @@ fn datasets() -> Vec<Dataset> {
             F(2.0),
             I(2),
             F(0.20),
-            t("2026-11-26 01:30:00+02", 23),
+            t("2026-11-26 01:30:00+02", 1410),
             D("2026-11-25"),
             B(true),
             S("bad"),
@@ -94,14 +94,14 @@ fn datasets() -> Vec<Dataset> {
             F(f64::NAN),
             I(3),
             N,
-            t("2026-11-25 20:00:00-05", 25),
+            t("2026-11-25 20:00:00-05", 1500),
             D("2026-11-26"),
             B(false),
             N,
             S("x12"),
         ],
         vec![I(3), N, S(""), F(-1.0), I(2), F(0.0), N, D("2026-11-26"), B(true), S("é@ü.de"), N],
-        vec![N, I(9), N, N, I(4), N, t("2026-11-28 22:00:00Z", 94), N, N, S("b@y.org"), S("999")],
+        vec![N, I(9), N, N, I(4), N, t("2026-11-28 22:00:00Z", 5640), N, N, S("b@y.org"), S("999")],
         vec![
             I(5),
             I(1),
@@ -109,7 +109,7 @@ fn datasets() -> Vec<Dataset> {
             F(3.25),
             I(3),
             N,
-            t("2026-11-27 00:00:00+00", 48),
+            t("2026-11-27 00:00:00+00", 2880),
             D("2026-11-27"),
             B(true),
             S("c@z.com"),
@@ -122,7 +122,7 @@ fn datasets() -> Vec<Dataset> {
             F(0.5),
             I(5),
             F(99.99),
-            t("2026-11-27 06:00:00+00", 54),
+            t("2026-11-27 06:00:00+00", 3240),
             D("2026-10-30"),
             B(false),
             S("d@q.io"),
@@ -135,7 +135,7 @@ fn datasets() -> Vec<Dataset> {
             F(1.0),
             I(10),
             N,
-            t("2026-11-29 11:00:00+00", 107),
+            t("2026-11-29 11:00:00+00", 6420),
             D("2026-11-27"),
             B(true),
             S("e@q.io"),

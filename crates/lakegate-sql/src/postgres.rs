@@ -390,8 +390,10 @@ impl PostgresBackend {
         }
         if self.dialect == Dialect::Postgres {
             // Read-only and time-limited from the first statement on.
+            // Times as text in UTC, whatever the server's or the role's default (group labels,
+            // samples and offset-free literals read the same on every run).
             c.options(&format!(
-                "-c default_transaction_read_only=on -c statement_timeout={}",
+                "-c default_transaction_read_only=on -c statement_timeout={} -c TimeZone=UTC -c DateStyle=ISO",
                 self.timeout.as_millis()
             ));
         }
@@ -410,7 +412,10 @@ impl PostgresBackend {
         };
         if self.dialect == Dialect::Redshift {
             client
-                .batch_execute(&format!("SET statement_timeout TO {}", self.timeout.as_millis()))
+                .batch_execute(&format!(
+                    "SET statement_timeout TO {}; SET timezone TO 'UTC'; SET datestyle TO 'ISO'",
+                    self.timeout.as_millis()
+                ))
                 .map_err(|e| format!("{}: {}", self.engine(), reason(&e)))?;
         }
         Ok(client)
