@@ -468,6 +468,15 @@ pub fn print_console(out: &mut impl Write, run: &RunResult, console: &Console) -
                     writeln!(out, "  dataset {}: ERROR {e}{errored}", d.name)?
                 }
                 None if console.quiet => {}
+                // A warehouse table (files: 0): named by where it is.
+                None if d.files == 0 && d.source.contains("://") => writeln!(
+                    out,
+                    "  dataset {}: {} rows in {}, {} ms",
+                    d.name,
+                    d.rows.map_or("?".into(), |r| r.to_string()),
+                    d.source,
+                    d.duration_ms
+                )?,
                 None => writeln!(
                     out,
                     "  dataset {}: {} rows in {} file(s), {} ms",
