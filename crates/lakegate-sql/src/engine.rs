@@ -292,7 +292,7 @@ fn run_query(backend: &dyn Backend, q: &Query) -> Result<MetricMap, String> {
             // One value per group, labelled by its keys as text joined by `/` (null: `null`),
             // sorted by label; a group whose statistic has no value is left out and named.
             let mut rows: Vec<(String, &Vec<Value>)> =
-                table.rows.iter().map(|r| (r[..k].iter().map(text).collect::<Vec<_>>().join("/"), r)).collect();
+                table.rows.iter().map(|r| (r.iter().take(k).map(text).collect::<Vec<_>>().join("/"), r)).collect();
             rows.sort_by(|a, b| a.0.cmp(&b.0));
             for (m, d, at) in &q.metrics {
                 let mut groups = Vec::new();
@@ -419,7 +419,7 @@ fn detail(backend: &dyn Backend, ctx: &Ctx, m: &Metric) -> Option<String> {
                 .rows
                 .iter()
                 .map(|r| {
-                    let vals: Vec<String> = r[..columns.len()].iter().map(text).collect();
+                    let vals: Vec<String> = r.iter().take(columns.len()).map(text).collect();
                     if vals.len() == 1 { vals[0].clone() } else { format!("({})", vals.join(", ")) }
                 })
                 .collect();

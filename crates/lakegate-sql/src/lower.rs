@@ -234,7 +234,9 @@ pub fn portable_regex(p: &str, dialect: Dialect) -> Result<String, String> {
                     // A POSIX class [:name:]: ASCII in Rust's regex, the locale's in POSIX
                     // engines: written out as its ASCII ranges, Rust's meaning.
                     let rest: String = chars[i..].iter().collect();
-                    let Some(end) = rest.find(":]") else { return refuse("an unclosed `[:`") };
+                    let Some(end) = rest.get(2..).and_then(|r| r.find(":]")).map(|e| e + 2) else {
+                        return refuse("an unclosed `[:`");
+                    };
                     let ranges = match &rest[2..end] {
                         "alpha" => "a-zA-Z",
                         "digit" => "0-9",
@@ -321,10 +323,12 @@ fn is_date(s: &str) -> bool {
 }
 
 fn is_timestamp(s: &str) -> bool {
-    s.len() >= 16 && is_date(&s[..10]) && matches!(s.as_bytes()[10], b'T' | b't' | b' ') && {
-        let rest = &s[11..];
-        rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | 'Z' | 'z'))
-    }
+    s.len() >= 16
+        && s.get(..10).is_some_and(is_date)
+        && matches!(s.as_bytes()[10], b'T' | b't' | b' ')
+        && s.get(11..).is_some_and(|rest| {
+            rest.chars().all(|c| c.is_ascii_digit() || matches!(c, ':' | '.' | '+' | '-' | 'Z' | 'z'))
+        })
 }
 
 /// `x IN (values)`, the values read as the column's type (as the embedded engine's `in_list`):
@@ -961,10 +965,17 @@ mod tests {
     }
 
     #[test]
+    fn odd_literals_never_panic() {
+        assert!(!is_timestamp("2026-11-2é 10:00:00"));
+        assert!(!is_timestamp("2026-11-25Té0:00:00"));
+        assert!(is_timestamp("2026-11-25T10:00:00+05:30"));
+    }
+
+    #[test]
     fn regex_subset() {
         assert_eq!(portable_regex(r"^[a-z]+(?:\.\d{2})?$", Dialect::Redshift).as_deref(), Ok(r"^[a-z]+(\.\d{2})?$"));
         assert_eq!(portable_regex(r"^[[:alpha:] ]+.$", Dialect::Postgres).as_deref(), Ok(r"^[a-zA-Z ]+[^\n]$"));
-        for bad in [r"(?i)abc", r"a+?", r"(?=x)", r"\p{L}", r"[a[b]]", r"\1"] {
+        for bad in [r"(?i)abc", r"a+?", r"(?=x)", r"\p{L}", r"[a[b]]", r"\1", "[[:]", "[[:]]", "[[:punct:]]", "\\"] {
             assert!(portable_regex(bad, Dialect::Postgres).is_err(), "{bad}");
         }
         for name in ["email", "uuid", "uri", "hostname", "ipv4", "ipv6", "date", "date-time"] {
