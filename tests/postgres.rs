@@ -233,3 +233,31 @@ fn long_queries_time_out_and_sql_rules_cannot_write() {
     let n: i64 = pg.client.query_one(&format!("SELECT count(*) FROM {}.orders", pg.schema), &[]).expect("count").get(0);
     assert_eq!(n, 2000, "the table is untouched");
 }
+
+#[test]
+fn a_port_that_is_no_tcp_port_is_a_contract_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = "apiVersion: v3.1.0
+kind: DataContract
+id: wh
+name: wh
+version: 1.0.0
+status: active
+servers:
+  - server: pg
+    type: postgres
+    host: 127.0.0.1
+    port: 99999
+    database: lake
+    schema: public
+schema:
+  - name: orders
+    properties:
+      - name: id
+        logicalType: integer
+";
+    std::fs::write(dir.path().join("c.yaml"), text).expect("contract");
+    let (code, _, err) = common::lakegate(dir.path(), &["check", "c.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("c.yaml:11:5: port 99999 of server `pg` is not a TCP port"), "{err}");
+}

@@ -107,7 +107,7 @@ pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions
             comp.parse_checks(obj, i);
         }
         let mut d = dataset_plan(c, obj.name.clone(), obj, source, opts);
-        d.table = warehouse_table(obj, server.as_ref(), opts);
+        d.table = warehouse_table(c, obj, server.as_ref(), opts)?;
         datasets.push(d);
     }
     comp.slas();
@@ -120,7 +120,7 @@ pub fn compile(c: &LoadedContract, all: &[LoadedContract], opts: &CompileOptions
         };
         let source = source_for(other, obj, other_server.as_ref(), &other_opts)?;
         let mut d = dataset_plan(other, name.clone(), obj, source, opts);
-        d.table = warehouse_table(obj, other_server.as_ref(), &other_opts);
+        d.table = warehouse_table(other, obj, other_server.as_ref(), &other_opts)?;
         datasets.push(d);
     }
     // A classification belongs to the data, not to one schema object: objects reading the same
@@ -255,24 +255,40 @@ fn is_warehouse(server_type: &str) -> bool {
 /// The warehouse table of a schema object on a `postgres`, `postgresql` or `redshift` server
 /// (`--data OBJECT=PATH` wins: the object is read from that file instead).
 fn warehouse_table(
+    c: &LoadedContract,
     obj: &SchemaObject,
     server: Option<&(&Server, usize)>,
     opts: &CompileOptions,
-) -> Option<WarehouseTable> {
-    let (s, _) = server?;
+) -> Result<Option<WarehouseTable>, ConfigError> {
+    let Some((s, i)) = server else { return Ok(None) };
     if !is_warehouse(&s.server_type) || opts.data.contains_key(&obj.name) {
-        return None;
+        return Ok(None);
     }
-    Some(WarehouseTable {
+    let port = match s.port {
+        Some(p) => match u16::try_from(p) {
+            Ok(p) if p > 0 => Some(p),
+            _ => {
+                let l = at(c, &format!("/servers/{i}/port"));
+                return Err(ConfigError {
+                    message: format!(
+                        "{}:{}:{}: port {p} of server `{}` is not a TCP port (1-65535)",
+                        l.file, l.line, l.column, s.server
+                    ),
+                });
+            }
+        },
+        None => None,
+    };
+    Ok(Some(WarehouseTable {
         server_type: s.server_type.to_ascii_lowercase(),
         server: s.server.clone(),
         host: s.host.clone(),
-        port: s.port.and_then(|p| u16::try_from(p).ok()),
+        port,
         database: s.database.clone(),
         schema: s.schema.clone(),
         table: obj.physical_name.clone().unwrap_or_else(|| obj.name.clone()),
         region: s.region.clone(),
-    })
+    }))
 }
 
 fn source_for(
