@@ -176,8 +176,10 @@ schema:
         physicalType: BIGINT
         required: true
       - name: amount
+        logicalType: number
         logicalTypeOptions: {{minimum: 0}}
       - name: status
+        logicalType: string
         logicalTypeOptions: {{maxLength: 20}}
     quality:
       - {{metric: rowCount, mustBeGreaterThan: 0}}

@@ -393,13 +393,13 @@ fn shown(f: &Path) -> String {
 /// empty JSON array): it has no rows and no columns to add to the union.
 fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTypes) -> PolarsResult<Option<LazyFrame>> {
     let name = shown(f);
-    if src.format == Format::Parquet && object::is_url(f) {
-        // polars reads Parquet objects itself, by range requests.
+    if src.format == Format::Parquet && object::is_url(f) && object::copied(f).is_none() {
+        // polars reads Parquet objects itself, by range requests (small ones were fetched whole).
         let args = ScanArgsParquet { glob: false, cloud_options: object::options(src), ..Default::default() };
         return LazyFrame::scan_parquet(PlRefPath::new(f.to_string_lossy().as_ref()), args).map(Some);
     }
-    // A text object is read from a local copy; a text file in a single-byte encoding from its
-    // UTF-8 copy.
+    // An object is read from a local copy; a text file in a single-byte encoding from its UTF-8
+    // copy.
     let mut data = object::local_copy(f)?.unwrap_or_else(|| f.to_path_buf());
     if src.format != Format::Parquet
         && let Some(e) = &src.csv.encoding
@@ -591,7 +591,8 @@ fn open_range(
     let same = schemas.iter().all(|s| s.as_ref() == &union);
     let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
         // One multi-file scan when every footer has the same schema.
-        let paths: Vec<PlRefPath> = kept.iter().map(|f| PlRefPath::new(f.to_string_lossy().as_ref())).collect();
+        let paths: Vec<PlRefPath> =
+            kept.iter().map(|f| PlRefPath::new(object::readable(f).to_string_lossy().as_ref())).collect();
         let args = ScanArgsParquet { glob: false, cloud_options: object::options(src), ..Default::default() };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
     } else if frames.is_empty() {

@@ -28,15 +28,18 @@ use object_store::path::Path as Key;
 use object_store::{ObjectStore, ObjectStoreExt};
 use polars::io::cloud::credential_provider::{ObjectStoreCredential, PlCredentialProvider};
 use polars::io::cloud::{CloudOptions, CloudRetryConfig};
-use polars::prelude::{PlRefPath, PolarsError, PolarsResult, polars_err};
+use polars::prelude::{PlRefPath, PolarsError, PolarsResult};
 use polars_parquet::parquet::metadata::FileMetadata;
 
 /// URL schemes read from object storage.
 const SCHEMES: [&str; 9] = ["s3://", "s3a://", "gs://", "gcs://", "az://", "azure://", "abfs://", "abfss://", "adl://"];
 
-/// Parquet footers are read from the last this many bytes of an object, in one request (a
-/// larger footer takes a second one).
-const FOOTER_PREFETCH: u64 = 64 * 1024;
+/// Parquet footers are read from the last bytes of an object, in one request (a larger footer
+/// takes a second one): 1/2048 of the object, at least 16 KiB and at most 128 KiB (as polars'
+/// streaming reader estimates footers).
+fn footer_prefetch(size: u64) -> u64 {
+    (size / 2048).clamp(16 * 1024, 128 * 1024)
+}
 
 /// Objects listed, footers and copies fetched at the same time.
 const CONCURRENCY: usize = 16;
@@ -311,6 +314,7 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
 pub fn list(src: &Source, extensions: &[&str]) -> Result<(Vec<PathBuf>, PathBuf), String> {
     let Some(o) = src.object.as_ref() else { return Err(format!("`{}` is not on object storage", src.display)) };
     let (files, base) = block_on(list_async(o, extensions))?;
+    prefetch(&files)?;
     tracing::debug!(location = %o.url, objects = files.len(), "listed");
     Ok((files, base))
 }
@@ -377,16 +381,91 @@ async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<Path
         }
     }
     files.sort();
-    let mut seen = crate::lock(&LISTED);
-    let out = files
-        .into_iter()
-        .map(|(k, size)| {
-            let u = format!("{root}/{k}");
-            seen.insert(u.clone(), Listed { size, endpoint: o.endpoint.clone() });
-            PathBuf::from(u)
-        })
-        .collect();
-    Ok((out, PathBuf::from(base.trim_end_matches('/'))))
+    let urls: Vec<(String, u64)> = files.into_iter().map(|(k, size)| (format!("{root}/{k}"), size)).collect();
+    {
+        let mut seen = crate::lock(&LISTED);
+        for (u, size) in &urls {
+            seen.insert(u.clone(), Listed { size: *size, endpoint: o.endpoint.clone() });
+        }
+    }
+    Ok((urls.into_iter().map(|(u, _)| PathBuf::from(u)).collect(), PathBuf::from(base.trim_end_matches('/'))))
+}
+
+/// Objects up to this size are fetched whole, in one request, and read from their local copy: a
+/// small object read by range requests costs a HEAD and several GETs, each a round trip, and its
+/// footer alone (the last 64 KiB read) is already a good share of it. Larger objects are read by
+/// range requests: only their footers when the footers answer.
+const SMALL_OBJECT: u64 = 1 << 20;
+
+/// The most bytes of small objects a dataset fetches ahead (beyond: read object by object).
+const PREFETCH_BUDGET: u64 = 1 << 30;
+
+/// Fetches the small objects of a dataset (listed before), [`CONCURRENCY`] at a time, into local
+/// copies.
+fn prefetch(files: &[PathBuf]) -> Result<(), String> {
+    let small: Vec<(String, Option<String>)> = {
+        let (seen, copies) = (crate::lock(&LISTED), crate::lock(&COPIES));
+        files
+            .iter()
+            .map(|f| f.to_string_lossy().into_owned())
+            .filter_map(|u| seen.get(&u).filter(|l| l.size <= SMALL_OBJECT).map(|l| (u, l.size, l.endpoint.clone())))
+            .filter(|(u, _, _)| !copies.contains_key(u))
+            .scan(0u64, |total, (u, n, ep)| {
+                *total += n;
+                Some((*total <= PREFETCH_BUDGET).then_some((u, ep)))
+            })
+            .map_while(|x| x)
+            .collect()
+    };
+    if small.is_empty() {
+        return Ok(());
+    }
+    let n = small.len();
+    let copies: Vec<(String, PathBuf)> = block_on(async move {
+        let stores = StoreCache::default();
+        let stores = &stores;
+        futures::stream::iter(small)
+            .map(|(u, ep)| async move {
+                let store = stores.get(&u, ep.as_deref()).await?;
+                let path = download(&store, &u, ep.as_deref()).await?;
+                Ok::<_, String>((u, path))
+            })
+            .buffer_unordered(CONCURRENCY)
+            .try_collect()
+            .await
+    })?;
+    tracing::debug!(objects = n, "small objects fetched whole");
+    crate::lock(&COPIES).extend(copies);
+    Ok(())
+}
+
+/// The object `url` streamed into an unnamed local file (kept as long as the process).
+async fn download(store: &Arc<dyn ObjectStore>, url: &str, endpoint: Option<&str>) -> Result<PathBuf, String> {
+    let (file, path) = super::json::spill().map_err(|e| format!("cannot copy `{url}`: {e}"))?;
+    let key = Key::from(split(url).map(|(_, _, k)| k).unwrap_or(""));
+    REQUESTS.fetch_add(1, Ordering::Relaxed);
+    let got = store.get(&key).await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
+    let mut stream = got.into_stream();
+    let mut out = io::BufWriter::with_capacity(1 << 20, &file);
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| reason(url, endpoint, &e.to_string()))?;
+        RECEIVED.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+        out.write_all(&chunk).map_err(|e| format!("cannot copy `{url}` to a temporary file: {e}"))?;
+    }
+    out.flush().map_err(|e| format!("cannot copy `{url}` to a temporary file: {e}"))?;
+    drop(out);
+    super::json::keep(file);
+    Ok(path)
+}
+
+/// The local copy of the object `f`, when it was fetched whole.
+pub fn copied(f: &Path) -> Option<PathBuf> {
+    crate::lock(&COPIES).get(f.to_string_lossy().as_ref()).cloned()
+}
+
+/// Where polars reads `f` from: its local copy when it has one, else `f` itself.
+pub fn readable(f: &Path) -> PathBuf {
+    copied(f).unwrap_or_else(|| f.to_path_buf())
 }
 
 fn src_display(o: &ObjectLocation) -> &str {
@@ -409,7 +488,7 @@ async fn list_prefix(
 }
 
 /// The Parquet footers of `files` (object URLs listed before), read concurrently: the last
-/// [`FOOTER_PREFETCH`] bytes of each object in one range request, a second one when the footer
+/// bytes of each object in one range request ([`footer_prefetch`]), a second one when the footer
 /// is larger.
 pub fn footers(files: &[PathBuf]) -> Result<Vec<FileMetadata>, String> {
     let jobs: Vec<(String, Listed)> = {
@@ -459,6 +538,11 @@ impl StoreCache {
 }
 
 async fn footer_of(store: &Arc<dyn ObjectStore>, url: &str, l: &Listed) -> Result<FileMetadata, String> {
+    if let Some(local) = copied(Path::new(url)) {
+        let mut file = std::fs::File::open(&local).map_err(|e| format!("cannot read the copy of `{url}`: {e}"))?;
+        return polars_parquet::parquet::read::read_metadata(&mut file)
+            .map_err(|e| format!("`{url}` is not a Parquet object ({})", e.to_string().lines().next().unwrap_or("")));
+    }
     let endpoint = l.endpoint.as_deref();
     let key = Key::from(split(url).map(|(_, _, k)| k).unwrap_or(""));
     let corrupt = |why: &str| format!("`{url}` is not a Parquet object ({why})");
@@ -474,7 +558,7 @@ async fn footer_of(store: &Arc<dyn ObjectStore>, url: &str, l: &Listed) -> Resul
             Ok::<_, String>(b)
         }
     };
-    let first = l.size.saturating_sub(FOOTER_PREFETCH);
+    let first = l.size.saturating_sub(footer_prefetch(l.size));
     let mut tail = fetch(first..l.size).await?.to_vec();
     let n = tail.len();
     if n < 8 || &tail[n - 4..] != b"PAR1" {
@@ -497,7 +581,9 @@ async fn footer_of(store: &Arc<dyn ObjectStore>, url: &str, l: &Listed) -> Resul
         .map_err(|e| corrupt(&scrub(e.to_string().lines().next().unwrap_or(""))))
 }
 
-/// The last bytes of an object, readable as the object itself (reads before them fail).
+/// The last bytes of an object (at least its whole footer), readable as the object itself. The
+/// footer reader reads a fixed window from the end (64 KiB) and then uses only the footer's bytes:
+/// bytes before the fetched ones read as zeros.
 struct Tail {
     bytes: Vec<u8>,
     start: u64,
@@ -508,7 +594,10 @@ struct Tail {
 impl Read for Tail {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos < self.start {
-            return Err(io::Error::other("read before the fetched footer"));
+            let n = buf.len().min((self.start - self.pos) as usize);
+            buf[..n].fill(0);
+            self.pos += n as u64;
+            return Ok(n);
         }
         let at = (self.pos - self.start) as usize;
         let n = buf.len().min(self.bytes.len().saturating_sub(at));
@@ -533,35 +622,22 @@ impl Seek for Tail {
 /// Unnamed local copies of text objects, by URL: polars reads them as local files.
 static COPIES: LazyLock<Mutex<HashMap<String, PathBuf>>> = LazyLock::new(Default::default);
 
-/// A local copy of the text object `f` (streamed to an unnamed temporary file that lives as long
-/// as the process); `None` when `f` is not on object storage.
+/// A local copy of the object `f` (streamed to an unnamed temporary file that lives as long as
+/// the process); `None` when `f` is not on object storage.
 pub fn local_copy(f: &Path) -> PolarsResult<Option<PathBuf>> {
     if !is_url(f) {
         return Ok(None);
     }
-    let url = f.to_string_lossy().into_owned();
-    if let Some(p) = crate::lock(&COPIES).get(&url) {
-        return Ok(Some(p.clone()));
+    if let Some(p) = copied(f) {
+        return Ok(Some(p));
     }
+    let url = f.to_string_lossy().into_owned();
     let endpoint = crate::lock(&LISTED).get(&url).and_then(|l| l.endpoint.clone());
-    let (file, path) = super::json::spill().map_err(|e| polars_err!(ComputeError: "cannot copy `{url}`: {e}"))?;
-    let copy = block_on(async {
+    let path = block_on(async {
         let store = store(&url, endpoint.as_deref()).await?;
-        let key = Key::from(split(&url).map(|(_, _, k)| k).unwrap_or(""));
-        REQUESTS.fetch_add(1, Ordering::Relaxed);
-        let got = store.get(&key).await.map_err(|e| reason(&url, endpoint.as_deref(), &e.to_string()))?;
-        let mut stream = got.into_stream();
-        let mut out = io::BufWriter::with_capacity(1 << 20, &file);
-        while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| reason(&url, endpoint.as_deref(), &e.to_string()))?;
-            RECEIVED.fetch_add(chunk.len() as u64, Ordering::Relaxed);
-            out.write_all(&chunk).map_err(|e| format!("cannot copy `{url}` to a temporary file: {e}"))?;
-        }
-        out.flush().map_err(|e| format!("cannot copy `{url}` to a temporary file: {e}"))?;
-        Ok(())
-    });
-    copy.map_err(|e| PolarsError::ComputeError(e.into()))?;
-    super::json::keep(file);
+        download(&store, &url, endpoint.as_deref()).await
+    })
+    .map_err(|e| PolarsError::ComputeError(e.into()))?;
     crate::lock(&COPIES).insert(url, path.clone());
     Ok(Some(path))
 }
