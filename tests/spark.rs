@@ -117,6 +117,21 @@ fn an_empty_result_names_its_columns_and_many_rows_arrive_in_order() {
 }
 
 #[test]
+fn a_result_outlasting_the_servers_stream_is_complete() {
+    let Some(b) = spark() else { return };
+    // 24 rows sleeping 0.8 s each on two slots: ~10 s, past the 5 s after which the CI server
+    // closes a response stream (the client reattaches; Spark's default is 2 minutes).
+    let start = Instant::now();
+    let t = query(
+        b.as_ref(),
+        "SELECT id FROM (SELECT id, reflect('java.lang.Thread', 'sleep', CAST(800 + id * 0 AS BIGINT)) AS s \
+         FROM range(0, 24, 1, 2)) WHERE coalesce(s, 'null') = 'null' ORDER BY id",
+    );
+    assert!(start.elapsed() > Duration::from_secs(9), "the rows did not sleep: {:?}", start.elapsed());
+    assert_eq!(t.rows, (0..24).map(|i| vec![Value::Int(i)]).collect::<Vec<_>>());
+}
+
+#[test]
 fn parquet_files_with_hive_folders_are_one_relation() {
     let Some(b) = spark() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
@@ -374,14 +389,33 @@ fn pipe(mut from: TcpStream, mut to: TcpStream) {
     });
 }
 
-/// A query long enough to be cut in the middle (seconds on two cores).
-const LONG_QUERY: &str = "SELECT count(DISTINCT a.id * 7 + b.id) FROM range(0, 200000) a CROSS JOIN range(0, 3000) b";
+/// A query that runs for minutes in many short tasks: it stops at once when interrupted, and
+/// the other tests' queries get the executors between its tasks (Spark does not preempt a
+/// running task).
+const LONG_QUERY: &str = "SELECT sum(id % 7) FROM range(0, 1000000000000, 1, 100000)";
+
+/// A random version-4 UUID (a Spark Connect session id).
+fn session_id() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let a = RandomState::new().hash_one(1u8);
+    let b = RandomState::new().hash_one(2u8);
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        8 + (b >> 62),
+        (b >> 48) & 0xfff,
+        b & 0xffff_ffff_ffff
+    )
+}
 
 #[test]
 fn a_connection_lost_mid_query_errors_the_query() {
     let Some(url) = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server") else { return };
     let relay = Relay::start(url.trim_start_matches("sc://").to_owned());
-    let b = lakegate_spark::connect(&format!("sc://127.0.0.1:{}", relay.port)).expect("connect");
+    let session = session_id();
+    let b = lakegate_spark::connect(&format!("sc://127.0.0.1:{}/;session_id={session}", relay.port)).expect("connect");
     assert_eq!(query(b.as_ref(), "SELECT 1 AS one").rows, [[Value::Int(1)]]);
     let running = {
         let b = Arc::clone(&b);
@@ -392,11 +426,11 @@ fn a_connection_lost_mid_query_errors_the_query() {
     relay.cut();
     let e = running.join().expect("join").expect_err("the connection was cut");
     assert!(cut_at.elapsed() < Duration::from_secs(20), "took {:?} after the cut", cut_at.elapsed());
-    eprintln!("after the cut: {e}");
-    assert!(e.contains("cannot reach the Spark Connect server"), "{e}");
+    assert!(e.contains("cannot reach the Spark Connect server (connection lost)"), "{e}");
     assert!(!e.contains('\n'), "{e}");
-    // The server keeps running: interrupt what the cut query left behind.
-    let direct = spark().expect("server");
+    // The server goes on with the query it lost the client of: interrupt it in the same session.
+    let direct = lakegate_spark::connect(&format!("{url}/;session_id={session}")).expect("connect");
+    assert_eq!(query(direct.as_ref(), "SELECT 1 AS one").rows, [[Value::Int(1)]]);
     direct.cancel();
 }
 
@@ -451,4 +485,16 @@ fn a_standalone_cluster_runs_the_queries_in_an_executor() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn a_query_past_the_timeout_is_interrupted_and_the_session_goes_on() {
+    let Some(url) = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server") else { return };
+    let b = lakegate_spark::connect_with_timeout(&url, Some(Duration::from_secs(20))).expect("connect");
+    assert_eq!(query(b.as_ref(), "SELECT 1 AS one").rows, [[Value::Int(1)]]);
+    let start = Instant::now();
+    let e = b.query(LONG_QUERY).expect_err("timed out");
+    assert!(start.elapsed() < Duration::from_secs(35), "took {:?}", start.elapsed());
+    assert!(e.ends_with("query: interrupted after the query timeout of 20s"), "{e}");
+    assert_eq!(query(b.as_ref(), "SELECT 2 AS two").rows, [[Value::Int(2)]]);
 }

@@ -56,7 +56,10 @@ spark_start() {
 
   local port cport
   port=$(free_port)
-  spark_connect_server local "$port" 'local[2]'
+  # A response stream is closed after 5 s (Spark's default: 2 min) and the client reattaches:
+  # every test query longer than that goes through the reattach path.
+  spark_connect_server local "$port" 'local[2]' \
+    --conf spark.connect.execute.reattachable.senderMaxStreamDuration=5s
   cport=$(free_port)
   spark_connect_server cluster "$cport" "spark://127.0.0.1:$mport" \
     --conf spark.executor.memory=512m --conf spark.cores.max=1 --conf spark.executor.cores=1
@@ -75,6 +78,11 @@ spark_connect_server() {
   shift 3
   local dir="$SERVICES_DIR/spark/$name"
   mkdir -p "$dir/tmp"
+  # Jobs of the default pool share the executors (FIFO would queue a quick query behind a
+  # long one: the tests run in parallel).
+  cat >"$dir/fairscheduler.xml" <<'XML'
+<allocations><pool name="default"><schedulingMode>FAIR</schedulingMode><weight>1</weight><minShare>0</minShare></pool></allocations>
+XML
   # spark-submit execs spark-class, which execs the JVM: $! is the server's own PID. Its
   # working folder holds whatever Spark writes (spark-warehouse, temporary files).
   (cd "$dir" && exec "$SPARK_HOME/bin/spark-submit" \
@@ -86,6 +94,8 @@ spark_connect_server() {
     --conf spark.ui.enabled=false \
     --conf spark.sql.catalogImplementation=in-memory \
     --conf spark.sql.shuffle.partitions=2 \
+    --conf spark.scheduler.mode=FAIR \
+    --conf "spark.scheduler.allocation.file=$dir/fairscheduler.xml" \
     --conf "spark.local.dir=$dir/tmp" \
     --conf "spark.sql.warehouse.dir=$dir/warehouse" \
     "$@") >"$dir/server.log" 2>&1 &

@@ -19,18 +19,25 @@ use std::collections::HashMap;
 use std::io::Cursor;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use arrow_array::RecordBatch;
 use lakegate_core::DatasetPlan;
 use lakegate_sql::{Backend, CatalogColumn, Dialect, Table};
-use spark_connect_core::{RetryPolicy, SparkConnectClient, SparkError, block_on};
+use spark_connect_core::{RetryPolicy, RetryPolicyState, SparkConnectClient, SparkError, block_on};
 use spark_connect_proto as proto;
 
 /// Connects to a Spark Connect server: `sc://host[:port][/;use_ssl=true;token=...]` (the token
 /// may also come from `SPARK_CONNECT_AUTHENTICATE_TOKEN`). Only the URL is checked here; the
 /// server is reached at the first query, so an unreachable server errors the datasets' checks
-/// (exit 3) rather than the run's configuration.
+/// (exit 3) rather than the run's configuration. Queries run without a time limit.
 pub fn connect(url: &str) -> Result<Arc<dyn Backend>, String> {
+    connect_with_timeout(url, None)
+}
+
+/// As [`connect`]; a query running longer than `timeout` (`--query-timeout`) is interrupted on
+/// the server and errors with that reason.
+pub fn connect_with_timeout(url: &str, timeout: Option<Duration>) -> Result<Arc<dyn Backend>, String> {
     let u = url::parse(url)?;
     let engine = format!("spark ({})", u.shown);
     let secret = u.builder.token();
@@ -41,11 +48,13 @@ pub fn connect(url: &str) -> Result<Arc<dyn Backend>, String> {
         client,
         engine,
         secret,
+        timeout,
         configured: AtomicBool::new(false),
         used: AtomicBool::new(false),
         cancelled: AtomicBool::new(false),
         views: Mutex::new(HashMap::new()),
         next_view: AtomicUsize::new(1),
+        next_operation: AtomicUsize::new(1),
     }))
 }
 
@@ -58,7 +67,8 @@ fn retry_policy() -> RetryPolicy {
         initial_backoff_ms: 250,
         max_backoff_ms: Some(1_000),
         backoff_multiplier: 2.0,
-        max_retry_exception_elapsed_time_ms: Some(10_000),
+        // Counted per failure, not from the query's start (a query may run for hours).
+        max_retry_exception_elapsed_time_ms: None,
         ..RetryPolicy::default()
     }
 }
@@ -79,6 +89,8 @@ struct SparkBackend {
     engine: String,
     /// The URL's token, masked should a server message quote it.
     secret: Option<String>,
+    /// `--query-timeout`.
+    timeout: Option<Duration>,
     /// The session's settings were sent.
     configured: AtomicBool,
     /// A request reached the server (the session is released on drop).
@@ -88,6 +100,8 @@ struct SparkBackend {
     /// Dataset key -> its view (quoted), created once per session.
     views: Mutex<HashMap<String, String>>,
     next_view: AtomicUsize,
+    /// Numbers the operations' tags (`lakegate-<n>`): a timeout interrupts its own query only.
+    next_operation: AtomicUsize,
 }
 
 impl SparkBackend {
@@ -126,18 +140,42 @@ impl SparkBackend {
     /// Runs `plan` and returns its Arrow batches and the result's column names.
     fn execute(&self, plan: proto::plan::OpType, what: &str) -> Result<(Vec<RecordBatch>, Vec<String>), String> {
         self.configure()?;
+        let tag = format!("lakegate-{}", self.next_operation.fetch_add(1, Ordering::SeqCst));
+        let reattachable = proto::execute_plan_request::RequestOption {
+            request_option: Some(proto::execute_plan_request::request_option::RequestOption::ReattachOptions(
+                proto::ReattachOptions { reattachable: true },
+            )),
+        };
         let request = proto::ExecutePlanRequest {
             session_id: self.client.session_id().to_owned(),
             user_context: self.user_context(),
+            operation_id: Some(operation_id()),
             plan: Some(proto::Plan { op_type: Some(plan) }),
             client_type: Some(client_type()),
-            tags: vec!["lakegate".into()],
+            request_options: vec![reattachable],
+            tags: vec!["lakegate".into(), tag.clone()],
             ..Default::default()
         };
-        let mut stream = block_on(self.client.execute_plan_reattachable(request)).map_err(|e| self.reason(what, &e))?;
+        let run = self.responses(request);
+        let responses = match self.timeout {
+            None => block_on(run),
+            Some(limit) => match block_on(async { tokio::time::timeout(limit, run).await }) {
+                Ok(r) => r,
+                Err(_) => {
+                    // Stop the server's work too, not only the wait.
+                    let _ = block_on(self.client.interrupt_tag(&tag));
+                    return Err(format!(
+                        "{}: {what}: interrupted after the query timeout of {}",
+                        self.engine,
+                        shown_duration(limit)
+                    ));
+                }
+            },
+        }
+        .map_err(|e| self.reason(what, &e))?;
         let mut batches = Vec::new();
         let mut columns = Vec::new();
-        while let Some(resp) = block_on(stream.message()).map_err(|e| self.reason(what, &e))? {
+        for resp in responses {
             if let Some(schema) = &resp.schema {
                 columns = struct_fields(schema).into_iter().map(|f| f.name).collect();
             }
@@ -145,15 +183,88 @@ impl SparkBackend {
                 if b.data.is_empty() {
                     continue;
                 }
-                let reader = arrow_ipc::reader::StreamReader::try_new(Cursor::new(b.data), None)
-                    .map_err(|e| format!("{}: {what}: unreadable Arrow result ({e})", self.engine))?;
+                let unreadable = |e| format!("{}: {what}: unreadable Arrow result ({e})", self.engine);
+                let reader = arrow_ipc::reader::StreamReader::try_new(Cursor::new(b.data), None).map_err(unreadable)?;
                 for batch in reader {
-                    batches.push(batch.map_err(|e| format!("{}: {what}: unreadable Arrow result ({e})", self.engine))?);
+                    batches.push(batch.map_err(unreadable)?);
                 }
             }
         }
         self.check_cancelled()?;
         Ok((batches, columns))
+    }
+
+    /// Every response of a reattachable execution, up to its `ResultComplete`. The server ends
+    /// a response stream after two minutes (`spark.connect.execute.reattachable.
+    /// senderMaxStreamDuration`) or when the connection drops; the execution goes on, and the
+    /// stream is reattached after the last response received. (The client's own reattachable
+    /// stream takes a stream the server ended for complete: a long query's result came back
+    /// empty.) The execution is released on the server at the end.
+    async fn responses(
+        &self,
+        request: proto::ExecutePlanRequest,
+    ) -> Result<Vec<proto::ExecutePlanResponse>, SparkError> {
+        let operation_id = request.operation_id.clone().unwrap_or_default();
+        let mut retries = RetryPolicyState::new(retry_policy());
+        let mut stream = loop {
+            match self.client.execute_plan(request.clone()).await {
+                Ok(s) => break s,
+                Err(e) => backoff(&mut retries, e).await?,
+            }
+        };
+        let mut out = Vec::new();
+        let mut last: Option<String> = None;
+        loop {
+            let ended = match stream.message().await {
+                Ok(Some(resp)) => {
+                    retries = RetryPolicyState::new(retry_policy());
+                    last = Some(resp.response_id.clone());
+                    let complete = matches!(
+                        resp.response_type,
+                        Some(proto::execute_plan_response::ResponseType::ResultComplete(_))
+                    );
+                    out.push(resp);
+                    if complete {
+                        break;
+                    }
+                    continue;
+                }
+                Ok(None) => None,
+                Err(status) => Some(SparkError::from_grpc_status(status)),
+            };
+            if let Some(e) = ended {
+                if !retryable(&e) {
+                    return Err(e);
+                }
+                backoff(&mut retries, e).await?;
+            }
+            let reattach = proto::ReattachExecuteRequest {
+                session_id: self.client.session_id().to_owned(),
+                user_context: self.user_context(),
+                operation_id: operation_id.clone(),
+                client_type: Some(client_type()),
+                last_response_id: last.clone(),
+                ..Default::default()
+            };
+            stream = loop {
+                match self.client.reattach_execute(reattach.clone()).await {
+                    Ok(s) => break s,
+                    Err(e) => backoff(&mut retries, e).await?,
+                }
+            };
+        }
+        let release = proto::ReleaseExecuteRequest {
+            session_id: self.client.session_id().to_owned(),
+            user_context: self.user_context(),
+            operation_id,
+            client_type: Some(client_type()),
+            release: Some(proto::release_execute_request::Release::ReleaseAll(Default::default())),
+            ..Default::default()
+        };
+        if let Err(e) = self.client.release_execute(release).await {
+            tracing::debug!(reason = %self.reason("release", &e), "release execute");
+        }
+        Ok(out)
     }
 
     fn command(&self, command: proto::command::CommandType, what: &str) -> Result<(), String> {
@@ -296,6 +407,54 @@ impl Drop for SparkBackend {
             let _ = block_on(self.client.release_session());
         }
     }
+}
+
+/// Whether a failed call may succeed when repeated: the server was unreachable, or the
+/// stream's cursor was lost (as the client's own retry policy decides).
+fn retryable(e: &SparkError) -> bool {
+    e.grpc_code == Some(tonic_code::UNAVAILABLE) || e.message.contains("INVALID_CURSOR.DISCONNECTED")
+}
+
+/// gRPC status codes.
+mod tonic_code {
+    /// The server cannot be reached.
+    pub const UNAVAILABLE: i32 = 14;
+}
+
+/// Waits before the next attempt after `e`, or returns `e` when it is final or the retries
+/// are spent.
+async fn backoff(state: &mut RetryPolicyState, e: SparkError) -> Result<(), SparkError> {
+    if !retryable(&e) {
+        return Err(e);
+    }
+    match state.next_attempt(None) {
+        Some(ms) => {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+            Ok(())
+        }
+        None => Err(e),
+    }
+}
+
+/// A random version-4 UUID: the operation's id, for reattaching to it.
+fn operation_id() -> String {
+    use std::hash::{BuildHasher, RandomState};
+    let (a, b) = (RandomState::new().hash_one(1u8), RandomState::new().hash_one(2u8));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:x}{:03x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        8 + (b >> 62),
+        (b >> 48) & 0xfff,
+        b & 0xffff_ffff_ffff
+    )
+}
+
+/// `90s`, `1.5s`.
+fn shown_duration(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s.fract() == 0.0 { format!("{s:.0}s") } else { format!("{s}s") }
 }
 
 fn client_type() -> String {
