@@ -502,6 +502,20 @@ fn a_schema_object_may_not_choose_the_bucket() {
 }
 
 #[test]
+fn a_location_must_fit_its_server_type() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let p = contract(dir.path(), "s3://lake/orders/*.parquet", "http://127.0.0.1:9", COUNT);
+    let text = std::fs::read_to_string(&p)
+        .expect("read")
+        .replace("type: s3", "type: azure")
+        .replace("    endpointUrl: http://127.0.0.1:9\n", "");
+    std::fs::write(&p, text).expect("write");
+    let (code, out, err) = common::lakegate(dir.path(), &["check", "c.odcs.yaml"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("c.odcs.yaml:9:") && err.contains("is not a azure location (az://"), "{err}");
+}
+
+#[test]
 fn secrets_never_reach_logs_reports_or_history() {
     let Some(s3) = s3() else { return };
     let bucket = s3.bucket("lg-secrets");

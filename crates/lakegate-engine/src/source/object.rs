@@ -264,6 +264,17 @@ async fn store(url: &str, endpoint: Option<&str>) -> Result<Arc<dyn ObjectStore>
     Ok(store.to_dyn_object_store().await.into_owned())
 }
 
+/// Where the credentials for `url` come from, in the words of its cloud.
+fn hint(url: &str) -> &'static str {
+    match split(url).map(|(scheme, _, _)| scheme.to_ascii_lowercase()).as_deref() {
+        Some("gs" | "gcs") => "GOOGLE_SERVICE_ACCOUNT, GOOGLE_APPLICATION_CREDENTIALS",
+        Some("az" | "azure" | "abfs" | "abfss" | "adl") => {
+            "AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_CLIENT_ID with AZURE_CLIENT_SECRET"
+        }
+        _ => "AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity",
+    }
+}
+
 /// Why reaching `url` failed, in words naming the location and never a credential.
 fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
     tracing::debug!(location = %url, "object storage error: {}", scrub(err));
@@ -274,8 +285,8 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
         format!("bucket `{bucket}` does not exist{at}")
     } else if lower.contains("169.254.169.254") || lower.contains("metadata") || lower.contains("credential") {
         format!(
-            "no credentials for `{url}`{at}: none in the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, \
-             AWS_PROFILE, web identity) and the instance metadata service gave none"
+            "no credentials for `{url}`{at}: none in the environment ({}) and no metadata service gave any",
+            hint(url)
         )
     } else if lower.contains("invalidaccesskeyid")
         || lower.contains("signaturedoesnotmatch")
@@ -283,10 +294,7 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
         || lower.contains("401")
         || lower.contains("expiredtoken")
     {
-        format!(
-            "the credentials were refused for `{url}`{at} (they come from the environment: AWS_ACCESS_KEY_ID, \
-             AWS_PROFILE, ...)"
-        )
+        format!("the credentials were refused for `{url}`{at} (they come from the environment: {})", hint(url))
     } else if lower.contains("accessdenied") || lower.contains("access denied") || lower.contains("403") {
         format!("access denied to `{url}`{at} (the credentials in use may not read it)")
     } else if lower.contains("timed out") || lower.contains("deadline has elapsed") {
