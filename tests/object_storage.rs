@@ -512,7 +512,7 @@ fn a_location_must_fit_its_server_type() {
     std::fs::write(&p, text).expect("write");
     let (code, out, err) = common::lakegate(dir.path(), &["check", "c.odcs.yaml"]);
     assert_eq!(code, 2, "{out}\n{err}");
-    assert!(err.contains("c.odcs.yaml:9:") && err.contains("is not a azure location (az://"), "{err}");
+    assert!(err.contains("c.odcs.yaml:9:") && err.contains("is not a `azure` location (az://"), "{err}");
 }
 
 #[test]

@@ -494,7 +494,7 @@ fn object_source(
             "gcs" => "gs://BUCKET/KEY",
             _ => "s3://BUCKET/KEY",
         };
-        return fail(format!("location `{location}` of server `{}` is not a {} location ({want})", s.server, kind));
+        return fail(format!("location `{location}` of server `{}` is not a `{}` location ({want})", s.server, kind));
     }
     let authority = location.split_once("://").map(|(_, r)| r.split('/').next().unwrap_or("")).unwrap_or("");
     if authority.contains("{model}") {
