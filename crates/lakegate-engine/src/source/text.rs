@@ -248,7 +248,22 @@ pub fn ragged(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(e),
         };
-        for &b in &buf[..n] {
+        let chunk = &buf[..n];
+        // Most buffers hold no quote: lines and delimiters are counted a slice at a time.
+        if !in_quote && !(quoting && chunk.contains(&quote)) {
+            let mut segments = chunk.split(|b| *b == b'\n').peekable();
+            while let Some(seg) = segments.next() {
+                fields += seg.iter().filter(|b| **b == delimiter).count() as u64;
+                empty &= seg.iter().all(|b| *b == b'\r');
+                if segments.peek().is_some() {
+                    line += 1;
+                    end_record(fields, empty, record_line, &mut found);
+                    (fields, empty, record_line) = (1, true, line);
+                }
+            }
+            continue;
+        }
+        for &b in chunk {
             if quoting && b == quote {
                 in_quote = !in_quote;
                 empty = false;
@@ -300,6 +315,17 @@ mod tests {
         assert_eq!(r("a,b\n1,2,"), Some(Ragged { line: 2, fields: 3, expected: 2, records: 1 }));
         // No quoting: a quote is a character like any other.
         assert_eq!(ragged(&b"a;b\n\"1;2\n"[..], b';', None).expect("read"), None);
+        // Across buffers, with and without quotes (the fast path and the byte-by-byte one): a
+        // quoted field with a delimiter and a line end in the second megabyte, a ragged line later.
+        let mut big = String::from("a,b,c\n");
+        for i in 0..120_000u64 {
+            match i {
+                60_000 => big.push_str("1,\"x,\ny\",3\n"),
+                100_000 => big.push_str("1,2\n"),
+                _ => big.push_str(&format!("{i},{i},{i}\n")),
+            }
+        }
+        assert_eq!(r(&big), Some(Ragged { line: 100_003, fields: 2, expected: 3, records: 1 }));
         let m = Ragged { line: 4, fields: 4, expected: 3, records: 2 }.message("t.csv", true);
         assert!(
             m.starts_with("`t.csv` line 4: 4 fields where the header has 3 (a ragged CSV line; 1 more such lines)")
