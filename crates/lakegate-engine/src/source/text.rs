@@ -250,7 +250,7 @@ pub fn ragged(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<
         };
         let chunk = &buf[..n];
         // Most buffers hold no quote: lines and delimiters are counted a slice at a time.
-        if !in_quote && !(quoting && chunk.contains(&quote)) {
+        if !(in_quote || quoting && chunk.contains(&quote)) {
             let mut segments = chunk.split(|b| *b == b'\n').peekable();
             while let Some(seg) = segments.next() {
                 fields += seg.iter().filter(|b| **b == delimiter).count() as u64;
