@@ -371,6 +371,12 @@ pub struct Opened {
     pub files: Vec<PathBuf>,
 }
 
+/// polars' own hive partitioning is off: lakegate adds the folders' keys itself (typed by the
+/// contract, with a warning when a file holds the same column), for every format alike.
+fn no_hive() -> HiveOptions {
+    HiveOptions::new_disabled()
+}
+
 /// Opens the files of a source as one LazyFrame (hive keys as columns). Text formats are
 /// typed by the contract: declared non-string columns are parsed leniently, and the raw text
 /// stays available as `<column>\u{1}raw` so that values that do not parse are counted.
@@ -395,7 +401,12 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
     let name = shown(f);
     if src.format == Format::Parquet && object::is_url(f) && object::copied(f).is_none() {
         // polars reads Parquet objects itself, by range requests (small ones were fetched whole).
-        let args = ScanArgsParquet { glob: false, cloud_options: object::options(src), ..Default::default() };
+        let args = ScanArgsParquet {
+            glob: false,
+            cloud_options: object::options(src),
+            hive_options: no_hive(),
+            ..Default::default()
+        };
         return LazyFrame::scan_parquet(PlRefPath::new(f.to_string_lossy().as_ref()), args).map(Some);
     }
     // An object is read from a local copy; a text file in a single-byte encoding from its UTF-8
@@ -423,7 +434,9 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
     }
     let p = PlRefPath::new(data.to_string_lossy().as_ref());
     Ok(Some(match src.format {
-        Format::Parquet => LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, ..Default::default() })?,
+        Format::Parquet => {
+            LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, hive_options: no_hive(), ..Default::default() })?
+        }
         Format::Csv => {
             let o = &src.csv;
             // A `.tsv` file is tab-separated unless the contract names another delimiter.
@@ -593,7 +606,12 @@ fn open_range(
         // One multi-file scan when every footer has the same schema.
         let paths: Vec<PlRefPath> =
             kept.iter().map(|f| PlRefPath::new(object::readable(f).to_string_lossy().as_ref())).collect();
-        let args = ScanArgsParquet { glob: false, cloud_options: object::options(src), ..Default::default() };
+        let args = ScanArgsParquet {
+            glob: false,
+            cloud_options: object::options(src),
+            hive_options: no_hive(),
+            ..Default::default()
+        };
         LazyFrame::scan_parquet_files(paths.into_iter().collect(), args)?
     } else if frames.is_empty() {
         // Every file is empty: no rows, no columns.
