@@ -215,13 +215,23 @@ fn csv_options_and_declared_types_shape_the_relation() {
             vec![Value::Null, Value::Null, Value::Null, Value::Null],
         ]
     );
+    // Values that did not parse: the text as written is there, the value is not (`300`, `bad`).
+    let t = query(
+        b.as_ref(),
+        &format!(
+            "SELECT count(CASE WHEN `id\u{1}raw` IS NOT NULL AND id IS NULL THEN 1 END), \
+             count(CASE WHEN `price\u{1}raw` IS NOT NULL AND price IS NULL THEN 1 END), \
+             count(CASE WHEN `at\u{1}raw` IS NOT NULL AND at IS NULL THEN 1 END), max(`at\u{1}raw`) FROM {rel}"
+        ),
+    );
+    assert_eq!(t.rows, [[Value::Int(1), Value::Int(0), Value::Int(1), text("bad")]]);
     let columns = b.columns(&d).expect("columns");
     assert_eq!(
         columns,
         [
             CatalogColumn { name: "id".into(), data_type: "smallint".into(), nullable: true },
             CatalogColumn { name: "price".into(), data_type: "decimal(10,2)".into(), nullable: true },
-            CatalogColumn { name: "at".into(), data_type: "timestamp".into(), nullable: true },
+            CatalogColumn { name: "at".into(), data_type: "timestamp_ltz".into(), nullable: true },
             CatalogColumn { name: "note".into(), data_type: "string".into(), nullable: true },
         ]
     );
@@ -497,4 +507,76 @@ fn a_query_past_the_timeout_is_interrupted_and_the_session_goes_on() {
     assert!(start.elapsed() < Duration::from_secs(35), "took {:?}", start.elapsed());
     assert!(e.ends_with("query: interrupted after the query timeout of 20s"), "{e}");
     assert_eq!(query(b.as_ref(), "SELECT 2 AS two").rows, [[Value::Int(2)]]);
+}
+
+/// Checks whose result on Spark still differs from the embedded engine's, with why (the SQL
+/// engine's lowering; see the README's Spark section). Every other check must agree.
+const KNOWN_DIFFERENCES: [(&str, &str); 3] = [
+    ("marketplace-listings/sla/ads_latency", "unix_micros() of a timestamp_ntz column (Parquet without zone)"),
+    ("marketplace-listings/sla/ads_frequency", "unix_micros() of a timestamp_ntz column (Parquet without zone)"),
+    ("marketplace-payments/transactions/amount_eur/schema.parse", "the parse metric does not read `<column>\\u{1}raw`"),
+];
+
+/// A number's relative difference, for floats summed in another order.
+fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(x), Some(y)) => x == y || (x - y).abs() <= 1e-9 * x.abs().max(y.abs()),
+        _ => a == b,
+    }
+}
+
+#[test]
+fn the_example_contracts_give_the_same_results_on_spark() {
+    let Some(url) = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server") else { return };
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |engine: Option<&str>, name: &str| {
+        let json = dir.path().join(name);
+        let json_arg = json.to_string_lossy().into_owned();
+        let mut args = vec!["check", "contracts", "--now", "2026-11-26T06:00:00Z", "--json", json_arg.as_str()];
+        if let Some(e) = engine {
+            args.extend(["--engine", e]);
+        }
+        let (code, out, err) = common::lakegate(root, &args);
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&json).unwrap_or_else(|e| panic!("{e}\n{out}\n{err}")))
+                .expect("json");
+        (code, report)
+    };
+    let (polars_code, polars) = run(None, "polars.json");
+    let (spark_code, spark) = run(Some(&url), "spark.json");
+    let checks = |r: &serde_json::Value| -> Vec<serde_json::Value> {
+        r["contracts"]
+            .as_array()
+            .expect("contracts")
+            .iter()
+            .flat_map(|c| c["checks"].as_array().expect("checks").clone())
+            .collect()
+    };
+    let (p, s) = (checks(&polars), checks(&spark));
+    assert_eq!(p.len(), s.len());
+    let mut differ = Vec::new();
+    for (a, b) in p.iter().zip(&s) {
+        assert_eq!(a["id"], b["id"]);
+        let id = a["id"].as_str().expect("id");
+        let same = a["status"] == b["status"] && close(&a["observed"], &b["observed"]);
+        match KNOWN_DIFFERENCES.iter().find(|(k, _)| *k == id) {
+            Some((_, why)) if !same => eprintln!("known difference: {id}: {why}"),
+            Some(_) => eprintln!("{id} now agrees on Spark: take it out of KNOWN_DIFFERENCES"),
+            None if !same => differ.push(format!(
+                "{id}: polars {} {} | spark {} {} ({})",
+                a["status"], a["observed"], b["status"], b["observed"], b["message"]
+            )),
+            None => {}
+        }
+    }
+    assert!(differ.is_empty(), "{} checks differ:\n{}", differ.len(), differ.join("\n"));
+    for c in spark["contracts"].as_array().expect("contracts") {
+        for d in c["datasets"].as_array().expect("datasets") {
+            assert!(d["error"].is_null(), "dataset {} not read on Spark: {}", d["name"], d["error"]);
+        }
+    }
+    // The same verdict, unless a known difference errors a check (exit 3).
+    assert_eq!(polars_code, 1);
+    assert!(spark_code == 1 || spark_code == 3, "exit {spark_code}");
 }

@@ -374,6 +374,8 @@ impl Backend for SparkBackend {
         Ok(self
             .schema(sql_relation(&format!("SELECT * FROM {relation}")), &what)?
             .into_iter()
+            // The text of parsed columns is the engine's, not the data's.
+            .filter(|f| !f.name.ends_with(read::RAW_SUFFIX))
             .map(|f| CatalogColumn {
                 data_type: f.data_type.as_ref().map_or_else(|| "unknown".into(), types::name),
                 name: f.name,

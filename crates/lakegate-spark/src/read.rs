@@ -4,6 +4,7 @@
 
 use lakegate_core::plan::DeclaredColumn;
 use lakegate_core::{ColumnType, Format, Source, WarehouseTable};
+pub(crate) use lakegate_engine::source::RAW_SUFFIX;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A Spark data source read: `spark.read.format(format).options(options).load(paths)`.
@@ -101,6 +102,8 @@ fn string_literal(s: &str) -> String {
 }
 
 /// The projection typing a raw read, or `None` when the raw read is the dataset as it is.
+/// Each column parsed from text is followed (after the data's columns) by its text as written,
+/// named `<column>\u{1}raw` as in the polars engine: a parse failure is text without a value.
 /// `raw` holds the raw view's columns and whether each is text. Text columns of CSV and JSON
 /// files and hive partition values are parsed into their declared type (`parse`); a value
 /// that does not parse is null, blank text is null, as in the polars engine. CSV files
@@ -126,6 +129,7 @@ pub(crate) fn typed_select(
     let extra_nulls: Vec<&String> = src.csv.null_values.iter().filter(|v| !v.is_empty()).collect();
     let mut changed = names.iter().zip(raw).any(|(n, (r, _))| n != r);
     let mut items = Vec::with_capacity(raw.len());
+    let mut texts = Vec::new();
     for ((raw_name, is_text), name) in raw.iter().zip(&names) {
         let mut e = quote(raw_name);
         let text_source = (csv || src.format == Format::Json) && *is_text || hive_keys.contains(raw_name);
@@ -138,11 +142,19 @@ pub(crate) fn typed_select(
         if let (Some(t), true) = (target, text_source || src.format == Format::Json)
             && let Some(parsed) = parse_text(&e, *is_text, t, csv && src.csv.decimal_comma)
         {
+            if *t != ColumnType::String {
+                // The text as written (blank: missing), beside the parsed value: a value that
+                // did not parse is text without a value (the polars engine's `<column>\u{1}raw`).
+                let text = if *is_text { e.clone() } else { format!("CAST({e} AS STRING)") };
+                let raw = format!("CASE WHEN trim({text}) = '' THEN NULL ELSE {text} END");
+                texts.push(format!("{raw} AS {}", quote(&format!("{name}{RAW_SUFFIX}"))));
+            }
             e = parsed;
             changed = true;
         }
         items.push(if e == quote(name) { e } else { format!("{e} AS {}", quote(name)) });
     }
+    items.extend(texts);
     changed.then(|| format!("SELECT {} FROM {}", items.join(", "), quote(raw_view)))
 }
 
@@ -322,7 +334,11 @@ mod tests {
             "SELECT CASE WHEN try_cast(trim(CASE WHEN `id` IN ('NA') THEN NULL ELSE `id` END) AS SMALLINT) BETWEEN 0 \
              AND 255 THEN try_cast(trim(CASE WHEN `id` IN ('NA') THEN NULL ELSE `id` END) AS SMALLINT) END AS `id`, \
              try_cast(trim(CASE WHEN `amount` IN ('NA') THEN NULL ELSE `amount` END) AS DECIMAL(12,2)) AS `amount`, \
-             CASE WHEN `note` IN ('NA') THEN NULL ELSE `note` END AS `note` FROM `raw_1`"
+             CASE WHEN `note` IN ('NA') THEN NULL ELSE `note` END AS `note`, \
+             CASE WHEN trim(CASE WHEN `id` IN ('NA') THEN NULL ELSE `id` END) = '' THEN NULL ELSE CASE WHEN `id` IN \
+             ('NA') THEN NULL ELSE `id` END END AS `id\u{1}raw`, \
+             CASE WHEN trim(CASE WHEN `amount` IN ('NA') THEN NULL ELSE `amount` END) = '' THEN NULL ELSE CASE WHEN \
+             `amount` IN ('NA') THEN NULL ELSE `amount` END END AS `amount\u{1}raw` FROM `raw_1`"
         );
     }
 
@@ -335,7 +351,8 @@ mod tests {
         let sql = typed_select("r", &raw, &s, &d, &BTreeSet::new()).expect("typed");
         assert_eq!(
             sql,
-            "SELECT `_c0` AS `a`, CAST(try_cast(trim(`_c1`) AS TIMESTAMP) AS TIMESTAMP_NTZ) AS `b`, `_c2` FROM `r`"
+            "SELECT `_c0` AS `a`, CAST(try_cast(trim(`_c1`) AS TIMESTAMP) AS TIMESTAMP_NTZ) AS `b`, `_c2`, \
+             CASE WHEN trim(`_c1`) = '' THEN NULL ELSE `_c1` END AS `b\u{1}raw` FROM `r`"
         );
     }
 
@@ -352,7 +369,8 @@ mod tests {
         let hive = BTreeSet::from(["dt".to_owned()]);
         assert_eq!(
             typed_select("r", &raw, &s, &d, &hive).expect("typed"),
-            "SELECT `id`, try_cast(trim(`dt`) AS DATE) AS `dt`, `code` FROM `r`"
+            "SELECT `id`, try_cast(trim(`dt`) AS DATE) AS `dt`, `code`, \
+             CASE WHEN trim(`dt`) = '' THEN NULL ELSE `dt` END AS `dt\u{1}raw` FROM `r`"
         );
     }
 

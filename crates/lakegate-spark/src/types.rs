@@ -1,4 +1,5 @@
-//! Spark's data types as its catalog writes them (`bigint`, `decimal(12,2)`, `array<string>`).
+//! Spark's data types as its catalog writes them (`bigint`, `decimal(12,2)`, `array<string>`;
+//! `timestamp` as `timestamp_ltz`, its other name).
 
 use spark_connect_proto::DataType;
 use spark_connect_proto::data_type::Kind;
@@ -25,7 +26,9 @@ pub(crate) fn name(t: &DataType) -> String {
         Kind::Char(c) => format!("char({})", c.length),
         Kind::VarChar(v) => format!("varchar({})", v.length),
         Kind::Date(_) => "date".into(),
-        Kind::Timestamp(_) => "timestamp".into(),
+        // Spark's `timestamp` is a point in time (shown in the session's time zone): its other
+        // name `timestamp_ltz` says so to readers that take a bare `timestamp` for PostgreSQL's.
+        Kind::Timestamp(_) => "timestamp_ltz".into(),
         Kind::TimestampNtz(_) => "timestamp_ntz".into(),
         Kind::TimestampNtzNanos(_) => "timestamp_ntz(9)".into(),
         Kind::TimestampLtzNanos(_) => "timestamp_ltz(9)".into(),
@@ -67,6 +70,7 @@ mod tests {
     #[test]
     fn names_are_sparks_catalog_names() {
         assert_eq!(name(&t(Kind::Long(Default::default()))), "bigint");
+        assert_eq!(name(&t(Kind::Timestamp(Default::default()))), "timestamp_ltz");
         let d = data_type::Decimal { precision: Some(12), scale: Some(2), ..Default::default() };
         assert_eq!(name(&t(Kind::Decimal(d))), "decimal(12,2)");
         let a = data_type::Array {
