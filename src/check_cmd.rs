@@ -588,6 +588,7 @@ fn run_contract(
             schema: o.schema.as_ref().map_err(String::as_str),
             metrics: &o.metrics,
             missing_in_files: Some((&o.missing_in_files, o.result.files)),
+            catalog_types: Some(&o.catalog_types).filter(|c| !c.is_empty()),
         })
     };
     let past = |id: &str| history.get(id).cloned().unwrap_or_default();

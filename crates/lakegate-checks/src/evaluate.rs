@@ -18,6 +18,9 @@ pub struct DatasetFacts<'a> {
     /// Schema evolution: columns that some of the dataset's files lack, with how many files
     /// lack them (their rows read as nulls), and the number of files.
     pub missing_in_files: Option<(&'a std::collections::BTreeMap<String, usize>, usize)>,
+    /// Each column's type as a SQL server's catalog writes it (warehouse tables): a declared
+    /// physicalType is then read as that server reads it, exactly (crate::catalog).
+    pub catalog_types: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 fn result(spec: &CheckSpec, status: Status, observed: Option<f64>, expected: String, message: String) -> CheckResult {
@@ -74,7 +77,7 @@ pub fn evaluate<'a>(
             match facts.schema {
                 Err(why) => result(spec, Status::Errored, None, String::new(), why.to_owned()),
                 Ok(schema) => {
-                    let mut r = schema_check(spec, a, schema);
+                    let mut r = schema_check(spec, a, schema, facts.catalog_types);
                     // A column some files lack (an old partition written before it existed).
                     if let (SchemaAssertion::Present { column }, Some((missing, files))) = (a, facts.missing_in_files)
                         && let Some(n) = missing.get(column)
@@ -376,7 +379,12 @@ fn observe(measure: &Measure, metrics: &MetricMap, other: Option<&MetricMap>, no
     }
 }
 
-fn schema_check(spec: &CheckSpec, a: &SchemaAssertion, schema: &DataSchema) -> CheckResult {
+fn schema_check(
+    spec: &CheckSpec,
+    a: &SchemaAssertion,
+    schema: &DataSchema,
+    catalog_types: Option<&std::collections::BTreeMap<String, String>>,
+) -> CheckResult {
     match a {
         SchemaAssertion::Present { column } => match find(schema, column) {
             Some(t) => result(
@@ -409,7 +417,10 @@ fn schema_check(spec: &CheckSpec, a: &SchemaAssertion, schema: &DataSchema) -> C
                 );
             };
             let mut problems = Vec::new();
+            // The server's own type name, on a warehouse table (`character varying(8)`).
+            let catalog = catalog_types.and_then(|c| c.get(column.as_str()));
             if let Some(l) = logical
+                && !catalog.is_some_and(|c| crate::catalog::fits_logical(l, c))
                 && let Err(e) = fits_logical(t, l, *tz)
             {
                 problems.push(e);
@@ -417,7 +428,8 @@ fn schema_check(spec: &CheckSpec, a: &SchemaAssertion, schema: &DataSchema) -> C
             // An unknown physicalType is never passed: skipped when it is all the check has.
             let mut unknown = None;
             if let Some(p) = physical {
-                match fits_physical(t, p) {
+                let fits = catalog.and_then(|c| crate::catalog::fits_physical(p, c)).or_else(|| fits_physical(t, p));
+                match fits {
                     Some(Err(e)) => problems.push(e),
                     Some(Ok(())) => {}
                     None => unknown = Some(format!("physicalType `{p}` is not a type name lakegate knows")),

@@ -7,6 +7,7 @@
 //! [`CheckSpec`]: lakegate_core::CheckSpec
 //! [`Metric`]: lakegate_core::Metric
 
+pub mod catalog;
 pub mod change;
 pub mod compile;
 pub mod depend;

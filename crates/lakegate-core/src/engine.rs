@@ -24,6 +24,10 @@ pub struct DatasetOutcome {
     /// Schema evolution: for each column that some of the dataset's files lack, how many
     /// files lack it (of `result.files`); their rows read as nulls.
     pub missing_in_files: BTreeMap<String, usize>,
+    /// Each column's type as the server's catalog writes it (`character varying(8)`,
+    /// `timestamp with time zone`, `jsonb`), for SQL warehouse tables; empty for files. A
+    /// declared physicalType is compared with it exactly (lakegate_checks::catalog).
+    pub catalog_types: BTreeMap<String, String>,
 }
 
 impl DatasetOutcome {
@@ -34,6 +38,7 @@ impl DatasetOutcome {
             metrics: d.metrics.iter().map(|m| (m.clone(), Err(why.clone()))).collect(),
             from_statistics: BTreeSet::new(),
             missing_in_files: BTreeMap::new(),
+            catalog_types: BTreeMap::new(),
             result: DatasetResult {
                 name: d.name.clone(),
                 source,

@@ -329,6 +329,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                         metrics,
                         from_statistics: BTreeSet::new(),
                         missing_in_files: BTreeMap::new(),
+                        catalog_types: BTreeMap::new(),
                         result: DatasetResult {
                             name: d.name.clone(),
                             source: display,
@@ -363,6 +364,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                         metrics,
                         from_statistics,
                         missing_in_files: o.missing_in_files.clone(),
+                        catalog_types: BTreeMap::new(),
                         result: DatasetResult {
                             name: d.name.clone(),
                             source: display,

@@ -11,9 +11,11 @@ use lakegate_core::{
     MetricMap, MetricValue, Observed, Samples,
 };
 
-use crate::backend::{Backend, Table, Value};
+use crate::backend::{Backend, Dialect, Table, Value};
+use crate::expr::quote;
 use crate::expr::render_expression;
 use crate::lower::{self, Ctx, Decode, KeyValue, Lowered, Query};
+use crate::types::as_text;
 
 /// The SQL engine over one backend.
 #[derive(Clone)]
@@ -60,6 +62,8 @@ pub fn cancel_all() {
 /// A dataset as the engine prepared it: its FROM item and columns, or why not.
 struct Prepared {
     from: Result<(String, DataSchema), String>,
+    /// Each column's type as the server's catalog writes it (warehouse servers only).
+    catalog: BTreeMap<String, String>,
 }
 
 impl SqlEngine {
@@ -70,22 +74,45 @@ impl SqlEngine {
             .datasets
             .iter()
             .map(|d| {
+                let mut catalog = BTreeMap::new();
                 let from = (|| {
                     let relation = self.backend.relation(d)?;
                     let columns = self.backend.columns(d)?;
+                    if dialect != Dialect::Spark {
+                        catalog = columns.iter().map(|c| (c.name.clone(), c.data_type.clone())).collect();
+                    }
                     let schema: DataSchema =
                         columns.iter().map(|c| (c.name.clone(), crate::types::column_type(&c.data_type))).collect();
+                    // Types checked as strings through their text form (uuid, inet, citext):
+                    // the metrics read the table through a projection that casts them.
+                    let relation = if dialect != Dialect::Spark && columns.iter().any(|c| as_text(&c.data_type)) {
+                        let list: Vec<String> = columns
+                            .iter()
+                            .map(|c| {
+                                let q = quote(&c.name, dialect);
+                                if as_text(&c.data_type) {
+                                    let text = if dialect == Dialect::Redshift { "VARCHAR(65535)" } else { "TEXT" };
+                                    format!("CAST({q} AS {text}) AS {q}")
+                                } else {
+                                    q
+                                }
+                            })
+                            .collect();
+                        format!("(SELECT {} FROM {relation} AS s)", list.join(", "))
+                    } else {
+                        relation
+                    };
                     let from = match &d.filter {
                         Some(f) => {
                             let f =
                                 render_expression(f, &schema, dialect, label).map_err(|e| format!("--where: {e}"))?;
-                            format!("(SELECT * FROM {relation} WHERE {f})")
+                            format!("(SELECT * FROM {relation} AS w WHERE {f})")
                         }
                         None => relation,
                     };
                     Ok((from, schema))
                 })();
-                Prepared { from }
+                Prepared { from, catalog }
             })
             .collect();
         let tables = plan
@@ -149,6 +176,7 @@ impl Engine for SqlEngine {
                 metrics,
                 from_statistics: BTreeSet::new(),
                 missing_in_files: BTreeMap::new(),
+                catalog_types: p.catalog,
                 result: DatasetResult {
                     name: d.name.clone(),
                     source,

@@ -8,9 +8,13 @@ use lakegate_core::ColumnType;
 /// `timestamp_ntz`, `array<string>` ... An unknown name is kept as it is.
 pub fn column_type(name: &str) -> ColumnType {
     let n = name.trim().to_ascii_lowercase();
-    let (base, args) = match n.split_once('(') {
-        Some((b, rest)) => (b.trim().to_owned(), rest.trim_end_matches(')').to_owned()),
-        None => (n.clone(), String::new()),
+    // `timestamp(3) with time zone`: the parameters are taken out, the words kept.
+    let (base, args) = match (n.find('('), n.find(')')) {
+        (Some(open), Some(close)) if open < close && !n.starts_with("array<") => {
+            let rest = format!("{} {}", n[..open].trim(), n[close + 1..].trim());
+            (rest.trim().to_owned(), n[open + 1..close].to_owned())
+        }
+        _ => (n.clone(), String::new()),
     };
     let nums: Vec<usize> = args.split(',').filter_map(|a| a.trim().parse().ok()).collect();
     if n.ends_with("[]") || base == "array" || n.starts_with("array<") || n == "_text" {
@@ -27,19 +31,32 @@ pub fn column_type(name: &str) -> ColumnType {
         "numeric" | "decimal" => {
             ColumnType::Decimal(nums.first().copied(), nums.get(1).copied().or(Some(0)).filter(|_| !nums.is_empty()))
         }
-        "text" | "character varying" | "varchar" | "character" | "char" | "bpchar" | "string" | "uuid" | "name"
-        | "citext" => ColumnType::String,
+        "text" | "character varying" | "varchar" | "character" | "char" | "bpchar" | "string" | "name" => {
+            ColumnType::String
+        }
+        // PostgreSQL types read as text: string rules compare their text form (see `as_text`).
+        t if as_text(t) => ColumnType::String,
         "boolean" | "bool" => ColumnType::Boolean,
         "date" => ColumnType::Date,
         "timestamp without time zone" | "timestamp_ntz" => ColumnType::Timestamp { tz: false },
         "timestamp with time zone" | "timestamptz" | "timestamp_ltz" => ColumnType::Timestamp { tz: true },
         // Spark's `timestamp` is a point in time (session time zone); PostgreSQL's is without.
-        "timestamp" if n == "timestamp" => ColumnType::Timestamp { tz: false },
+        "timestamp" if base == "timestamp" => ColumnType::Timestamp { tz: false },
         "time without time zone" | "time" | "time with time zone" | "timetz" => ColumnType::Time,
         "interval" => ColumnType::Duration,
         "bytea" | "binary" => ColumnType::Binary,
         _ => ColumnType::Other(n),
     }
+}
+
+/// PostgreSQL types whose values lakegate checks as strings through their text form
+/// (`CAST(x AS TEXT)`): `uuid`, `inet`, `cidr`, `macaddr`, `macaddr8` (no `~` or `char_length`
+/// of their own) and `citext` (whose `~` ignores case: the text form matches as Rust does).
+pub fn as_text(catalog_type: &str) -> bool {
+    matches!(
+        catalog_type.trim().to_ascii_lowercase().as_str(),
+        "uuid" | "inet" | "cidr" | "macaddr" | "macaddr8" | "citext"
+    )
 }
 
 /// The maximum length of a `character varying(n)` / `varchar(n)` / `character(n)` type.
@@ -67,5 +84,13 @@ mod tests {
         assert_eq!(column_type("text[]"), ColumnType::List(Box::new(ColumnType::String)));
         assert_eq!(column_type("decimal(10,0)"), ColumnType::Decimal(Some(10), Some(0)));
         assert_eq!(column_type("jsonb"), ColumnType::Other("jsonb".into()));
+        // As PostgreSQL's format_type writes them.
+        assert_eq!(column_type("timestamp(3) with time zone"), ColumnType::Timestamp { tz: true });
+        assert_eq!(column_type("timestamp(0) without time zone"), ColumnType::Timestamp { tz: false });
+        assert_eq!(column_type("integer[]"), ColumnType::List(Box::new(ColumnType::Int(32))));
+        assert_eq!(column_type("numeric(12,2)[]"), ColumnType::List(Box::new(ColumnType::Decimal(Some(12), Some(2)))));
+        assert_eq!(column_type("inet"), ColumnType::String);
+        assert_eq!(column_type("uuid"), ColumnType::String);
+        assert!(as_text("UUID") && !as_text("text") && !as_text("jsonb"));
     }
 }
