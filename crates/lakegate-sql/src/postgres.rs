@@ -42,6 +42,8 @@ pub struct ConnectionSettings {
     pub connect_timeout: Duration,
     /// Application name shown in `pg_stat_activity`.
     pub application_name: String,
+    /// Why a password file was not read (group or world readable), for the connection error.
+    pub password_file_ignored: Option<String>,
 }
 
 impl std::fmt::Debug for ConnectionSettings {
@@ -135,21 +137,31 @@ fn service(env: &dyn Env) -> Result<BTreeMap<String, String>, String> {
 /// The password of `~/.pgpass` (or `PGPASSFILE`) for a connection: the first matching line of
 /// `host:port:database:user:password` (`*` matches anything, `\:` and `\\` escape). A file
 /// readable by group or others is ignored, as libpq does.
-fn pgpass(env: &dyn Env, host: &str, port: u16, database: &str, user: &str) -> Option<String> {
-    let path = env.var("PGPASSFILE").map(std::path::PathBuf::from).or_else(|| home(env).map(|h| h.join(".pgpass")))?;
+///
+/// `Err` says why the file was ignored (libpq's warning), for the connection error.
+fn pgpass(env: &dyn Env, host: &str, port: u16, database: &str, user: &str) -> Result<Option<String>, String> {
+    let Some(path) =
+        env.var("PGPASSFILE").map(std::path::PathBuf::from).or_else(|| home(env).map(|h| h.join(".pgpass")))
+    else {
+        return Ok(None);
+    };
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&path).ok()?.permissions().mode();
+        let Ok(meta) = std::fs::metadata(&path) else { return Ok(None) };
+        let mode = meta.permissions().mode();
         if mode & 0o077 != 0 {
-            tracing::warn!(
-                "password file `{}` has group or world access; permissions should be u=rw (0600) or less: ignored",
-                path.display()
+            let why = format!(
+                "password file `{}` ignored: it has group or world access ({:04o}); permissions should be u=rw \
+                 (0600) or less (chmod 600), as libpq requires",
+                path.display(),
+                mode & 0o777
             );
-            return None;
+            tracing::warn!("{why}");
+            return Err(why);
         }
     }
-    let text = std::fs::read_to_string(&path).ok()?;
+    let Ok(text) = std::fs::read_to_string(&path) else { return Ok(None) };
     let host_key = if host.starts_with('/') { "localhost" } else { host };
     for line in text.lines() {
         if line.trim_start().starts_with('#') || line.trim().is_empty() {
@@ -176,10 +188,10 @@ fn pgpass(env: &dyn Env, host: &str, port: u16, database: &str, user: &str) -> O
             && matches(&fields[2], database)
             && matches(&fields[3], user)
         {
-            return Some(fields[4].clone());
+            return Ok(Some(fields[4].clone()));
         }
     }
-    None
+    Ok(None)
 }
 
 impl ConnectionSettings {
@@ -203,10 +215,14 @@ impl ConnectionSettings {
             .or_else(|| env.var("USER"))
             .ok_or("no user to connect as: set PGUSER")?;
         let database = pick(table.database.clone(), "PGDATABASE", "dbname").unwrap_or_else(|| user.clone());
-        let password = env
-            .var("PGPASSWORD")
-            .or_else(|| svc.get("password").cloned())
-            .or_else(|| pgpass(env, &host, port, &database, &user));
+        let mut password_file_ignored = None;
+        let password = match env.var("PGPASSWORD").or_else(|| svc.get("password").cloned()) {
+            Some(p) => Some(p),
+            None => pgpass(env, &host, port, &database, &user).unwrap_or_else(|why| {
+                password_file_ignored = Some(why);
+                None
+            }),
+        };
         let ssl_mode = env.var("PGSSLMODE").or_else(|| svc.get("sslmode").cloned()).unwrap_or_else(|| "prefer".into());
         if !["disable", "allow", "prefer", "require", "verify-ca", "verify-full"].contains(&ssl_mode.as_str()) {
             return Err(format!(
@@ -232,6 +248,7 @@ impl ConnectionSettings {
             ssl_root_cert: env.var("PGSSLROOTCERT").or_else(|| svc.get("sslrootcert").cloned()),
             connect_timeout,
             application_name: env.var("PGAPPNAME").unwrap_or_else(|| "lakegate".into()),
+            password_file_ignored,
         })
     }
 }
@@ -397,7 +414,10 @@ impl PostgresBackend {
                 self.timeout.as_millis()
             ));
         }
-        let fail = |e: postgres::Error| format!("cannot connect to {}: {}", self.engine(), reason(&e));
+        let fail = |e: postgres::Error| {
+            let note = s.password_file_ignored.as_ref().map(|why| format!(" ({why})")).unwrap_or_default();
+            format!("cannot connect to {}: {}{note}", self.engine(), reason(&e))
+        };
         let mut client = match s.ssl_mode.as_str() {
             "disable" => c.ssl_mode(postgres::config::SslMode::Disable).connect(NoTls).map_err(fail)?,
             mode => {
@@ -478,44 +498,68 @@ impl Backend for PostgresBackend {
         ))
     }
 
+    /// The columns from `pg_catalog` (`pg_attribute`, which lists every column whatever the
+    /// user's grants, unlike `information_schema.columns`), with the type as
+    /// `format_type` writes it (`character varying(8)`, `timestamp(3) with time zone`,
+    /// `integer[]`, `jsonb`). A declared column the user may not read (a column-level grant
+    /// that leaves it out) errors the dataset "permission denied": never "missing".
     fn columns(&self, dataset: &DatasetPlan) -> Result<Vec<CatalogColumn>, String> {
         let t = self.table_of(dataset)?;
         let schema = t.schema.as_deref().unwrap_or("public");
         let d = self.dialect;
         let sql = format!(
-            "SELECT column_name, data_type, character_maximum_length, numeric_precision, numeric_scale, is_nullable \
-             FROM information_schema.columns WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
+            "SELECT a.attname, pg_catalog.format_type(a.atttypid, a.atttypmod), a.attnotnull, \
+             pg_catalog.has_column_privilege(c.oid, a.attnum, 'SELECT'), \
+             pg_catalog.has_schema_privilege(n.oid, 'USAGE') \
+             FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_class c ON c.oid = a.attrelid \
+             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = {} AND c.relname = {} AND c.relkind IN ('r', 'v', 'm', 'f', 'p') \
+             AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
             string(schema, d),
             string(&t.table, d)
         );
         let table = self.query(&sql)?;
-        if table.rows.is_empty() {
-            // No column visible: the table is missing, or not granted. The server says which.
-            let relation = self.relation(dataset)?;
-            self.query(&format!("SELECT * FROM {relation} WHERE 1 = 0"))?;
-            return Err(format!("{}: `{schema}.{}` has no column visible to this user", self.engine(), t.table));
-        }
         let cell = |r: &[Value], i: usize| match r.get(i) {
             Some(Value::Text(s)) => Some(s.clone()),
             _ => None,
         };
-        Ok(table
+        let yes = |r: &[Value], i: usize| matches!(cell(r, i).as_deref(), Some("t" | "true"));
+        let readable: Vec<bool> = table.rows.iter().map(|r| yes(r, 3) && yes(r, 4)).collect();
+        if table.rows.is_empty() || !readable.iter().any(|r| *r) {
+            // No table, or nothing of it readable: the server says why in its own words.
+            let relation = self.relation(dataset)?;
+            self.query(&format!("SELECT * FROM {relation} WHERE 1 = 0"))?;
+            return Err(format!("{}: `{schema}.{}` has no column visible to this user", self.engine(), t.table));
+        }
+        let columns: Vec<CatalogColumn> = table
             .rows
             .iter()
-            .map(|r| {
-                let base = cell(r, 1).unwrap_or_default();
-                let data_type = match (base.as_str(), cell(r, 2), cell(r, 3), cell(r, 4)) {
-                    ("character varying" | "character", Some(n), _, _) => format!("{base}({n})"),
-                    ("numeric", _, Some(p), Some(s)) => format!("numeric({p},{s})"),
-                    _ => base,
-                };
-                CatalogColumn {
-                    name: cell(r, 0).unwrap_or_default(),
-                    data_type,
-                    nullable: cell(r, 5).as_deref() == Some("YES"),
-                }
+            .map(|r| CatalogColumn {
+                name: cell(r, 0).unwrap_or_default(),
+                data_type: cell(r, 1).unwrap_or_default(),
+                nullable: !yes(r, 2),
             })
-            .collect())
+            .collect();
+        let denied: Vec<&str> = columns
+            .iter()
+            .zip(&readable)
+            .filter(|(c, ok)| !**ok && dataset.declared.iter().any(|dc| dc.column == c.name))
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        if !denied.is_empty() {
+            let granted: Vec<String> =
+                columns.iter().zip(&readable).filter(|(_, ok)| **ok).map(|(c, _)| format!("`{}`", c.name)).collect();
+            return Err(format!(
+                "{}: ERROR: permission denied for column{} {} of table `{schema}.{}` (this user may read {} only: \
+                 the columns exist, ask for SELECT on them)",
+                self.engine(),
+                if denied.len() == 1 { "" } else { "s" },
+                denied.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "),
+                t.table,
+                granted.join(", ")
+            ));
+        }
+        Ok(columns)
     }
 
     fn query(&self, sql: &str) -> Result<Table, String> {
@@ -628,6 +672,18 @@ mod tests {
         assert_eq!((s.user.as_str(), s.password.as_deref()), ("ci", Some("pa:ss")));
         let e = env(&[("PGSERVICE", "nope"), ("PGSERVICEFILE", svc.to_str().expect("utf-8")), ("PGUSER", "x")]);
         assert!(ConnectionSettings::resolve(&table(), &e).expect_err("service").contains("PGSERVICE `nope`"));
+        // A password file others can read is ignored, as libpq does, and the settings say why
+        // (the connection error then names the file, not only "password missing").
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&pass, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            let e = env(&[("PGPASSFILE", pass.to_str().expect("utf-8")), ("PGUSER", "ci"), ("PGHOST", "localhost")]);
+            let s = ConnectionSettings::resolve(&table(), &e).expect("settings");
+            assert_eq!(s.password, None);
+            let why = s.password_file_ignored.expect("a reason");
+            assert!(why.contains("ignored") && why.contains("0644") && why.contains("0600"), "{why}");
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
