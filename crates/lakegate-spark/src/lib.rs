@@ -358,14 +358,14 @@ impl Backend for SparkBackend {
         }
         let src = d.source.as_ref().map_err(Clone::clone)?;
         let key = format!("{}\u{0}{src:?}\u{0}{:?}", d.name, d.declared);
-        // Held while the views are created: a dataset asked for by two threads gets one view.
-        let mut views = self.views();
-        if let Some(v) = views.get(&key) {
+        if let Some(v) = self.views().get(&key) {
             return Ok(v.clone());
         }
+        // Created without the lock (datasets are prepared in parallel, and Spark lists and
+        // reads footers for each); should two threads race on one dataset, the first view kept
+        // is everyone's.
         let view = self.file_view(d, src)?;
-        views.insert(key, view.clone());
-        Ok(view)
+        Ok(self.views().entry(key).or_insert(view).clone())
     }
 
     fn columns(&self, d: &DatasetPlan) -> Result<Vec<CatalogColumn>, String> {
