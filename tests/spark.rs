@@ -580,3 +580,52 @@ fn the_example_contracts_give_the_same_results_on_spark() {
     assert_eq!(polars_code, 1);
     assert!(spark_code == 1 || spark_code == 3, "exit {spark_code}");
 }
+
+#[test]
+fn a_server_lost_in_the_middle_of_a_run_errors_the_datasets_left_exit_3() {
+    let Some(url) = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server") else { return };
+    let relay = Relay::start(url.trim_start_matches("sc://").to_owned());
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("run.json");
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(root)
+        .args(["check", "contracts", "--now", "2026-11-26T06:00:00Z", "--engine"])
+        .arg(format!("sc://127.0.0.1:{}", relay.port))
+        .arg("--json")
+        .arg(&json)
+        .env_remove("GITHUB_ACTIONS")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run lakegate");
+    // The run has started talking to Spark (its session, its first views): the server goes away.
+    let start = Instant::now();
+    while relay.streams.lock().expect("lock").is_empty() && start.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let cut_at = Instant::now();
+    relay.cut();
+    let out = child.wait_with_output().expect("wait");
+    assert!(cut_at.elapsed() < Duration::from_secs(60), "took {:?} after the cut", cut_at.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).expect("json")).expect("parse");
+    let errored: Vec<String> = run["contracts"]
+        .as_array()
+        .expect("contracts")
+        .iter()
+        .flat_map(|c| c["checks"].as_array().expect("checks").clone())
+        .filter(|k| k["status"] == "errored")
+        .map(|k| k["message"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert!(!errored.is_empty(), "nothing errored");
+    for m in &errored {
+        assert!(!m.contains('\n'), "{m}");
+    }
+    // The datasets read after the cut say why, and none says it was cancelled (nobody did).
+    assert!(errored.iter().any(|m| m.contains("cannot reach the Spark Connect server")), "{}", errored.join("\n"));
+    assert!(!errored.iter().any(|m| m.contains("cancel")), "{}", errored.join("\n"));
+}

@@ -23,7 +23,10 @@ pub(crate) fn reason(engine: &str, what: &str, e: &SparkError, secret: Option<&s
     let first = first_line(&message);
     let text = match e.grpc_code {
         Some(UNAVAILABLE) => format!("cannot reach the Spark Connect server ({})", transport_cause(first)),
-        Some(CANCELLED) | Some(DEADLINE_EXCEEDED) => format!("cancelled ({first})"),
+        // The client's call ended by the transport (the connection closed under it): lakegate's
+        // own cancel is told apart by the caller, Spark's interrupts carry OPERATION_CANCELED.
+        Some(CANCELLED) => "cannot reach the Spark Connect server (connection lost)".to_owned(),
+        Some(DEADLINE_EXCEEDED) => "cannot reach the Spark Connect server (timed out)".to_owned(),
         _ if e.error_class.is_empty() && is_transport(first) => {
             format!("cannot reach the Spark Connect server ({})", transport_cause(first))
         }
@@ -60,7 +63,11 @@ fn transport_cause(line: &str) -> String {
         "connection timed out".into()
     } else if l.contains("dns") || l.contains("failed to lookup") || l.contains("name or service not known") {
         "unknown host".into()
-    } else if l.contains("broken pipe") || l.contains("connection reset") || l.contains("error reading") {
+    } else if l.contains("broken pipe")
+        || l.contains("connection reset")
+        || l.contains("error reading")
+        || l.contains("transport error")
+    {
         "connection lost".into()
     } else if l.contains("tcp connect error") {
         // tonic drops the OS error: refused, or no route to the host.
@@ -104,6 +111,17 @@ mod tests {
         let e = status(tonic_code::Code::Unavailable, "tcp connect error: Connection refused (os error 111)\nmore");
         let r = reason("spark (sc://127.0.0.1:1)", "query", &e, None);
         assert_eq!(r, "spark (sc://127.0.0.1:1): query: cannot reach the Spark Connect server (connection refused)");
+    }
+
+    #[test]
+    fn a_call_the_transport_ended_is_a_lost_connection() {
+        let mut e = SparkError::connect_msg("[The operation was cancelled] operation was canceled");
+        e.grpc_code = Some(1);
+        let r = reason("spark (sc://h:1)", "query", &e, None);
+        assert_eq!(r, "spark (sc://h:1): query: cannot reach the Spark Connect server (connection lost)");
+        let e = status(tonic_code::Code::Unavailable, "transport error");
+        let r = reason("spark (sc://h:1)", "query", &e, None);
+        assert_eq!(r, "spark (sc://h:1): query: cannot reach the Spark Connect server (connection lost)");
     }
 
     #[test]
