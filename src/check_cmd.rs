@@ -76,9 +76,14 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         skip_bad_files: args.on_bad_file == crate::cli::OnBadFile::Skip,
     };
     let mut plans = Vec::new();
+    // The engine each contract's project file names (`engine:`), by contract file.
+    let mut project_engines = BTreeMap::new();
     for c in &loaded {
         // Paths written in this contract stay inside its project's data roots.
         let (allowed, help) = roots.of(std::path::Path::new(&c.file))?;
+        if let Some((url, _)) = roots.engine_of(std::path::Path::new(&c.file))? {
+            project_engines.insert(c.file.clone(), url);
+        }
         let opts = CompileOptions { roots: allowed, root_help: help, ..opts.clone() };
         match compile(c, &loaded, &opts) {
             Ok(p) => plans.push(p),
@@ -142,7 +147,7 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
         row_count: !args.schema_only,
     };
     if args.explain {
-        let engines = Engines::new(args, engine.clone())?;
+        let engines = Engines::new(args, engine.clone(), &project_engines)?;
         let mut out = crate::stdout::stdout();
         for p in &plans {
             writeln!(out, "contract `{}` ({})", p.id, p.file)?;
@@ -167,7 +172,11 @@ pub fn run(args: &CheckArgs, progress: bool, quiet: bool) -> anyhow::Result<u8> 
     };
     let sampling = Sampling { n: args.samples, out: args.samples_out.clone(), failures: Default::default() };
     let progress = Progress::new(progress, plans.iter().map(|p| p.datasets.len() as u64).sum());
-    let engines = Engines::new(args, lakegate_engine::EngineOptions { progress: Some(progress.slices()), ..engine })?;
+    let engines = Engines::new(
+        args,
+        lakegate_engine::EngineOptions { progress: Some(progress.slices()), ..engine },
+        &project_engines,
+    )?;
     let bar = &progress.overall;
     let contracts: Vec<ContractResult> = plans
         .par_iter()
@@ -335,10 +344,14 @@ impl Progress {
     }
 }
 
-/// The engines of a run: the embedded polars engine (or the one `--engine` names) for files,
-/// and the SQL engine on their server for contracts whose datasets are warehouse tables.
+/// The engines of a run: the embedded polars engine (or the one `--engine`/`LAKEGATE_ENGINE`,
+/// else the contract's project file, names) for files, and the SQL engine on their server for
+/// contracts whose datasets are warehouse tables.
 struct Engines {
     files: Arc<dyn lakegate_core::Engine>,
+    /// The engine of each contract (by file) whose project file names one, when neither
+    /// `--engine` nor `LAKEGATE_ENGINE` is given.
+    by_project: BTreeMap<String, Arc<dyn lakegate_core::Engine>>,
     /// One SQL engine per warehouse server (type, host, port, database), connected on first use.
     warehouses: std::sync::Mutex<Vec<(lakegate_core::WarehouseTable, Arc<dyn lakegate_core::Engine>)>>,
     timeout: std::time::Duration,
@@ -346,28 +359,51 @@ struct Engines {
 }
 
 impl Engines {
-    fn new(args: &CheckArgs, polars: lakegate_engine::EngineOptions) -> anyhow::Result<Engines> {
+    fn new(
+        args: &CheckArgs,
+        polars: lakegate_engine::EngineOptions,
+        project_engines: &BTreeMap<String, String>,
+    ) -> anyhow::Result<Engines> {
         let timeout = match lakegate_contract::lakegate::window(&serde_json::Value::String(args.query_timeout.clone()))
         {
             Some(Err(seconds)) if seconds > 0.0 => std::time::Duration::from_secs_f64(seconds),
             _ => bail!("`--query-timeout {}` is not a duration such as 30s or 10m", args.query_timeout),
         };
         let row_count = polars.row_count;
-        let files: Arc<dyn lakegate_core::Engine> = match args.engine.as_deref().map(str::trim) {
-            None | Some("" | "polars") => Arc::new(lakegate_engine::PolarsEngine(polars)),
-            Some(url) if url.starts_with("sc://") => spark_engine(url, timeout, polars.row_count),
-            Some(other) => {
-                bail!("`--engine {other}` is not an engine: `polars` or a Spark Connect URL (sc://host:15002)")
-            }
+        let make = |name: &str| -> anyhow::Result<Arc<dyn lakegate_core::Engine>> {
+            Ok(match name.trim() {
+                "" | "polars" => Arc::new(lakegate_engine::PolarsEngine(polars.clone())),
+                url if url.starts_with("sc://") => spark_engine(url, timeout, row_count),
+                other => {
+                    bail!("`--engine {other}` is not an engine: `polars` or a Spark Connect URL (sc://host:15002)")
+                }
+            })
         };
-        Ok(Engines { files, warehouses: std::sync::Mutex::new(Vec::new()), timeout, row_count })
+        let files = make(args.engine.as_deref().unwrap_or("polars"))?;
+        // Precedence: --engine > LAKEGATE_ENGINE (one value, clap's) > the project file.
+        let mut by_project = BTreeMap::new();
+        if args.engine.is_none() {
+            let mut by_url: BTreeMap<&str, Arc<dyn lakegate_core::Engine>> = BTreeMap::new();
+            for (file, url) in project_engines {
+                let engine = match by_url.get(url.as_str()) {
+                    Some(e) => Arc::clone(e),
+                    None => {
+                        let e = make(url)?;
+                        by_url.insert(url, Arc::clone(&e));
+                        e
+                    }
+                };
+                by_project.insert(file.clone(), engine);
+            }
+        }
+        Ok(Engines { files, by_project, warehouses: std::sync::Mutex::new(Vec::new()), timeout, row_count })
     }
 
     /// The engine that runs a contract: the SQL engine of its warehouse server when its
     /// datasets are tables, else the engine for files.
     fn engine_for(&self, plan: &ContractPlan) -> Arc<dyn lakegate_core::Engine> {
         let Some(table) = plan.datasets.iter().find_map(|d| d.table.as_ref()) else {
-            return Arc::clone(&self.files);
+            return Arc::clone(self.by_project.get(&plan.file).unwrap_or(&self.files));
         };
         let mut known = self.warehouses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let same = |t: &lakegate_core::WarehouseTable| {
