@@ -13,16 +13,17 @@
 spark_java_home() {
   local d
   for d in /usr/lib/jvm/java-17-openjdk-*; do
-    [ -x "$d/bin/java" ] && { echo "$d"; return; }
+    if [ -x "$d/bin/java" ]; then echo "$d"; return 0; fi
   done
 }
 
 spark_start() {
   local java_home
-  java_home=$(spark_java_home)
+  java_home=$(spark_java_home || true)
   if [ -z "$java_home" ]; then
     need_deb openjdk-17-jre-headless
-    java_home=$(spark_java_home)
+    java_home=$(spark_java_home || true)
+    [ -n "$java_home" ] || { echo "spark: no Java 17 in /usr/lib/jvm after installing openjdk-17-jre-headless" >&2; return 1; }
   fi
   if ! python3 -c 'import sys, pyspark; sys.exit(not pyspark.__version__.startswith("4.0."))' 2>/dev/null; then
     python3 -m pip install -q --disable-pip-version-check 'pyspark==4.0.*'
