@@ -95,6 +95,13 @@ pub trait Backend: Send + Sync {
     /// The columns of a dataset's relation, from the catalog (no rows read).
     fn columns(&self, dataset: &DatasetPlan) -> Result<Vec<CatalogColumn>, String>;
 
+    /// The FROM item the metrics of a dataset read, given its relation and catalog columns:
+    /// the relation itself, or a projection of it (PostgreSQL: `uuid`, `inet` ... as text,
+    /// so that string rules run on them).
+    fn scan(&self, _dataset: &DatasetPlan, relation: String, _columns: &[CatalogColumn]) -> String {
+        relation
+    }
+
     /// Runs one read-only query and returns every row.
     fn query(&self, sql: &str) -> Result<Table, String>;
 

@@ -12,10 +12,8 @@ use lakegate_core::{
 };
 
 use crate::backend::{Backend, Dialect, Table, Value};
-use crate::expr::quote;
 use crate::expr::render_expression;
 use crate::lower::{self, Ctx, Decode, KeyValue, Lowered, Query};
-use crate::types::as_text;
 
 /// The SQL engine over one backend.
 #[derive(Clone)]
@@ -83,25 +81,7 @@ impl SqlEngine {
                     }
                     let schema: DataSchema =
                         columns.iter().map(|c| (c.name.clone(), crate::types::column_type(&c.data_type))).collect();
-                    // Types checked as strings through their text form (uuid, inet, citext):
-                    // the metrics read the table through a projection that casts them.
-                    let relation = if dialect != Dialect::Spark && columns.iter().any(|c| as_text(&c.data_type)) {
-                        let list: Vec<String> = columns
-                            .iter()
-                            .map(|c| {
-                                let q = quote(&c.name, dialect);
-                                if as_text(&c.data_type) {
-                                    let text = if dialect == Dialect::Redshift { "VARCHAR(65535)" } else { "TEXT" };
-                                    format!("CAST({q} AS {text}) AS {q}")
-                                } else {
-                                    q
-                                }
-                            })
-                            .collect();
-                        format!("(SELECT {} FROM {relation} AS s)", list.join(", "))
-                    } else {
-                        relation
-                    };
+                    let relation = self.backend.scan(d, relation, &columns);
                     let from = match &d.filter {
                         Some(f) => {
                             let f =

@@ -362,6 +362,8 @@ pub struct PostgresBackend {
     cancel: Mutex<Option<CancelToken>>,
     /// Identifies the server datasets must be on (host, port, database).
     server: (String, u16, String),
+    /// The columns of each table (by its quoted `schema.table`) this user may not read.
+    unreadable: Mutex<BTreeMap<String, Vec<String>>>,
 }
 
 impl PostgresBackend {
@@ -378,6 +380,7 @@ impl PostgresBackend {
             conn: Mutex::new(Conn::New),
             cancel: Mutex::new(None),
             server,
+            unreadable: Mutex::new(BTreeMap::new()),
         })
     }
 
@@ -546,6 +549,10 @@ impl Backend for PostgresBackend {
             .filter(|(c, ok)| !**ok && dataset.declared.iter().any(|dc| dc.column == c.name))
             .map(|(c, _)| c.name.as_str())
             .collect();
+        let hidden: Vec<String> =
+            columns.iter().zip(&readable).filter(|(_, ok)| !**ok).map(|(c, _)| c.name.clone()).collect();
+        let relation = self.relation(dataset)?;
+        self.unreadable.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(relation, hidden);
         if !denied.is_empty() {
             let granted: Vec<String> =
                 columns.iter().zip(&readable).filter(|(_, ok)| **ok).map(|(c, _)| format!("`{}`", c.name)).collect();
@@ -560,6 +567,27 @@ impl Backend for PostgresBackend {
             ));
         }
         Ok(columns)
+    }
+
+    /// Types checked as strings through their text form (`uuid`, `inet`, `citext`, see
+    /// [`crate::types::as_text`]): the metrics read the table through a projection that casts
+    /// them, of the columns this user may read.
+    fn scan(&self, _dataset: &DatasetPlan, relation: String, columns: &[CatalogColumn]) -> String {
+        if !columns.iter().any(|c| crate::types::as_text(&c.data_type)) {
+            return relation;
+        }
+        let unreadable = self.unreadable.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let hidden = unreadable.get(&relation);
+        let text = if self.dialect == Dialect::Redshift { "VARCHAR(65535)" } else { "TEXT" };
+        let list: Vec<String> = columns
+            .iter()
+            .filter(|c| !hidden.is_some_and(|h| h.contains(&c.name)))
+            .map(|c| {
+                let q = quote(&c.name, self.dialect);
+                if crate::types::as_text(&c.data_type) { format!("CAST({q} AS {text}) AS {q}") } else { q }
+            })
+            .collect();
+        format!("(SELECT {} FROM {relation} AS s)", list.join(", "))
     }
 
     fn query(&self, sql: &str) -> Result<Table, String> {
