@@ -540,7 +540,14 @@ fn scalar(base: &str, nums: &[u32]) -> Option<PhysicalType> {
         | "BPCHAR"
         | "NTEXT"
         | "CITEXT"
-        | "ENUM" => P::String,
+        | "ENUM"
+        // PostgreSQL's network address and XML types: text in files (on a PostgreSQL table the
+        // catalog's type is compared by name, lakegate_checks::catalog).
+        | "INET"
+        | "CIDR"
+        | "MACADDR"
+        | "MACADDR8"
+        | "XML" => P::String,
         "UUID" | "UNIQUEIDENTIFIER" => P::Uuid,
         "JSON" | "JSONB" | "VARIANT" | "SUPER" | "OBJECT" => P::SemiStructured,
         // Arrow Int8 is 8-bit; PostgreSQL and DuckDB INT8 are BIGINT.
@@ -655,6 +662,8 @@ mod tests {
             ("BINARY", C::Binary),
             ("BYTES", C::Binary),
             ("UUID", C::String),
+            ("inet", C::String),
+            ("cidr", C::String),
             ("INT UNSIGNED", C::UInt(32)),
             ("ARRAY<STRING>", C::List(Box::new(C::String))),
             ("array<int>", C::List(Box::new(C::Int(32)))),
