@@ -15,8 +15,8 @@
 //!   bare `varchar` accept any `varchar`; `char(n)` (blank-padded) needs `character(n)`;
 //! - `numeric(p,s)` needs the same precision and scale (`numeric` without them: any);
 //!   `timestamp(p)`/`time(p)` the same fractional precision when one is written;
-//! - any other name the catalog writes (a domain, an enum, `inet`, `uuid`) matches itself,
-//!   case-insensitively.
+//! - any other name the catalog writes (a domain, an enum, `geometry`) matches itself,
+//!   case-insensitively, and only itself.
 //!
 //! A name PostgreSQL does not have (`STRING`, `INT64`, `DOUBLE`, `VARIANT`) keeps the
 //! cross-tool reading of [`lakegate_contract::physical`].
@@ -106,7 +106,13 @@ pub fn fits_physical(physical: &str, catalog: &str) -> Option<Result<(), String>
     if same_words(physical) == same_words(catalog) {
         return Some(Ok(()));
     }
-    let want = parse(physical)?;
+    let Some(want) = parse(physical) else {
+        // A name neither PostgreSQL's nor another tool's (a domain, an enum, PostGIS's
+        // `geometry`) that is not the column's type: the server says it is something else.
+        return lakegate_contract::physical::parse(physical).is_none().then(|| {
+            Err(format!("physicalType `{physical}` does not accept the column's type `{catalog}` on the server"))
+        });
+    };
     let fail = |why: String| {
         Some(Err(format!("physicalType `{physical}` does not accept the column's type `{catalog}` on the server{why}")))
     };
@@ -250,9 +256,11 @@ mod tests {
 
     #[test]
     fn names_postgres_does_not_have_keep_the_cross_tool_reading() {
-        for p in ["STRING", "INT64", "DOUBLE", "VARIANT", "ARRAY<INT>", "varchar(", "numeric(a)"] {
+        for p in ["STRING", "INT64", "DOUBLE", "VARIANT", "ARRAY<INT>"] {
             assert_eq!(fits_physical(p, "text"), None, "{p}");
         }
+        // A server type of its own is that type only.
+        assert!(ok("geometry", "geometry") && breach("mood", "text") && breach("geometry", "mood"));
         assert!(fits_logical("object", "jsonb") && fits_logical("array", "json"));
         assert!(!fits_logical("string", "jsonb") && !fits_logical("object", "text"));
     }
