@@ -1,4 +1,4 @@
-//! Catalog type names (PostgreSQL's `information_schema`, Redshift's, Spark's) as lakegate's
+//! Catalog type names (PostgreSQL's `format_type`, Redshift's, Spark's) as lakegate's
 //! column types, so schema checks read a table's columns without reading rows.
 
 use lakegate_core::ColumnType;
