@@ -43,6 +43,12 @@ pub(crate) fn data_source(src: &Source) -> Result<DataSourceRead, String> {
         Format::Parquet => {
             // Files with different columns are read as their union by name (as in polars).
             options.insert("mergeSchema".into(), "true".into());
+            // Parquet's page index (column index) is not used to skip pages: writers that put
+            // NaN in a double column's page statistics (polars does: min = max = NaN when a
+            // page holds one) make Spark's Parquet reader drop the page's every row under
+            // `amount IS NOT NULL` or `amount < 10`, while `count(amount)` still counts them.
+            // Row-group statistics stay on (the reader ignores min/max holding NaN there).
+            options.insert("parquet.filter.columnindex.enabled".into(), "false".into());
             "parquet"
         }
         Format::Csv => {
@@ -274,6 +280,7 @@ mod tests {
         assert_eq!(r.hive_keys, BTreeSet::from(["dt".to_owned()]));
         assert_eq!(r.options["basePath"], dir.path().to_string_lossy());
         assert_eq!(r.options["mergeSchema"], "true");
+        assert_eq!(r.options["parquet.filter.columnindex.enabled"], "false");
     }
 
     #[test]
