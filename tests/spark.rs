@@ -539,11 +539,7 @@ fn a_query_past_the_timeout_is_interrupted_and_the_session_goes_on() {
 
 /// Checks whose result on Spark still differs from the embedded engine's, with why (the SQL
 /// engine's lowering; see the README's Spark section). Every other check must agree.
-const KNOWN_DIFFERENCES: [(&str, &str); 3] = [
-    ("marketplace-listings/sla/ads_latency", "unix_micros() of a timestamp_ntz column (Parquet without zone)"),
-    ("marketplace-listings/sla/ads_frequency", "unix_micros() of a timestamp_ntz column (Parquet without zone)"),
-    ("marketplace-payments/transactions/amount_eur/schema.parse", "the parse metric does not read `<column>\\u{1}raw`"),
-];
+const KNOWN_DIFFERENCES: [(&str, &str); 0] = [];
 
 /// A number's relative difference, for floats summed in another order.
 fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {

@@ -384,6 +384,19 @@ impl Backend for SparkBackend {
             .collect())
     }
 
+    fn parsed_columns(&self, d: &DatasetPlan) -> Result<std::collections::BTreeSet<String>, String> {
+        if d.table.is_some() {
+            return Ok(std::collections::BTreeSet::new());
+        }
+        let relation = self.relation(d)?;
+        let what = format!("reading the columns of {relation}");
+        Ok(self
+            .schema(sql_relation(&format!("SELECT * FROM {relation}")), &what)?
+            .into_iter()
+            .filter_map(|f| f.name.strip_suffix(read::RAW_SUFFIX).map(str::to_owned))
+            .collect())
+    }
+
     fn query(&self, sql: &str) -> Result<Table, String> {
         if !is_query(sql) {
             return Err(format!("{}: only queries (SELECT, WITH, VALUES) are sent to Spark", self.engine));

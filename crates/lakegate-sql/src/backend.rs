@@ -102,6 +102,13 @@ pub trait Backend: Send + Sync {
         relation
     }
 
+    /// The columns of a dataset's relation the backend parsed from text (CSV, JSON, hive
+    /// folder values), each kept beside its text as `<column>\u{1}raw` ([`crate::lower::RAW_SUFFIX`])
+    /// so that a parse check counts the texts that did not parse. None by default (typed tables).
+    fn parsed_columns(&self, _dataset: &DatasetPlan) -> Result<std::collections::BTreeSet<String>, String> {
+        Ok(std::collections::BTreeSet::new())
+    }
+
     /// Runs one read-only query and returns every row.
     fn query(&self, sql: &str) -> Result<Table, String>;
 

@@ -60,6 +60,8 @@ pub fn cancel_all() {
 /// A dataset as the engine prepared it: its FROM item and columns, or why not.
 struct Prepared {
     from: Result<(String, DataSchema), String>,
+    /// Columns the backend parsed from text (see [`Ctx::parsed`]).
+    parsed: BTreeSet<String>,
     /// Each column's type as the server's catalog writes it (warehouse servers only).
     catalog: BTreeMap<String, String>,
 }
@@ -73,6 +75,7 @@ impl SqlEngine {
             .iter()
             .map(|d| {
                 let mut catalog = BTreeMap::new();
+                let mut parsed = BTreeSet::new();
                 let from = (|| {
                     let relation = self.backend.relation(d)?;
                     let columns = self.backend.columns(d)?;
@@ -81,6 +84,7 @@ impl SqlEngine {
                     }
                     let schema: DataSchema =
                         columns.iter().map(|c| (c.name.clone(), crate::types::column_type(&c.data_type))).collect();
+                    parsed = self.backend.parsed_columns(d)?;
                     let relation = self.backend.scan(d, relation, &columns);
                     let from = match &d.filter {
                         Some(f) => {
@@ -92,7 +96,7 @@ impl SqlEngine {
                     };
                     Ok((from, schema))
                 })();
-                Prepared { from, catalog }
+                Prepared { from, parsed, catalog }
             })
             .collect();
         let tables = plan
@@ -141,6 +145,7 @@ impl Engine for SqlEngine {
                 schema: &schema,
                 from: &from,
                 tables: &tables,
+                parsed: &p.parsed,
             };
             let metrics = run_metrics(self.backend.as_ref(), &ctx, &self.metrics_of(d));
             let rows = match metrics.get(&Metric::RowCount) {
@@ -150,7 +155,7 @@ impl Engine for SqlEngine {
             // The row count was asked for the report only: not a metric of the plan.
             let metrics: MetricMap =
                 metrics.into_iter().filter(|(m, _)| d.metrics.contains(m) || *m == Metric::RowCount).collect();
-            schemas.insert(d.name.clone(), (from.clone(), schema.clone()));
+            schemas.insert(d.name.clone(), (from.clone(), schema.clone(), p.parsed.clone()));
             outcomes.push(DatasetOutcome {
                 schema: Ok(schema),
                 metrics,
@@ -190,6 +195,7 @@ impl Engine for SqlEngine {
                 schema: &schema,
                 from: &from,
                 tables: &tables,
+                parsed: &p.parsed,
             };
             let Lowered { queries, errors } = lower::lower(&ctx, &self.metrics_of(d));
             for q in &queries {
@@ -449,8 +455,8 @@ fn ctx_text(ctx: &Ctx, x: &str) -> String {
 pub struct SqlRun {
     backend: Arc<dyn Backend>,
     outcomes: Vec<DatasetOutcome>,
-    /// Dataset -> (FROM item, columns), for the sample queries.
-    schemas: BTreeMap<String, (String, DataSchema)>,
+    /// Dataset -> (FROM item, columns, parsed columns), for the sample queries.
+    schemas: BTreeMap<String, (String, DataSchema, BTreeSet<String>)>,
     tables: BTreeMap<String, String>,
 }
 
@@ -465,9 +471,9 @@ fn row_metrics(measure: &Measure) -> Vec<&Metric> {
 impl SqlRun {
     fn sample_query(&self, d: &DatasetPlan, measure: &Measure, n: usize) -> Option<Result<String, String>> {
         let metrics = row_metrics(measure);
-        let (from, schema) = self.schemas.get(&d.name)?;
+        let (from, schema, parsed) = self.schemas.get(&d.name)?;
         let dialect = self.backend.dialect();
-        let ctx = Ctx { dialect, engine: dialect.name(), schema, from, tables: &self.tables };
+        let ctx = Ctx { dialect, engine: dialect.name(), schema, from, tables: &self.tables, parsed };
         let q = |c: &str| crate::expr::quote(c, dialect);
         let mut shown: Vec<String> = d.key.iter().filter(|k| schema.iter().any(|(n, _)| n == *k)).cloned().collect();
         if shown.is_empty() {

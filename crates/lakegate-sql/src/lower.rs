@@ -6,7 +6,7 @@
 //! metric; where a dialect cannot compute one faithfully, the metric is errored "not supported
 //! on <engine>: <reason>". The match over [`Metric`] is exhaustive on purpose.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use lakegate_core::metric::{Bound, Cmp};
 use lakegate_core::{Agg, ColumnType, DataSchema, Literal, Metric, Validity};
@@ -57,6 +57,10 @@ pub struct Query {
     pub group_keys: Option<usize>,
 }
 
+/// The suffix of the text column a backend keeps beside a column it parsed (as the embedded
+/// engine's `lakegate_engine::source::RAW_SUFFIX`).
+pub const RAW_SUFFIX: &str = "\u{1}raw";
+
 /// The queries of one dataset, and the metrics that cannot be lowered (with why).
 #[derive(Debug, Clone, Default)]
 pub struct Lowered {
@@ -79,6 +83,9 @@ pub struct Ctx<'a> {
     /// Every dataset of the contract this engine reads: name -> FROM item (SQL rules,
     /// relationships).
     pub tables: &'a BTreeMap<String, String>,
+    /// Columns the backend parsed from text, each beside its text as `<column>\u{1}raw` in
+    /// the relation (not in `schema`): CSV and JSON values and hive folder values on Spark.
+    pub parsed: &'a BTreeSet<String>,
 }
 
 impl Ctx<'_> {
@@ -151,7 +158,11 @@ impl Ctx<'_> {
         match (t, self.dialect) {
             (ColumnType::Date, Dialect::Spark) => Ok(format!("(CAST(unix_date({x}) AS DOUBLE) * 86400)")),
             (ColumnType::Date, _) => Ok(format!("(CAST({x} - DATE '1970-01-01' AS DOUBLE PRECISION) * 86400)")),
-            (ColumnType::Timestamp { .. }, Dialect::Spark) => Ok(format!("(CAST(unix_micros({x}) AS DOUBLE) / 1e6)")),
+            // unix_micros takes a timestamp_ltz only: a timestamp_ntz column
+            // (Parquet without a zone) is cast, read in the session's zone, UTC.
+            (ColumnType::Timestamp { .. }, Dialect::Spark) => {
+                Ok(format!("(CAST(unix_micros(CAST({x} AS TIMESTAMP_LTZ)) AS DOUBLE) / 1e6)"))
+            }
             (ColumnType::Timestamp { .. }, _) => Ok(format!("CAST(EXTRACT(EPOCH FROM {x}) AS DOUBLE PRECISION)")),
             (other, _) => Err(format!("needs a date or timestamp column, found {}", other.name())),
         }
@@ -527,8 +538,16 @@ pub fn violation_mask(ctx: &Ctx, m: &Metric) -> Option<Result<String, String>> {
             if parts.is_empty() { "FALSE".into() } else { format!("({})", parts.join(" OR ")) }
         }),
         Metric::InvalidCount { column, rules } if matches!(rules.as_slice(), [Validity::Parses]) => {
-            // Typed warehouse columns: nothing was parsed, nothing failed (as for typed files).
-            ctx.column(column).map(|_| "FALSE".into())
+            ctx.column(column).map(|(x, _)| {
+                if ctx.parsed.contains(column) {
+                    // As the embedded engine: a text that is there and did not parse.
+                    let raw = ctx.q(&format!("{column}{RAW_SUFFIX}"));
+                    format!("({raw} IS NOT NULL AND {x} IS NULL)")
+                } else {
+                    // Typed columns (warehouse tables, Parquet): nothing was parsed, nothing failed.
+                    "FALSE".into()
+                }
+            })
         }
         Metric::InvalidCount { column, rules } => ctx.column(column).and_then(|(x, t)| {
             let mut valid = Vec::new();
@@ -916,8 +935,10 @@ mod tests {
         ]
     }
 
+    static NONE_PARSED: BTreeSet<String> = BTreeSet::new();
+
     fn ctx<'a>(schema: &'a DataSchema, tables: &'a BTreeMap<String, String>, d: Dialect) -> Ctx<'a> {
-        Ctx { dialect: d, engine: d.name(), schema, from: "\"public\".\"orders\"", tables }
+        Ctx { dialect: d, engine: d.name(), schema, from: "\"public\".\"orders\"", tables, parsed: &NONE_PARSED }
     }
 
     #[test]
@@ -938,6 +959,25 @@ mod tests {
         assert!(l.queries[1].sql.contains("GROUP BY \"id\""), "{}", l.queries[1].sql);
         let r = lower(&ctx(&s, &t, Dialect::Redshift), &metrics);
         assert!(!r.queries.iter().any(|q| q.sql.contains("FILTER")), "Redshift has no FILTER clause");
+    }
+
+    #[test]
+    fn a_parse_check_counts_texts_that_did_not_parse_and_nothing_on_typed_columns() {
+        let (s, t) = (schema(), BTreeMap::new());
+        let m = Metric::InvalidCount { column: "amount".into(), rules: vec![Validity::Parses] };
+        let parsed = BTreeSet::from(["amount".to_owned()]);
+        let spark = Ctx { parsed: &parsed, ..ctx(&s, &t, Dialect::Spark) };
+        let mask = violation_mask(&spark, &m).expect("row-level").expect("lowered");
+        assert_eq!(mask, "(`amount\u{1}raw` IS NOT NULL AND `amount` IS NULL)");
+        let typed = violation_mask(&ctx(&s, &t, Dialect::Spark), &m).expect("row-level").expect("lowered");
+        assert_eq!(typed, "FALSE");
+    }
+
+    #[test]
+    fn spark_epoch_of_a_timestamp_reads_timestamp_ntz_as_utc() {
+        let (s, t) = (schema(), BTreeMap::new());
+        let e = ctx(&s, &t, Dialect::Spark).epoch("`ts`", &ColumnType::Timestamp { tz: false }).expect("epoch");
+        assert_eq!(e, "(CAST(unix_micros(CAST(`ts` AS TIMESTAMP_LTZ)) AS DOUBLE) / 1e6)");
     }
 
     #[test]
