@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::Path;
@@ -652,4 +652,53 @@ fn a_server_lost_in_the_middle_of_a_run_errors_the_datasets_left_exit_3() {
     // The datasets read after the cut say why, and none says it was cancelled (nobody did).
     assert!(errored.iter().any(|m| m.contains("cannot reach the Spark Connect server")), "{}", errored.join("\n"));
     assert!(!errored.iter().any(|m| m.contains("cancel")), "{}", errored.join("\n"));
+}
+
+/// Failing-row samples on Spark: a text that did not parse is shown as written (never under the
+/// view's internal `<column>\u{1}raw` name), a classified column's value and text stay hidden,
+/// and the rows are the embedded engine's.
+#[test]
+fn samples_show_texts_as_written_and_hide_classified_ones() {
+    let Some(url) = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("t.csv"),
+        "id,amount,ssn\n1,1.5,111223333\n2,abc,222334444\n3,,secret-ssn\n4,-7,444556666\n",
+    )
+    .expect("csv");
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        "apiVersion: v3.0.2\nkind: DataContract\nid: s\nname: s\nversion: 1.0.0\nstatus: active\n\
+         servers: [{server: local, type: local, path: t.csv, format: csv}]\nschema:\n  - name: t\n    properties:\n      \
+         - {name: id, logicalType: integer, primaryKey: true}\n      - {name: amount, logicalType: number}\n      \
+         - {name: ssn, logicalType: integer, classification: restricted}\n",
+    )
+    .expect("contract");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "c.odcs.yaml", "--format", "json", "--samples", "10"];
+        args.extend_from_slice(extra);
+        let (code, out, err) = common::lakegate(dir.path(), &args);
+        assert_eq!(code, 1, "{out}\n{err}");
+        assert!(!out.contains("secret-ssn") && !out.contains("\\u0001") && !out.contains('\u{1}'), "{out}");
+        let report: serde_json::Value = serde_json::from_str(&out).expect("json");
+        let mut samples = BTreeMap::new();
+        for c in report["contracts"][0]["checks"].as_array().expect("checks") {
+            if c["samples"].is_object() {
+                samples.insert(c["id"].as_str().expect("id").to_owned(), c["samples"].clone());
+            }
+        }
+        samples
+    };
+    let (polars, spark) = (run(&[]), run(&["--engine", &url]));
+    let parse = |s: &BTreeMap<String, serde_json::Value>, id: &str| s.get(id).cloned().unwrap_or_default();
+    for id in ["s/t/amount/schema.parse", "s/t/ssn/schema.parse"] {
+        assert_eq!(parse(&spark, id), parse(&polars, id), "{id}");
+    }
+    assert_eq!(
+        parse(&spark, "s/t/amount/schema.parse"),
+        serde_json::json!({"columns": ["id", "amount (as written)", "amount"], "rows": [["2", "abc", "null"]]})
+    );
+    let ssn = parse(&spark, "s/t/ssn/schema.parse");
+    assert_eq!(ssn["columns"], serde_json::json!(["id", "ssn (as written)", "ssn"]));
+    assert_eq!(ssn["rows"], serde_json::json!([["3", "***", "***"]]));
 }

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use lakegate_core::{
     ContractPlan, DataSchema, DatasetOutcome, DatasetPlan, DatasetResult, Engine, EngineRun, Measure, Metric,
-    MetricMap, MetricValue, Observed, Samples,
+    MetricMap, MetricValue, Observed, Samples, Validity,
 };
 
 use crate::backend::{Backend, Dialect, Table, Value};
@@ -451,6 +451,9 @@ fn ctx_text(ctx: &Ctx, x: &str) -> String {
     }
 }
 
+/// The suffix of a sample column showing a value's text as written (the embedded engine's name).
+const AS_WRITTEN: &str = " (as written)";
+
 /// A contract's run on the SQL engine.
 pub struct SqlRun {
     backend: Arc<dyn Backend>,
@@ -498,6 +501,7 @@ impl SqlRun {
             )));
         }
         let mut masks = Vec::new();
+        let mut as_written: Vec<String> = Vec::new();
         for m in &metrics {
             let (inner, filter) = match m {
                 Metric::Filtered { filter, metric } => (metric.as_ref(), Some(filter)),
@@ -548,6 +552,15 @@ impl SqlRun {
             for c in inner.columns() {
                 add(c, &mut shown);
             }
+            // A text that did not parse is shown as written, beside its (null) value, as the
+            // embedded engine shows it; never under the relation's internal name.
+            if let Metric::InvalidCount { column, rules } = inner
+                && matches!(rules.as_slice(), [Validity::Parses])
+                && parsed.contains(column)
+                && !as_written.contains(column)
+            {
+                as_written.push(column.clone());
+            }
             if let Metric::RowConditionFailures { expression } = inner
                 && let Ok(e) = crate::expr::parse_expression(expression)
             {
@@ -568,15 +581,22 @@ impl SqlRun {
             return None;
         }
         // Booleans as `true`/`false` (PostgreSQL's text protocol writes `t`/`f`).
-        let cols: Vec<String> = shown
-            .iter()
-            .map(|c| match schema.iter().find(|(n, _)| n == c) {
+        let mut cols: Vec<String> = Vec::new();
+        for c in &shown {
+            if as_written.contains(c) {
+                cols.push(format!(
+                    "t.{} AS {}",
+                    q(&format!("{c}{}", lower::RAW_SUFFIX)),
+                    q(&format!("{c}{AS_WRITTEN}"))
+                ));
+            }
+            cols.push(match schema.iter().find(|(n, _)| n == c) {
                 Some((_, lakegate_core::ColumnType::Boolean)) => {
                     format!("CASE WHEN t.{x} THEN 'true' WHEN NOT t.{x} THEN 'false' END AS {x}", x = q(c))
                 }
                 _ => format!("t.{}", q(c)),
-            })
-            .collect();
+            });
+        }
         let order: Vec<String> = (1..=cols.len()).map(|i| i.to_string()).collect();
         Some(Ok(format!(
             "SELECT {} FROM {from} AS t WHERE {} ORDER BY {} LIMIT {n}",
@@ -617,7 +637,15 @@ impl EngineRun for SqlRun {
             Ok(t) => t,
             Err(e) => return Some(Err(e)),
         };
-        let redacted: Vec<String> = table.columns.iter().filter(|c| d.redacted.contains(c)).cloned().collect();
+        // A classified column's text as written is as classified as its value.
+        let redacted: Vec<String> = table
+            .columns
+            .iter()
+            .filter(|c| {
+                d.redacted.contains(c) || c.strip_suffix(AS_WRITTEN).is_some_and(|b| d.redacted.iter().any(|r| r == b))
+            })
+            .cloned()
+            .collect();
         let rows = table
             .rows
             .iter()
