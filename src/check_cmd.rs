@@ -402,9 +402,15 @@ impl Engines {
     /// The engine that runs a contract: the SQL engine of its warehouse server when its
     /// datasets are tables, else the engine for files.
     fn engine_for(&self, plan: &ContractPlan) -> Arc<dyn lakegate_core::Engine> {
+        let files = || Arc::clone(self.by_project.get(&plan.file).unwrap_or(&self.files));
         let Some(table) = plan.datasets.iter().find_map(|d| d.table.as_ref()) else {
-            return Arc::clone(self.by_project.get(&plan.file).unwrap_or(&self.files));
+            return files();
         };
+        // `databricks` and `hive` tables are read by Spark, the engine given for files (the
+        // embedded engine errors them, naming --engine).
+        if matches!(table.server_type.as_str(), "databricks" | "hive") {
+            return files();
+        }
         let mut known = self.warehouses.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let same = |t: &lakegate_core::WarehouseTable| {
             (&t.server_type, &t.host, t.port, &t.database)

@@ -702,3 +702,79 @@ fn samples_show_texts_as_written_and_hide_classified_ones() {
     assert_eq!(ssn["columns"], serde_json::json!(["id", "ssn (as written)", "ssn"]));
     assert_eq!(ssn["rows"], serde_json::json!([["3", "***", "***"]]));
 }
+
+/// ODCS `databricks` (catalog, schema) and `hive` (database) servers: their tables are read by
+/// Spark by their catalog names, with the results of the same rows read as files; without a
+/// Spark engine the datasets are errored naming `--engine` (exit 3).
+#[test]
+fn databricks_and_hive_servers_read_catalog_tables_on_spark() {
+    let Some(url) = common::service("LAKEGATE_SPARK_URL", "the Spark Connect server") else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut df = df!(
+        "id" => [1i64, 2, 2, 4],
+        "amount" => [Some(1.5f64), Some(f64::NAN), None, Some(-1.0)],
+        "email" => [Some("a@x.io"), Some("bad"), None, Some("d@z.com")],
+    )
+    .expect("df");
+    let data = dir.path().join("data");
+    common::write_parquet(&data.join("part-0.parquet"), &mut df);
+    let table = format!("lakegate_orders_{}", std::process::id());
+    let location = data.display().to_string().replace('\'', "\\'");
+    lakegate_spark::run_statement(&url, &format!("DROP TABLE IF EXISTS default.{table}")).expect("drop");
+    lakegate_spark::run_statement(&url, &format!("CREATE TABLE default.{table} USING parquet LOCATION '{location}'"))
+        .expect("create table");
+    std::fs::write(
+        dir.path().join("c.odcs.yaml"),
+        format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nid: w\nname: w\nversion: 1.0.0\nstatus: active\nservers:\n  \
+             - {{server: files, type: local, path: data, format: parquet}}\n  \
+             - {{server: dbx, type: databricks, host: adb-1.azuredatabricks.net, catalog: spark_catalog, schema: default}}\n  \
+             - {{server: metastore, type: hive, host: thrift.example, database: default}}\n\
+             schema:\n  - name: orders\n    physicalName: {table}\n    properties:\n      \
+             - {{name: id, logicalType: integer, required: true, unique: true}}\n      \
+             - name: amount\n        logicalType: number\n        logicalTypeOptions: {{minimum: 0}}\n        \
+             quality: [{{type: library, metric: nullValues, mustBe: 0}}]\n      \
+             - {{name: email, logicalType: string, logicalTypeOptions: {{format: email}}}}\n    \
+             quality: [{{type: library, metric: rowCount, mustBeGreaterThan: 3}}]\n"
+        ),
+    )
+    .expect("contract");
+    let run = |server: &str, engine: Option<&str>| {
+        let mut args = vec!["check", "c.odcs.yaml", "--server", server, "--format", "json"];
+        if let Some(e) = engine {
+            args.extend(["--engine", e]);
+        }
+        let (code, out, err) = common::lakegate(dir.path(), &args);
+        let report: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}\n{err}"));
+        (code, report)
+    };
+    let checks = |r: &serde_json::Value| -> Vec<(String, String, serde_json::Value)> {
+        r["contracts"][0]["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .map(|c| {
+                let id = c["id"].as_str().expect("id");
+                // The same check, whichever server: drop the server from the id if any.
+                (id.to_owned(), c["status"].as_str().expect("status").to_owned(), c["observed"].clone())
+            })
+            .collect()
+    };
+    let (files_code, files) = run("files", None);
+    assert_eq!(files_code, 1, "{files:#}");
+    let expected = checks(&files);
+    assert!(expected.iter().any(|c| c.1 == "failed") && expected.iter().any(|c| c.1 == "passed"), "{expected:?}");
+    for server in ["dbx", "metastore"] {
+        let (code, report) = run(server, Some(&url));
+        assert_eq!(code, 1, "{server}: {report:#}");
+        let d = &report["contracts"][0]["datasets"][0];
+        assert!(d["error"].is_null(), "{server}: {d}");
+        assert_eq!(checks(&report), expected, "{server}");
+        // Without Spark: errored, naming the engine to use.
+        let (code, report) = run(server, Some("polars"));
+        assert_eq!(code, 3, "{server}: {report:#}");
+        let d = &report["contracts"][0]["datasets"][0];
+        assert!(d["error"].as_str().is_some_and(|e| e.contains("--engine sc://")), "{server}: {d}");
+    }
+    lakegate_spark::run_statement(&url, &format!("DROP TABLE default.{table}")).expect("drop");
+}

@@ -247,9 +247,17 @@ fn resolve(p: &Path) -> PathBuf {
     }
 }
 
-/// ODCS server types whose datasets are tables read by the SQL engine.
+/// ODCS server types whose datasets are tables read by the SQL engine: PostgreSQL and Redshift
+/// servers by their own engine, `databricks` and `hive` tables by Spark ([`is_spark_table`]).
 fn is_warehouse(server_type: &str) -> bool {
     matches!(server_type.to_ascii_lowercase().as_str(), "postgres" | "postgresql" | "redshift")
+        || is_spark_table(server_type)
+}
+
+/// ODCS server types whose tables Spark reads by their catalog name (`--engine sc://...` or the
+/// project's engine): `databricks` (catalog.schema.table) and `hive` (database.table).
+fn is_spark_table(server_type: &str) -> bool {
+    matches!(server_type.to_ascii_lowercase().as_str(), "databricks" | "hive")
 }
 
 /// The warehouse table of a schema object on a `postgres`, `postgresql` or `redshift` server
@@ -279,13 +287,21 @@ fn warehouse_table(
         },
         None => None,
     };
+    let server_type = s.server_type.to_ascii_lowercase();
+    // Databricks names its top level `catalog` (Unity Catalog); a Hive table's database may be
+    // written `database` or `schema` (one level in Hive).
+    let (database, schema) = match server_type.as_str() {
+        "databricks" => (s.catalog.clone().or_else(|| s.database.clone()), s.schema.clone()),
+        "hive" => (s.database.clone().or_else(|| s.schema.clone()), None),
+        _ => (s.database.clone(), s.schema.clone()),
+    };
     Ok(Some(WarehouseTable {
-        server_type: s.server_type.to_ascii_lowercase(),
+        server_type,
         server: s.server.clone(),
         host: s.host.clone(),
         port,
-        database: s.database.clone(),
-        schema: s.schema.clone(),
+        database,
+        schema,
         table: obj.physical_name.clone().unwrap_or_else(|| obj.name.clone()),
         region: s.region.clone(),
     }))
@@ -313,6 +329,13 @@ fn source_for(
                 c.contract.id, obj.name
             )));
         };
+        if is_spark_table(&s.server_type) {
+            return Ok(Err(format!(
+                "`{}` is a table on the {} server `{}`: Spark reads it (--engine sc://host:15002 or the project's \
+                 engine), the embedded engine reads files",
+                obj.name, s.server_type, s.server
+            )));
+        }
         if is_warehouse(&s.server_type) {
             return Ok(Err(format!(
                 "`{}` is a table on the {} server `{}`: the SQL engine reads it, the embedded engine reads files",

@@ -38,13 +38,27 @@ pub fn connect(url: &str) -> Result<Arc<dyn Backend>, String> {
 /// As [`connect`]; a query running longer than `timeout` (`--query-timeout`) is interrupted on
 /// the server and errors with that reason.
 pub fn connect_with_timeout(url: &str, timeout: Option<Duration>) -> Result<Arc<dyn Backend>, String> {
+    Ok(Arc::new(session(url, timeout)?))
+}
+
+/// Runs one SQL statement on the server (`CREATE TABLE ... USING parquet LOCATION ...`, `DROP
+/// TABLE ...`) in a session of its own. lakegate's checks never call it (they send queries
+/// only); it sets up catalog tables for tests and examples. Errors are one line naming the
+/// server.
+pub fn run_statement(url: &str, sql: &str) -> Result<(), String> {
+    let b = session(url, None)?;
+    let command = proto::SqlCommand { input: Some(sql_relation(sql)), ..Default::default() };
+    b.command(proto::command::CommandType::SqlCommand(command), "statement")
+}
+
+fn session(url: &str, timeout: Option<Duration>) -> Result<SparkBackend, String> {
     let u = url::parse(url)?;
     let engine = format!("spark ({})", u.shown);
     let secret = u.builder.token();
     let mut client = block_on(SparkConnectClient::connect(&u.builder))
         .map_err(|e| error::reason(&engine, "connect", &e, secret.as_deref()))?;
     client.set_retry_policy(retry_policy());
-    Ok(Arc::new(SparkBackend {
+    Ok(SparkBackend {
         client,
         engine,
         secret,
@@ -55,7 +69,7 @@ pub fn connect_with_timeout(url: &str, timeout: Option<Duration>) -> Result<Arc<
         views: Mutex::new(HashMap::new()),
         next_view: AtomicUsize::new(1),
         next_operation: AtomicUsize::new(1),
-    }))
+    })
 }
 
 /// A lost or refused connection is retried three times over ~2 s, then reported: the client's
