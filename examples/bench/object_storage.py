@@ -152,10 +152,10 @@ schema:
     properties:
       - name: order_id
         physicalType: BIGINT
-        required: true
       - name: customer_id
         physicalType: BIGINT
-        required: true
+      - name: created_at
+        physicalType: TIMESTAMP
     quality:
       - {{metric: rowCount, mustBeGreaterThan: 0}}
 """
@@ -232,6 +232,21 @@ def main():
         for i in range(a.objects):
             s3.upload_file(small, "bench", f"small/part-{i:05}.parquet")
         size = os.path.getsize(data)
+        # What moto itself costs: the orders object in one GET, and in 8 MiB range GETs, 8 at a time.
+        from concurrent.futures import ThreadPoolExecutor
+        t0 = time.perf_counter()
+        s3.get_object(Bucket="bench", Key="orders/part-0.parquet")["Body"].read()
+        whole = time.perf_counter() - t0
+        chunk = 8 << 20
+
+        def part(i):
+            r = f"bytes={i}-{min(i + chunk, size) - 1}"
+            return len(s3.get_object(Bucket="bench", Key="orders/part-0.parquet", Range=r)["Body"].read())
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(8) as ex:
+            assert sum(ex.map(part, range(0, size, chunk))) == size
+        ranged = time.perf_counter() - t0
 
         env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret", AWS_REGION="us-east-1",
                    LAKEGATE_S3_ENDPOINT=endpoint)
@@ -264,8 +279,9 @@ def main():
         rows.append(("footer-only contract", lw, sw, sb, size))
         wrong += [k for k, v in observed(os.path.join(work, "fl.json")).items()
                   if observed(os.path.join(work, "fs.json")).get(k) != v]
+        # The row count from the footers; presence and types from the schema (in the footers too).
         footer_origin = all(c.get("origin") for k in json.load(open(os.path.join(work, "fs.json")))["contracts"]
-                            for c in k["checks"] if c["kind"] in ("required", "library.rowCount"))
+                            for c in k["checks"] if c["kind"] == "library.rowCount")
 
         # 3. Many small objects.
         for kind, where, name in [("local", f"path: {local_small}/*.parquet", "small-local"),
@@ -287,6 +303,8 @@ def main():
         for name, lw, sw, sb, ds in rows:
             print(f"| {name} | {lw:.2f} | {sw:.2f} | {sw / lw:.2f} | {sb:,} | {ds:,} | {100 * sb / ds:.2f} % |")
         print(f"footer-only metrics came from the footers: {footer_origin}")
+        print(f"moto itself: the {size:,}-byte object in one GET {whole:.2f} s; in {-(-size // chunk)} range GETs "
+              f"of 8 MiB, 8 at a time, {ranged:.2f} s")
         if wrong:
             print("S3 results differ from the local ones: " + ", ".join(sorted(wrong)))
             sys.exit(1)
