@@ -432,7 +432,11 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
         tracing::debug!(file = %name, "no content: no rows, no columns");
         return Ok(None);
     }
-    let p = PlRefPath::new(data.to_string_lossy().as_ref());
+    let p = if src.format == Format::Parquet {
+        PlRefPath::new(data.to_string_lossy().as_ref())
+    } else {
+        text::read_path(&data)
+    };
     Ok(Some(match src.format {
         Format::Parquet => {
             LazyFrame::scan_parquet(p, ScanArgsParquet { glob: false, hive_options: no_hive(), ..Default::default() })?
@@ -484,7 +488,7 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
                     if std::fs::metadata(&tmp).is_ok_and(|m| m.len() == 0) {
                         return Ok(None);
                     }
-                    PlRefPath::new(tmp.to_string_lossy().as_ref())
+                    text::read_path(&tmp)
                 }
             };
             // Declared columns are read as text and typed by the declaration: the types polars

@@ -79,6 +79,30 @@ fn spill_copy(reader: impl Read, shown: &str) -> Result<(PathBuf, u64), String> 
     Ok((path, bytes))
 }
 
+/// Text files larger than this are read through polars' chunked reads rather than memory-mapped.
+pub const STREAMED_BYTES: u64 = 64 << 20;
+
+/// The path polars reads a CSV or NDJSON file from. polars maps a local file into memory, and
+/// every page a scan touches counts in the process's resident memory until the scan ends: a
+/// slice near the end of a 1.3 GB CSV, whose line ends polars finds from the start, held the
+/// whole file. A large file is named by a `file://` URL instead, which polars reads in chunks
+/// of 32 MiB (its object-store path for local files), so memory holds chunks, not the file.
+pub fn read_path(file: &Path) -> PlRefPath {
+    let big = std::fs::metadata(file).is_ok_and(|m| m.is_file() && m.len() > STREAMED_BYTES);
+    let abs = if big { std::path::absolute(file).ok() } else { None };
+    // Only paths that are URL paths as they are (no space, `%`, `#`, non-ASCII...): a path polars
+    // might decode differently is memory-mapped.
+    match abs.as_deref().and_then(Path::to_str).filter(|a| url_safe(a)) {
+        Some(a) => PlRefPath::new(format!("file://{a}").as_str()),
+        None => PlRefPath::new(file.to_string_lossy().as_ref()),
+    }
+}
+
+/// Whether a path is the same text as a URL path (unreserved characters and `/` only).
+fn url_safe(path: &str) -> bool {
+    path.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~'))
+}
+
 /// The rows of the CSV or NDJSON files `files` (those read, in order) in slices of at most
 /// `rows` rows with the dataset's full `schema`, when they hold more than `rows` rows; empty
 /// when the dataset is read whole. `lf` is the dataset as opened (one file: it is cut into row
@@ -304,6 +328,15 @@ mod tests {
         let r = flate2::read::MultiGzDecoder::new(&bytes[..bytes.len() / 2]);
         let e = spill_copy(r, "t.csv.gz").expect_err("truncated");
         assert!(e.contains("`t.csv.gz`"), "{e}");
+    }
+
+    #[test]
+    fn large_files_are_read_by_url_with_their_path_encoded() {
+        assert!(url_safe("/data/lake-1/t_2.csv") && url_safe("/proc/self/fd/7"));
+        assert!(!url_safe("/data/lake 1/t.csv") && !url_safe("/d/é.csv") && !url_safe("/d/a%20b.csv"));
+        // A small file keeps its path (memory-mapped: fastest).
+        let f = tempfile::NamedTempFile::new().expect("tempfile");
+        assert_eq!(read_path(f.path()).as_str(), f.path().to_str().unwrap_or_default());
     }
 
     #[test]
