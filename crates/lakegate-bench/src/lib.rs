@@ -4,9 +4,37 @@
 
 use polars::prelude::*;
 
-/// Opens a Parquet file lazily.
+/// Opens an orders file lazily: Parquet, or (by its name) CSV or NDJSON, possibly gzip- or
+/// zstd-compressed, read as a hand-written polars program would: with the orders schema given,
+/// so that polars parses each value straight into its type.
 pub fn scan(path: &str) -> PolarsResult<LazyFrame> {
-    LazyFrame::scan_parquet(PlRefPath::new(path), ScanArgsParquet::default())
+    let p = PlRefPath::new(path);
+    let name = path.trim_end_matches(".gz").trim_end_matches(".zst");
+    if name.ends_with(".csv") {
+        LazyCsvReader::new(p).with_schema(Some(Arc::new(orders_schema()))).finish()
+    } else if name.ends_with(".ndjson") || name.ends_with(".jsonl") || name.ends_with(".json") {
+        LazyJsonLineReader::new(p).with_schema(Some(Arc::new(orders_schema()))).finish()
+    } else {
+        LazyFrame::scan_parquet(p, ScanArgsParquet::default())
+    }
+}
+
+/// The columns `gen-orders` writes, in order.
+pub fn orders_schema() -> Schema {
+    let ts = DataType::Datetime(TimeUnit::Microseconds, None);
+    Schema::from_iter([
+        Field::new("order_id".into(), DataType::Int64),
+        Field::new("customer_id".into(), DataType::Int64),
+        Field::new("country".into(), DataType::String),
+        Field::new("status".into(), DataType::String),
+        Field::new("amount".into(), DataType::Float64),
+        Field::new("currency".into(), DataType::String),
+        Field::new("email".into(), DataType::String),
+        Field::new("created_at".into(), ts.clone()),
+        Field::new("updated_at".into(), ts),
+        Field::new("is_pro".into(), DataType::Boolean),
+        Field::new("category_id".into(), DataType::Int32),
+    ])
 }
 
 /// splitmix64: the tiny deterministic generator of lakegate's data generators (the same
