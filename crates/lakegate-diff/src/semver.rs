@@ -76,6 +76,21 @@ pub fn parse(v: &str) -> Option<(u64, u64, u64)> {
     parts.next().is_none().then_some(t)
 }
 
+/// Parses a version written as semantic versioning requires: `MAJOR.MINOR.PATCH` with an
+/// optional `-pre-release` or `+build` part, no `v` prefix and no missing number (`v2`, `2`
+/// and `2.0` are not). The new side of a diff must be written so: a consumer pinning `^2`
+/// cannot read `v2`.
+pub fn parse_strict(v: &str) -> Option<(u64, u64, u64)> {
+    let core = v.split(['-', '+']).next()?;
+    let parts: Vec<&str> = core.split('.').collect();
+    let numeric =
+        |p: &&str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && (p.len() == 1 || !p.starts_with('0'));
+    if parts.len() != 3 || !parts.iter().all(numeric) || v.len() == core.len() + 1 {
+        return None;
+    }
+    parse(v)
+}
+
 /// The bump from `a` to `b`: `None` when `b` is lower.
 fn bump(a: (u64, u64, u64), b: (u64, u64, u64)) -> Option<Bump> {
     if b < a {
@@ -122,7 +137,9 @@ pub(crate) fn judge(old: Option<&LoadedContract>, new: Option<&LoadedContract>, 
     let at = Location::of(n, "/version");
     let (ov, nv) = (&o.contract.version, &n.contract.version);
     let breaking = changes.iter().filter(|c| c.impact() == Impact::Breaking).count();
-    let (Some(a), Some(b)) = (parse(ov), parse(nv)) else {
+    // The old version is read leniently (`2`, `v2.1`: what was merged before), the new one
+    // must be MAJOR.MINOR.PATCH: a pull request that fixes the spelling can still announce.
+    let (Some(a), Some(b)) = (parse(ov), parse_strict(nv)) else {
         let (level, what) = if breaking > 0 {
             (FindingLevel::Error, format!("{} cannot be announced", plural(breaking, "breaking change")))
         } else {
@@ -130,7 +147,12 @@ pub(crate) fn judge(old: Option<&LoadedContract>, new: Option<&LoadedContract>, 
         };
         v.findings.push(Finding {
             level,
-            message: format!("version `{ov}` -> `{nv}` is not semantic (MAJOR.MINOR.PATCH): {what}"),
+            message: match parse(nv).filter(|_| parse(ov).is_some()) {
+                Some((x, y, z)) => format!(
+                    "version `{ov}` -> `{nv}`: `{nv}` is not semantic (MAJOR.MINOR.PATCH, e.g. `{x}.{y}.{z}`): {what}"
+                ),
+                None => format!("version `{ov}` -> `{nv}` is not semantic (MAJOR.MINOR.PATCH): {what}"),
+            },
             location: at,
         });
         return v;
@@ -195,6 +217,12 @@ mod tests {
         assert_eq!(parse("one"), None);
         assert_eq!(parse("2024-06-01"), None);
         assert_eq!(parse("1.2.3.4"), None);
+        for bad in ["v2", "2", "2.0", "v2.0.0", "2.0.0.0", "02.0.0", "2.0.x", "2.0.0-", ""] {
+            assert_eq!(parse_strict(bad), None, "{bad}");
+        }
+        assert_eq!(parse_strict("2.0.0"), Some((2, 0, 0)));
+        assert_eq!(parse_strict("2.0.0-rc.1"), Some((2, 0, 0)));
+        assert_eq!(parse_strict("10.1.0+build.5"), Some((10, 1, 0)));
         assert_eq!(bump((1, 2, 3), (2, 0, 0)), Some(Bump::Major));
         assert_eq!(bump((1, 2, 3), (1, 3, 0)), Some(Bump::Minor));
         assert_eq!(bump((1, 2, 3), (1, 2, 4)), Some(Bump::Patch));
