@@ -143,7 +143,17 @@ fn label(r: &QualityRule) -> String {
     match r.rule_type {
         Some(QualityType::Sql) => "sql".into(),
         Some(QualityType::Text) => "text".into(),
-        Some(QualityType::Custom) => r.engine.clone().unwrap_or_else(|| "custom".into()),
+        // A custom rule is named by what it measures (`min(discount)` of a lakegate rule), not
+        // by its engine.
+        Some(QualityType::Custom) => {
+            let imp = r.implementation.as_ref().and_then(Value::as_object);
+            let field = |k: &str| imp.and_then(|m| m.get(k)).and_then(Value::as_str);
+            match (field("metric"), field("property").or(field("column"))) {
+                (Some(m), Some(p)) => format!("{m}({p})"),
+                (Some(m), None) => m.to_owned(),
+                _ => format!("{} custom rule", r.engine.as_deref().unwrap_or("custom")),
+            }
+        }
         _ => r.library_metric().map_or_else(|| "rule".into(), |(m, _)| m),
     }
 }

@@ -9,8 +9,11 @@
 //! - A change that asks more of the data's *shape* (`required`, `unique`, a key, a narrower
 //!   type or tighter bounds, fewer allowed values, a new required column) is breaking for
 //!   **producers**: rows already written may violate it, so it needs a migration or backfill.
-//! - Widening (a larger type, looser bounds, a new allowed value, a new optional column) and
-//!   new measured targets (quality rules, tighter SLAs: `lakegate check` says whether the data
+//! - Loosening a stated promise about values (a `logicalTypeOptions` bound, a quality
+//!   threshold, an SLA) is breaking for **consumers**: a bound is checked like a quality rule,
+//!   so `minimum: 0` removed and `min(x) >= 0` loosened are the same change.
+//! - Widening the storage type (int -> bigint) or adding an allowed value, a new optional
+//!   column and new measured targets (quality rules, tighter SLAs: `lakegate check` says whether the data
 //!   meets them) are non-breaking.
 //! - Removing a sensitive classification is breaking for **governance** (values stop being
 //!   hidden).
@@ -149,8 +152,8 @@ rules! {
         "`primaryKeyPosition` changed within the same key.";
     OptionTightened => "option-tightened", Breaking, "producers",
         "A `logicalTypeOptions` bound tightened or added (minimum up, maximum down, maxLength down, minLength up, minItems up, maxItems down, a new pattern or format).";
-    OptionLoosened => "option-loosened", NonBreaking, "-",
-        "A `logicalTypeOptions` bound loosened or removed: like a wider type, every value valid before stays valid.";
+    OptionLoosened => "option-loosened", Breaking, "consumers",
+        "A `logicalTypeOptions` bound loosened or removed (minimum down, maximum up, maxLength up, a pattern, format or `enum` gone): values refused before may now reach consumers, as with a looser quality threshold.";
     OptionChanged => "option-changed", Breaking, "consumers, producers",
         "A `logicalTypeOptions` value changed in a way that is neither tighter nor looser (another pattern or format, a bound of another type).";
     EnumValueRemoved => "enum-value-removed", Breaking, "producers",
