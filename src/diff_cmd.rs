@@ -64,10 +64,19 @@ pub fn run(args: &DiffArgs, quiet: bool) -> anyhow::Result<u8> {
         crate::output::check_link(p)?;
         crate::output::check_overwrite(p, crate::output::ReportKind::Markdown)?;
     }
+    // Where the old side did not lint: changes from there are not classified.
+    let mut invalid = std::collections::BTreeSet::new();
     let (old, new) = match &args.base {
         Some(base) => {
             let paths = if args.paths.is_empty() { vec![PathBuf::from("contracts")] } else { args.paths.clone() };
-            (lint_side(git_side(base, &paths)?), lint_side(crate::contracts::lint_unique(&paths)))
+            let old = git_side(base, &paths)?;
+            // A path gone from the working tree whose files the base had was deleted by the
+            // pull request (git drops an emptied folder): its contracts are removed, not a
+            // usage error.
+            let kept: Vec<PathBuf> =
+                paths.iter().filter(|p| p.exists() || !old.0.iter().any(|(n, _)| n.starts_with(p))).cloned().collect();
+            let new = if kept.is_empty() { (Vec::new(), Vec::new()) } else { crate::contracts::lint_unique(&kept) };
+            (lint_old_side(old, &mut invalid), lint_side(new))
         }
         None => {
             let [old, new] = args.paths.as_slice() else {
@@ -77,7 +86,7 @@ pub fn run(args: &DiffArgs, quiet: bool) -> anyhow::Result<u8> {
                 );
             };
             (
-                lint_side(crate::contracts::lint_unique(std::slice::from_ref(old))),
+                lint_old_side(crate::contracts::lint_unique(std::slice::from_ref(old)), &mut invalid),
                 lint_side(crate::contracts::lint_unique(std::slice::from_ref(new))),
             )
         }
@@ -92,7 +101,7 @@ pub fn run(args: &DiffArgs, quiet: bool) -> anyhow::Result<u8> {
     if old.is_empty() && new.is_empty() {
         bail!("no contract found on either side");
     }
-    let diffs = lakegate_diff::diff_sets(&old, &new);
+    let diffs = lakegate_diff::diff_sets_except(&old, &new, &invalid);
     let mut out = crate::stdout::stdout();
     match args.format {
         DiffFormat::Text => {
@@ -150,6 +159,43 @@ fn lint_side(side: Side) -> anyhow::Result<Option<Vec<LoadedContract>>> {
         }
     }
     Ok((!invalid).then_some(loaded))
+}
+
+/// The contracts of the old side. An invalid old contract does not block the diff (the pull
+/// request may be the one fixing it): its errors are printed as warnings, a contract that
+/// still parsed is compared as it parsed, and one that did not is left out (its contract on
+/// the new side then reads as added). Problems finding the files stay errors.
+fn lint_old_side(
+    side: Side,
+    invalid: &mut std::collections::BTreeSet<(String, usize)>,
+) -> anyhow::Result<Option<Vec<LoadedContract>>> {
+    let (results, discovery) = side;
+    let mut err = std::io::stderr().lock();
+    for d in &discovery {
+        write!(err, "{}", d.render(None))?;
+    }
+    let mut loaded = Vec::new();
+    for (path, r) in results {
+        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
+        if !errors.is_empty() {
+            for d in &errors {
+                invalid.insert((d.file.clone(), d.line));
+                let w = Diagnostic { severity: Severity::Warning, ..(*d).clone() };
+                writeln!(err, "{}", w.render(r.source.as_deref()))?;
+            }
+            let file = errors.first().map_or_else(|| path.display().to_string(), |d| d.file.clone());
+            let what = if r.contract.is_some() {
+                "compared as it parsed, except on the lines in error"
+            } else {
+                "not compared: its contract on the new side reads as added"
+            };
+            writeln!(err, "warning: the old side `{file}` does not lint ({} error(s)); {what}", errors.len())?;
+        }
+        if let Some(c) = r.contract {
+            loaded.push(c);
+        }
+    }
+    Ok((discovery.is_empty()).then_some(loaded))
 }
 
 /// The contracts under `paths` at git commit `base`, read with `git show`, each named

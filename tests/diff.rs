@@ -174,3 +174,48 @@ fn usage() {
     assert_eq!(code, 2);
     assert!(err.contains("`missing.yaml` does not exist"), "{err}");
 }
+
+/// A pull request deleting the last contract (git drops the emptied `contracts/` folder)
+/// reports the contract removed, as with the folder left empty: exit 1, not a usage error.
+#[test]
+fn base_deleted_contracts_folder() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    let case = cases().into_iter().find(|c| c.ends_with("21-required-removed")).expect("case");
+    std::fs::create_dir_all(root.join("contracts")).expect("mkdir");
+    std::fs::copy(case.join("old.odcs.yaml"), root.join("contracts/orders.odcs.yaml")).expect("copy");
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    std::fs::remove_dir_all(root.join("contracts")).expect("rm");
+    let (code, out, err) = common::lakegate(root, &["diff", "--base", "main"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("BREAKING contract-removed: contract `shop-orders` is gone"), "{out}");
+    // A path that exists neither in the working tree nor at the base is still a usage error.
+    let (code, _, err) = common::lakegate(root, &["diff", "--base", "main", "elsewhere"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`elsewhere` does not exist"), "{err}");
+}
+
+/// An invalid contract at the base does not block the pull request that fixes it: its errors
+/// are warnings, and what parsed is compared.
+#[test]
+fn base_invalid_old_side() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let root = dir.path();
+    let case = cases().into_iter().find(|c| c.ends_with("62-invalid-old")).expect("case");
+    std::fs::create_dir_all(root.join("contracts")).expect("mkdir");
+    std::fs::copy(case.join("old.odcs.yaml"), root.join("contracts/orders.odcs.yaml")).expect("copy");
+    std::fs::write(root.join("contracts/broken.odcs.yaml"), "apiVersion: v3.1.0\nkind: [\n").expect("w");
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    std::fs::copy(case.join("new.odcs.yaml"), root.join("contracts/orders.odcs.yaml")).expect("copy");
+    std::fs::remove_file(root.join("contracts/broken.odcs.yaml")).expect("rm");
+    let (code, out, err) = common::lakegate(root, &["diff", "--base", "main"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("BREAKING (announced) property-removed"), "{out}");
+    assert!(!out.contains("logical-type"), "the invalid line is not classified: {out}");
+    assert!(err.contains("warning: the old side `main:contracts/broken.odcs.yaml` does not lint"), "{err}");
+    assert!(err.contains("warning: the old side `main:contracts/orders.odcs.yaml` does not lint"), "{err}");
+}

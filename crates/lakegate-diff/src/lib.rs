@@ -130,6 +130,17 @@ impl ContractDiff {
 /// Compares the contracts of two sides, matched by `id` (a renamed or moved file is the same
 /// contract). Sorted by id.
 pub fn diff_sets(old: &[LoadedContract], new: &[LoadedContract]) -> Vec<ContractDiff> {
+    diff_sets_except(old, new, &std::collections::BTreeSet::new())
+}
+
+/// [`diff_sets`], leaving out the changes whose old side stands on one of the `invalid`
+/// (file, line) places: where the old contract did not lint, its parsed value is not what was
+/// written, so a change from it would be made up.
+pub fn diff_sets_except(
+    old: &[LoadedContract],
+    new: &[LoadedContract],
+    invalid: &std::collections::BTreeSet<(String, usize)>,
+) -> Vec<ContractDiff> {
     let mut ids: Vec<&str> = old.iter().chain(new).map(|c| c.contract.id.as_str()).collect();
     ids.sort_unstable();
     ids.dedup();
@@ -137,13 +148,21 @@ pub fn diff_sets(old: &[LoadedContract], new: &[LoadedContract]) -> Vec<Contract
         .map(|id| {
             let o = old.iter().find(|c| c.contract.id == id);
             let n = new.iter().find(|c| c.contract.id == id);
-            diff(o, n)
+            diff_except(o, n, invalid)
         })
         .collect()
 }
 
 /// Compares one contract's two versions; either side may be missing (added or removed).
 pub fn diff(old: Option<&LoadedContract>, new: Option<&LoadedContract>) -> ContractDiff {
+    diff_except(old, new, &std::collections::BTreeSet::new())
+}
+
+fn diff_except(
+    old: Option<&LoadedContract>,
+    new: Option<&LoadedContract>,
+    invalid: &std::collections::BTreeSet<(String, usize)>,
+) -> ContractDiff {
     let id = old.or(new).map(|c| c.contract.id.clone()).unwrap_or_default();
     let mut changes = Vec::new();
     match (old, new) {
@@ -170,6 +189,7 @@ pub fn diff(old: Option<&LoadedContract>, new: Option<&LoadedContract>) -> Contr
         }),
         (None, None) => {}
     }
+    changes.retain(|c| c.old_location.as_ref().is_none_or(|l| !invalid.contains(&(l.file.clone(), l.line))));
     changes.sort_by(|a, b| {
         (a.location.line, a.location.column, a.kind, &a.element).cmp(&(
             b.location.line,
