@@ -132,7 +132,13 @@ pub fn text_slices(
     };
     let t0 = std::time::Instant::now();
     if files.len() == 1 {
-        let n = count(lf)?;
+        // A CSV file's rows were counted with its fields (polars' count of a file read by URL
+        // holds the whole file); the last slice takes every row after the others anyway.
+        let counted = crate::lock(&ROWS).get(&super::shown(&files[0])).copied();
+        let n = match counted {
+            Some(n) if src.format == lakegate_core::Format::Csv => n,
+            _ => count(lf)?,
+        };
         tracing::debug!(dataset = %src.display, rows = n, ms = t0.elapsed().as_millis() as u64, "rows counted");
         if n <= rows {
             return Ok(Vec::new());
@@ -140,9 +146,11 @@ pub fn text_slices(
         // Cut on the file's scan, where polars pushes the range into its reader: above the
         // parse expressions of `lf` it would stay above them and every slice read the file.
         let hive = HiveTypes::new(files, base, declared);
-        return (0..n.div_ceil(rows))
+        let k = n.div_ceil(rows);
+        return (0..k)
             .map(|i| {
-                let o = open_range(src, files, base, declared, &hive, Some((i * rows, rows)))?;
+                let len = if i + 1 == k { IdxSize::MAX as u64 } else { rows };
+                let o = open_range(src, files, base, declared, &hive, Some((i * rows, len)))?;
                 conform(o.lf, schema)
             })
             .collect();
@@ -214,6 +222,9 @@ pub fn reads_rows() -> bool {
     !SCHEMA_ONLY.get()
 }
 
+/// The data rows of each CSV file whose fields were counted (by the name messages give it).
+static ROWS: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+
 /// The files whose fields were counted in this process, with the ragged-line error found.
 static FIELDS_CHECKED: Mutex<BTreeMap<FieldsKey, Option<String>>> = Mutex::new(BTreeMap::new());
 
@@ -232,9 +243,9 @@ pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, 
     }
     let t0 = std::time::Instant::now();
     let (_, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    let found = ragged(r, delimiter, quote)
-        .map_err(|e| format!("cannot read `{shown}`: {e}"))?
-        .map(|g| g.message(shown, header));
+    let (found, total) = scan_records(r, delimiter, quote).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let found = found.map(|g| g.message(shown, header));
+    crate::lock(&ROWS).insert(shown.to_owned(), total.saturating_sub(u64::from(header)));
     tracing::debug!(file = shown, ms = t0.elapsed().as_millis() as u64, "fields counted");
     crate::lock(&FIELDS_CHECKED).insert(key, found.clone());
     found.map_or(Ok(()), Err)
@@ -243,17 +254,24 @@ pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, 
 /// Counts the fields of every record of the CSV text `r` (a quoted field may hold delimiters and
 /// line ends; blank lines are no records, as polars skips them): the first record whose count
 /// differs from the first record's, and how many differ.
-pub fn ragged(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<Option<Ragged>> {
+#[cfg(test)]
+pub fn ragged(r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<Option<Ragged>> {
+    scan_records(r, delimiter, quote).map(|(g, _)| g)
+}
+
+/// [`ragged`], and the number of records (the header's line included).
+fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<(Option<Ragged>, u64)> {
     let quote = quote.unwrap_or(delimiter);
     let quoting = quote != delimiter;
     let mut buf = vec![0u8; 1 << 20];
     let (mut line, mut record_line, mut fields, mut empty) = (1u64, 1u64, 1u64, true);
     let (mut in_quote, mut expected, mut found): (bool, Option<u64>, Option<Ragged>) = (false, None, None);
-    let mut records = 0u64;
+    let (mut records, mut total) = (0u64, 0u64);
     let mut end_record = |fields: u64, empty: bool, at: u64, found: &mut Option<Ragged>| {
         if empty {
             return;
         }
+        total += 1;
         match expected {
             None => expected = Some(fields),
             Some(e) if e != fields => {
@@ -307,7 +325,7 @@ pub fn ragged(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<
         }
     }
     end_record(fields, empty, record_line, &mut found);
-    Ok(found.map(|f| Ragged { records, ..f }))
+    Ok((found.map(|f| Ragged { records, ..f }), total))
 }
 
 #[cfg(test)]
