@@ -566,3 +566,88 @@ fn secrets_never_reach_logs_reports_or_history() {
         assert!(!t.contains(&s3.key_id), "the access key id was printed");
     }
 }
+
+/// Keys are raw UTF-8 as written in the location (not URL-encoded): non-ASCII, spaces and `%`
+/// reach the server once encoded, for Parquet, CSV and JSON objects, named by the location or
+/// found by listing (issue 14, breaker case 11).
+#[test]
+fn keys_with_non_ascii_spaces_and_percent_signs_are_read_as_written() {
+    let Some(s3) = s3() else { return };
+    let bucket = s3.bucket("lg-keys");
+    let dir = tempfile::tempdir().expect("tempdir");
+    orders(&dir.path().join("o.parquet"), 7, 7);
+    std::fs::write(dir.path().join("o.csv"), "id\n1\n2\n3\n4\n5\n6\n7\n").expect("csv");
+    std::fs::write(dir.path().join("o.json"), (1..=7).map(|i| format!("{{\"id\":{i}}}\n")).collect::<String>())
+        .expect("json");
+    for folder in ["city=München", "with space", "pct%20z", "100%"] {
+        for format in ["parquet", "csv", "json"] {
+            let file = dir.path().join(format!("o.{format}"));
+            // The object itself has such a name too (found by listing, then read).
+            s3.upload(&file, &bucket, &format!("{format}/{folder}/dt=2026-11-20/ü %41.{format}"));
+        }
+    }
+    for folder in ["city=München", "with space", "pct%20z", "100%"] {
+        for format in ["parquet", "csv", "json"] {
+            for location in [
+                format!("s3://{bucket}/{format}/{folder}/"),
+                format!("s3://{bucket}/{format}/{folder}/*/*.{format}"),
+                format!("s3://{bucket}/{format}/{folder}/dt=2026-11-20/ü %41.{format}"),
+            ] {
+                let p = contract(
+                    dir.path(),
+                    &format!("\"{location}\""),
+                    &s3.endpoint,
+                    "      - metric: rowCount\n        mustBe: 7\n",
+                );
+                let text =
+                    std::fs::read_to_string(&p).expect("read").replace("format: parquet", &format!("format: {format}"));
+                std::fs::write(&p, text).expect("write");
+                let (code, out, err) = s3.lakegate(dir.path(), &["check", "c.odcs.yaml"], &[]);
+                assert_eq!(code, 0, "{location}\n{out}\n{err}");
+            }
+        }
+    }
+}
+
+/// Credentials never come from a contract: an endpointUrl with `user:password@` is refused at
+/// its line without echoing the password; one in `AWS_ENDPOINT_URL` is left out (warned) and
+/// never printed, in any output of the run.
+#[test]
+fn credentials_in_an_endpoint_are_refused_and_never_printed() {
+    let Some(s3) = s3() else { return };
+    let bucket = s3.bucket("lg-userinfo");
+    let dir = tempfile::tempdir().expect("tempdir");
+    orders(&dir.path().join("o.parquet"), 10, 10);
+    s3.upload(&dir.path().join("o.parquet"), &bucket, "orders/part-0.parquet");
+    let password = "hunter2-Pw9x";
+    let with_password = s3.endpoint.replace("http://", &format!("http://admin:{password}@"));
+    contract(dir.path(), &format!("s3://{bucket}/orders/"), &with_password, COUNT);
+    let (code, out, err) = s3.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json", "-vvv"], &[]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("c.odcs.yaml:10:") && err.contains("holds credentials (`http://***@127.0.0.1:"), "{err}");
+    assert!(!out.contains(password) && !err.contains(password) && !err.contains("admin"), "{err}");
+    // From the environment (`--data`): read without it.
+    contract(dir.path(), "s3://lg-unused/none/*.parquet", "http://127.0.0.1:9", COUNT);
+    let data = format!("orders=s3://{bucket}/orders/");
+    let missing = format!("orders=s3://{bucket}/nothing/");
+    for (d, want) in [(&data, 0), (&missing, 3)] {
+        let (code, out, err) = s3.lakegate(
+            dir.path(),
+            &["check", "c.odcs.yaml", "--data", d, "--json", "r.json", "--history=history", "-vvv"],
+            &[("AWS_ENDPOINT_URL", &with_password)],
+        );
+        assert_eq!(code, want, "{out}\n{err}");
+        assert!(err.contains("AWS_ENDPOINT_URL holds user information"), "{err}");
+        let report = std::fs::read_to_string(dir.path().join("r.json")).expect("json");
+        for t in [&out, &err, &report] {
+            assert!(!t.contains(password) && !t.contains("admin:"), "the endpoint's password was printed: {t}");
+        }
+        if want == 3 {
+            // The error names the endpoint it tried (without the password).
+            assert!(
+                report.contains(&format!("at `http://***@{}", s3.endpoint.trim_start_matches("http://"))),
+                "{report}"
+            );
+        }
+    }
+}

@@ -538,6 +538,22 @@ fn object_source(
             ),
         }));
     }
+    // Credentials never come from a contract: user information in the endpoint is refused (and
+    // not echoed: the message shows the endpoint without it).
+    if let Some(ep) = &s.endpoint_url
+        && let Some((scheme, rest)) = ep.split_once("://")
+        && let Some((_, host)) = rest.split('/').next().and_then(|a| a.rsplit_once('@'))
+    {
+        let l = at(c, &format!("/servers/{i}/endpointUrl"));
+        return Some(Err(ConfigError {
+            message: format!(
+                "{}:{}:{}: endpointUrl of server `{}` holds credentials (`{scheme}://***@{host}`): a contract never \
+                 carries credentials; give the endpoint as `{scheme}://{host}` and the credentials in the \
+                 environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
+                l.file, l.line, l.column, s.server
+            ),
+        }));
+    }
     let object_format =
         obj.custom_properties.iter().flatten().find(|cp| cp.property == "format").and_then(|cp| cp.value.as_str());
     let mut csv = csv_options(s.custom_properties.iter().flatten(), s);

@@ -122,15 +122,27 @@ fn options_for(url: &str, endpoint: Option<&str>) -> Result<CloudOptions, String
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("s3://") || lower.starts_with("s3a://") {
         if let Some(ep) = endpoint {
-            config.push(("aws_endpoint".into(), ep.trim_end_matches('/').to_owned()));
+            config.push(("aws_endpoint".into(), bare_endpoint(ep)));
             if ep.starts_with("http://") {
                 config.push(("aws_allow_http".into(), "true".into()));
             }
-        } else if std::env::var("AWS_ENDPOINT_URL")
-            .or_else(|_| std::env::var("AWS_ENDPOINT"))
-            .is_ok_and(|e| e.starts_with("http://"))
-        {
-            config.push(("aws_allow_http".into(), "true".into()));
+        } else if let Ok(ep) = std::env::var("AWS_ENDPOINT_URL").or_else(|_| std::env::var("AWS_ENDPOINT")) {
+            // S3 signs its requests: user information in the endpoint is never used, only
+            // leaked (in the HTTP client's logs); it is dropped.
+            let shown = redact_userinfo(&ep);
+            if shown != ep {
+                static WARNED: std::sync::Once = std::sync::Once::new();
+                WARNED.call_once(|| {
+                    tracing::warn!(
+                        "AWS_ENDPOINT_URL holds user information (`{shown}`): left out; credentials come from \
+                     AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or a profile"
+                    )
+                });
+                config.push(("aws_endpoint".into(), bare_endpoint(&ep)));
+            }
+            if ep.starts_with("http://") {
+                config.push(("aws_allow_http".into(), "true".into()));
+            }
         }
         if let Some(region) = profile_value("region") {
             config.push(("aws_region".into(), region));
@@ -244,7 +256,80 @@ pub fn scrub(text: &str) -> String {
     for s in secrets.iter().filter(|s| s.len() >= 4) {
         out = out.replace(s.as_str(), "***");
     }
+    redact_userinfo(&out)
+}
+
+/// `url` without the user information of its authority (`http://user:password@host` reads
+/// `http://***@host`): endpoints are shown in messages, logs and reports, and a password in one
+/// must not be. Text without `://` is returned as is.
+pub fn redact_userinfo(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    let mut rest = url;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| {
+                c == '/'
+                    || c == '?'
+                    || c == '#'
+                    || c.is_whitespace()
+                    || c == '`'
+                    || c == '\''
+                    || c == '"'
+                    || c == ')'
+                    || c == ','
+            })
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@') {
+            Some(at) => {
+                out.push_str("***");
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
     out
+}
+
+/// `endpoint` without user information and trailing `/`: what the client connects to.
+fn bare_endpoint(endpoint: &str) -> String {
+    let bare = match endpoint.split_once("://") {
+        Some((scheme, rest)) => {
+            let end = rest.find('/').unwrap_or(rest.len());
+            let host = rest[..end].rsplit_once('@').map_or(&rest[..end], |(_, h)| h);
+            format!("{scheme}://{host}{}", &rest[end..])
+        }
+        None => endpoint.to_owned(),
+    };
+    bare.trim_end_matches('/').to_owned()
+}
+
+/// The endpoint object storage is reached at for display: the contract's, else the
+/// environment's (`AWS_ENDPOINT_URL`), without user information.
+fn shown_endpoint(endpoint: Option<&str>) -> Option<String> {
+    endpoint
+        .map(str::to_owned)
+        .or_else(|| std::env::var("AWS_ENDPOINT_URL").or_else(|_| std::env::var("AWS_ENDPOINT")).ok())
+        .filter(|e| !e.is_empty())
+        .map(|e| redact_userinfo(&e))
+}
+
+/// The object_store key of `key`, the key part of a location as written: raw UTF-8, sent as is
+/// (object_store encodes it once for the request). A location is not URL-encoded: `%20` in it
+/// is the three characters of a key, `ü` is `ü` (as `aws s3` and polars read `s3://` URLs).
+/// `Key::from` would percent-encode `%`, non-ASCII and other characters a second time.
+fn object_key(url: &str, key: &str) -> Result<Key, String> {
+    Key::parse(key).map_err(|e| {
+        let why = match e {
+            object_store::path::Error::EmptySegment { .. } => "an empty segment (`//`)".to_owned(),
+            _ => "a control character or a `.`/`..` segment".to_owned(),
+        };
+        format!("`{url}`: object storage keys lakegate reads have no {why}")
+    })
 }
 
 /// The bucket (or container) and key of an object URL.
@@ -280,7 +365,7 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
     tracing::debug!(location = %url, "object storage error: {}", scrub(err));
     let lower = err.to_ascii_lowercase();
     let bucket = split(url).map(|(_, b, _)| b).unwrap_or(url);
-    let at = endpoint.map(|e| format!(" at `{e}`")).unwrap_or_default();
+    let at = shown_endpoint(endpoint).map(|e| format!(" at `{e}`")).unwrap_or_default();
     let why = if lower.contains("nosuchbucket") || lower.contains("bucket does not exist") {
         format!("bucket `{bucket}` does not exist{at}")
     } else if lower.contains("169.254.169.254") || lower.contains("metadata") || lower.contains("credential") {
@@ -338,6 +423,7 @@ async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<Path
         return Err(format!("`{url}`: `.` and `..` are not key segments of object storage"));
     }
     let store = store(url, endpoint).await?;
+    let at = shown_endpoint(endpoint).map(|e| format!(" at `{e}`")).unwrap_or_default();
     let root = format!("{scheme}://{bucket}");
     let glob_at = key.find(['*', '?', '[']);
     // The fixed part of the key to list below.
@@ -348,7 +434,7 @@ async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<Path
     // One object named exactly (a HEAD request), else a folder below which to list.
     let exact = if glob_at.is_none() && !key.is_empty() && !key.ends_with('/') {
         REQUESTS.fetch_add(1, Ordering::Relaxed);
-        match store.head(&Key::from(key)).await {
+        match store.head(&object_key(url, key)?).await {
             Ok(m) => Some((m.location.to_string(), m.size)),
             Err(object_store::Error::NotFound { .. }) => None,
             Err(e) => return Err(reason(url, endpoint, &e.to_string())),
@@ -373,7 +459,7 @@ async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<Path
         );
         base = format!("{root}/{prefix}");
         if files.is_empty() {
-            return Err(format!("no object matches `{url}`"));
+            return Err(format!("no object matches `{url}`{at}"));
         }
     } else if let Some((k, n)) = listed.iter().find(|(k, _)| k == key) {
         files.push((k.clone(), *n));
@@ -385,7 +471,7 @@ async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<Path
         }));
         base = format!("{root}/{prefix}");
         if files.is_empty() {
-            return Err(format!("no object matches `{url}` (no {} object below it)", extensions[0]));
+            return Err(format!("no object matches `{url}`{at} (no {} object below it)", extensions[0]));
         }
     }
     files.sort();
@@ -450,7 +536,7 @@ fn prefetch(files: &[PathBuf]) -> Result<(), String> {
 /// The object `url` streamed into an unnamed local file (kept as long as the process).
 async fn download(store: &Arc<dyn ObjectStore>, url: &str, endpoint: Option<&str>) -> Result<PathBuf, String> {
     let (file, path) = super::json::spill().map_err(|e| format!("cannot copy `{url}`: {e}"))?;
-    let key = Key::from(split(url).map(|(_, _, k)| k).unwrap_or(""));
+    let key = object_key(url, split(url).map(|(_, _, k)| k).unwrap_or(""))?;
     REQUESTS.fetch_add(1, Ordering::Relaxed);
     let got = store.get(&key).await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
     let mut stream = got.into_stream();
@@ -488,7 +574,7 @@ async fn list_prefix(
     url: &str,
     endpoint: Option<&str>,
 ) -> Result<Vec<(String, u64)>, String> {
-    let key = (!prefix.is_empty()).then(|| Key::from(prefix));
+    let key = if prefix.is_empty() { None } else { Some(object_key(url, prefix)?) };
     REQUESTS.fetch_add(1, Ordering::Relaxed);
     let objects: Vec<object_store::ObjectMeta> =
         store.list(key.as_ref()).try_collect().await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
@@ -552,7 +638,7 @@ async fn footer_of(store: &Arc<dyn ObjectStore>, url: &str, l: &Listed) -> Resul
             .map_err(|e| format!("`{url}` is not a Parquet object ({})", e.to_string().lines().next().unwrap_or("")));
     }
     let endpoint = l.endpoint.as_deref();
-    let key = Key::from(split(url).map(|(_, _, k)| k).unwrap_or(""));
+    let key = object_key(url, split(url).map(|(_, _, k)| k).unwrap_or(""))?;
     let corrupt = |why: &str| format!("`{url}` is not a Parquet object ({why})");
     if l.size < 12 {
         return Err(corrupt("too small to hold a footer"));
@@ -672,6 +758,21 @@ mod tests {
         assert_eq!(ini_value(text, "other", "aws_access_key_id").as_deref(), Some("B"));
         assert_eq!(ini_value(text, "other", "region").as_deref(), Some("eu-west-1"));
         assert_eq!(ini_value(text, "missing", "region"), None);
+    }
+
+    #[test]
+    fn user_information_is_never_shown() {
+        assert_eq!(redact_userinfo("http://u:p@h:9/x"), "http://***@h:9/x");
+        assert_eq!(redact_userinfo("at `https://a:b@c` and `s3://b/k@x`"), "at `https://***@c` and `s3://b/k@x`");
+        assert_eq!(redact_userinfo("no url"), "no url");
+        assert_eq!(bare_endpoint("http://u:p@h:9/"), "http://h:9");
+        assert_eq!(bare_endpoint("http://h:9"), "http://h:9");
+    }
+
+    #[test]
+    fn keys_are_raw() {
+        assert_eq!(object_key("u", "a/ü %41/x").map(|k| k.to_string()), Ok("a/ü %41/x".to_owned()));
+        assert!(object_key("u", "a//b").is_err());
     }
 
     #[test]
