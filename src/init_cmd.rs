@@ -70,8 +70,8 @@ pub struct InitArgs {
     #[arg(long)]
     pub now: Option<String>,
     /// For an `s3://` dataset on an S3-compatible store (MinIO, Ceph...): its endpoint URL,
-    /// written as the server's `endpointUrl` (credentials come from the environment, never
-    /// from the contract).
+    /// written as the server's `endpointUrl` (default: AWS_ENDPOINT_URL; credentials come from
+    /// the environment, never from the contract).
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 }
@@ -444,7 +444,22 @@ fn contract(args: &InitArgs, name: &str, id: &str, server: &str, p: &Profile, no
         scalar(name)
     );
     s.push_str(server);
-    let _ = writeln!(s, "schema:\n  - name: {}\n    properties:", scalar(name));
+    let _ = writeln!(s, "schema:\n  - name: {}", scalar(name));
+    if p.rows == 0 && !p.columns.is_empty() {
+        let _ = writeln!(
+            s,
+            "    # The data held no row at init: the columns are typed as read (text for CSV), with no range, enum\n    \
+             # or volume rule suggested."
+        );
+    }
+    if p.columns.is_empty() {
+        // A 0-byte CSV has not even a header: nothing to describe, and `properties:` with no
+        // item would not lint.
+        let _ =
+            writeln!(s, "    # No column: the data had none at init (an empty file). Add the properties you promise.");
+    } else {
+        let _ = writeln!(s, "    properties:");
+    }
     let mut pk_done = false;
     let partitions: Vec<&ColumnProfile> = p.columns.iter().filter(|c| c.partition).collect();
     for (i, c) in p.columns.iter().enumerate() {
@@ -457,7 +472,8 @@ fn contract(args: &InitArgs, name: &str, id: &str, server: &str, p: &Profile, no
             let _ = writeln!(s, "        physicalType: {}", scalar(ph));
         }
         if logical.is_none() && physical.is_none() {
-            let _ = writeln!(s, "        description: always null at init: no value tells its type");
+            // A column of the null type (all None from pandas, Spark NullType): no type asserted.
+            let _ = writeln!(s, "        # no logicalType: every value was null at init, none told the type");
         }
         let non_null = p.rows.saturating_sub(c.nulls);
         let required = p.rows > 0 && c.nulls == 0;
@@ -531,7 +547,11 @@ fn contract(args: &InitArgs, name: &str, id: &str, server: &str, p: &Profile, no
         }
         nested(&mut s, &c.checked_type, 8);
     }
-    // Volume: never empty; a warning when it shrinks below half of today.
+    // Volume: never empty; a warning when it shrinks below half of today. Data empty at init
+    // gets none (the rule would fail the first check of the same data).
+    if p.rows == 0 {
+        return s;
+    }
     let _ = writeln!(s, "    quality:");
     let _ = writeln!(
         s,
@@ -655,6 +675,37 @@ fn print_profile(out: &mut dyn Write, name: &str, p: &Profile, format: ProfileFo
     Ok(())
 }
 
+/// When local `data` is outside the data roots `check` will allow for the contract at `out`:
+/// the folder to allow, the roots as shown, and how to allow it for good.
+fn outside_roots(data: &str, url: bool, out: &Path) -> anyhow::Result<Option<(PathBuf, String, String)>> {
+    if url {
+        return Ok(None);
+    }
+    let cwd = std::env::current_dir().context("the current folder")?;
+    let abs = normalize(&cwd.join(data));
+    // The folder holding the data: the folder itself, a file's folder, a glob's fixed part.
+    let fixed: PathBuf =
+        abs.components().take_while(|c| !c.as_os_str().to_string_lossy().contains(['*', '?', '['])).collect();
+    let dir = if fixed.is_dir() { fixed } else { fixed.parent().map_or_else(|| cwd.clone(), Path::to_path_buf) };
+    let real = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let (roots, help) = crate::project::Roots::new(&[])?.of(out)?;
+    let dir = real(&dir);
+    if roots.iter().any(|r| dir.starts_with(real(&cwd.join(r)))) {
+        return Ok(None);
+    }
+    let shown = roots.iter().map(|r| format!("`{}`", real(&cwd.join(r)).display())).collect::<Vec<_>>().join(", ");
+    Ok(Some((dir, shown, help)))
+}
+
+/// A path as one shell word: quoted when it holds anything but plain characters.
+fn shell_word(s: &str) -> String {
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "/._-+=:@,".contains(c)) {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
 /// Runs `init`: exit 0 with the contract written, 2 on a usage or data error.
 pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
     let now: DateTime<Utc> = match &args.now {
@@ -673,14 +724,56 @@ pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
     }
     let name = args.name.clone().unwrap_or_else(|| default_name(&data));
     let id = args.id.clone().unwrap_or_else(|| name.replace('_', "-"));
-    let format = match args.data_format {
-        Some(f) => f,
-        None => match format_of(&data)
-            .or_else(|| if url.is_none() && Path::new(&data).is_dir() { format_in(Path::new(&data)) } else { None })
-        {
-            Some(f) => f,
-            None => bail!("cannot tell the format of `{data}` from its name: give `--data-format parquet|csv|json`"),
-        },
+    // An S3 endpoint is written into the contract (`--endpoint-url`, else the environment's
+    // AWS_ENDPOINT_URL), so that `check` of it reaches the same store; never one holding
+    // user information.
+    let endpoint = match url {
+        Some("s3") => args
+            .endpoint_url
+            .clone()
+            .or_else(|| std::env::var("AWS_ENDPOINT_URL").or_else(|_| std::env::var("AWS_ENDPOINT")).ok())
+            .filter(|e| !e.is_empty() && lakegate_engine::source::object::redact_userinfo(e) == *e),
+        _ => None,
+    };
+    let object_block = |kind: &str, format: DataFormat| {
+        let mut server = format!(
+            "servers:\n  - server: {kind}\n    type: {kind}\n    location: {}\n    format: {}\n",
+            scalar(&data),
+            format.as_str()
+        );
+        if let Some(e) = &endpoint {
+            let _ = writeln!(server, "    endpointUrl: {}", scalar(e));
+        }
+        server
+    };
+    let named = args
+        .data_format
+        .or_else(|| format_of(&data))
+        .or_else(|| if url.is_none() && Path::new(&data).is_dir() { format_in(Path::new(&data)) } else { None });
+    let format = match (named, url) {
+        (Some(f), _) => f,
+        // A folder on object storage: the format whose extension the listed objects have.
+        (None, Some(kind)) => {
+            let mut found = None;
+            for f in [DataFormat::Parquet, DataFormat::Csv, DataFormat::Json] {
+                let d = dataset("init.odcs.yaml", &skeleton(&object_block(kind, f), "probe", &[]))?;
+                let Ok(src) = &d.source else { continue };
+                if lakegate_engine::source::resolve_files(src).is_ok_and(|(files, _)| !files.is_empty()) {
+                    found = Some(f);
+                    break;
+                }
+            }
+            match found {
+                Some(f) => f,
+                None => bail!(
+                    "cannot tell the format of `{data}`: no object below it ends in .parquet, .csv or .json (also \
+                     .gz/.zst); give `--data-format parquet|csv|json`"
+                ),
+            }
+        }
+        (None, None) => {
+            bail!("cannot tell the format of `{data}` from its name: give `--data-format parquet|csv|json`")
+        }
     };
     let to_stdout = args.out.as_deref() == Some(Path::new("-"));
     let out = args
@@ -696,17 +789,7 @@ pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
     }
     // The server: a local path relative to the contract's folder, or the URL.
     let server = match url {
-        Some(kind) => {
-            let mut server = format!(
-                "servers:\n  - server: {kind}\n    type: {kind}\n    location: {}\n    format: {}\n",
-                scalar(&data),
-                format.as_str()
-            );
-            if let Some(e) = args.endpoint_url.as_deref().filter(|_| kind == "s3") {
-                let _ = writeln!(server, "    endpointUrl: {}", scalar(e));
-            }
-            server
-        }
+        Some(kind) => object_block(kind, format),
         None => {
             let delimiter = match format {
                 DataFormat::Csv => sniff_delimiter(&data),
@@ -769,7 +852,17 @@ pub fn run(args: &InitArgs) -> anyhow::Result<u8> {
         }
         crate::output::write_atomic(&out, text.as_bytes())?;
         print_profile(&mut stdout, &name, &profile, args.format)?;
-        writeln!(std::io::stderr(), "wrote `{}`: run `lakegate check {}`", out.display(), out.display())?;
+        match outside_roots(&data, url.is_some(), &out)? {
+            None => writeln!(std::io::stderr(), "wrote `{}`: run `lakegate check {}`", out.display(), out.display())?,
+            Some((dir, roots, help)) => writeln!(
+                std::io::stderr(),
+                "wrote `{}`: run `lakegate check --root {} {}`\nnote: the data is outside the folders `check` reads \
+                 contract paths from ({roots}){help}",
+                out.display(),
+                shell_word(&dir.to_string_lossy()),
+                out.display()
+            )?,
+        }
     }
     Ok(crate::EXIT_OK)
 }

@@ -221,7 +221,9 @@ fn object_storage_round_trip() {
     for (data, name, extra) in [
         ("s3://lakegate-example/lake/users/users.parquet", "users", None),
         ("s3://lakegate-example/lake/payments/transactions.csv", "transactions", None),
-        ("s3://lakegate-example/lake/listings/ads/", "ads", Some("parquet")),
+        // A folder: the format from the listed objects' extensions.
+        ("s3://lakegate-example/lake/listings/ads/", "ads", None),
+        ("s3://lakegate-example/lake/messaging/messages/", "messages", Some("json")),
     ] {
         let mut args = vec!["init", data, "--name", name, "--now", NOW];
         if let Some(f) = extra {
@@ -232,7 +234,88 @@ fn object_storage_round_trip() {
         let contract = format!("contracts/{name}.odcs.yaml");
         let text = std::fs::read_to_string(dir.path().join(&contract)).expect("written");
         assert!(text.contains("    type: s3\n    location: s3://lakegate-example/lake/"), "{text}");
-        let (code, out, err) = common::lakegate_env(dir.path(), &["check", &contract, "--now", NOW], &env);
+        // The endpoint used (AWS_ENDPOINT_URL here) is written: `check` reaches the same store
+        // without it.
+        assert!(text.contains(&format!("    endpointUrl: {endpoint}\n")), "{text}");
+        let (code, out, err) = common::lakegate_env(dir.path(), &["check", &contract, "--now", NOW], &env[..3]);
         assert_eq!(code, 0, "check {contract}: {out}{err}\n{text}");
     }
+}
+
+/// Empty data: a header-only CSV gives its columns (no range, no volume rule), a 0-byte CSV a
+/// schema object without properties; both lint and pass `check` of the same file.
+#[test]
+fn empty_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("header.csv"), "id,name,amount\n").expect("w");
+    std::fs::write(dir.path().join("empty.csv"), "").expect("w");
+    let text = round_trip(dir.path(), "header.csv", "header");
+    for col in ["id", "name", "amount"] {
+        assert!(text.contains(&format!("      - name: {col}\n        logicalType: string\n")), "{text}");
+    }
+    assert!(text.contains("# The data held no row at init"), "{text}");
+    assert!(!text.contains("rowCount") && !text.contains("logicalTypeOptions"), "{text}");
+    let text = round_trip(dir.path(), "empty.csv", "empty");
+    assert!(!text.contains("properties:"), "{text}");
+    assert!(text.contains("# No column: the data had none at init"), "{text}");
+}
+
+/// A Parquet column of the null type (all None from pandas/pyarrow, Spark's NullType): no type
+/// asserted, a comment says why; the contract lints (one `missing-type` warning: the author
+/// decides the type) and passes `check`.
+#[test]
+fn null_typed_column() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut df = df!("id" => [1i64, 2, 3]).expect("df");
+    df.with_column(Series::full_null("nothing".into(), 3, &DataType::Null).into_column()).expect("null column");
+    let mut f = std::fs::File::create(dir.path().join("nulls.parquet")).expect("create");
+    ParquetWriter::new(&mut f).finish(&mut df).expect("write");
+    let (code, out, err) = common::lakegate(dir.path(), &["init", "nulls.parquet", "--now", NOW]);
+    assert_eq!(code, 0, "{out}{err}");
+    let text = std::fs::read_to_string(dir.path().join("contracts/nulls.odcs.yaml")).expect("written");
+    let (code, out, err) = common::lakegate(dir.path(), &["lint", "contracts/nulls.odcs.yaml"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains("0 error(s), 1 warning(s)") && all.contains("warning[missing-type]: property `nothing`"),
+        "{all}"
+    );
+    let (code, out, err) = common::lakegate(dir.path(), &["check", "contracts/nulls.odcs.yaml", "--now", NOW]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(" 0 failed, 0 errored"), "{out}");
+    assert!(
+        text.contains(
+            "      - name: nothing\n        # no logicalType: every value was null at init, none told the type\n"
+        ),
+        "{text}"
+    );
+}
+
+/// Data outside the current folder: `init` prints the exact `check` command that reads it
+/// (`--root`), which passes, and how to allow the folder for good.
+#[test]
+fn data_outside_the_roots() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (lake, proj) = (dir.path().join("x/orders"), dir.path().join("proj"));
+    std::fs::create_dir_all(&lake).expect("mkdir");
+    std::fs::create_dir_all(&proj).expect("mkdir");
+    let mut df = df!("a" => [1i64, 2]).expect("df");
+    let mut f = std::fs::File::create(lake.join("p.parquet")).expect("create");
+    ParquetWriter::new(&mut f).finish(&mut df).expect("write");
+    let data = lake.to_string_lossy().into_owned();
+    let (code, out, err) = common::lakegate(&proj, &["init", &data, "--now", NOW]);
+    assert_eq!(code, 0, "{out}{err}");
+    let real = std::fs::canonicalize(&lake).expect("real").to_string_lossy().into_owned();
+    let hint = format!("run `lakegate check --root {real} contracts/orders.odcs.yaml`");
+    assert!(err.contains(&hint), "{err}");
+    assert!(err.contains("or pass `--root DIR`"), "{err}");
+    let (code, out, err) =
+        common::lakegate(&proj, &["check", "--root", &real, "contracts/orders.odcs.yaml", "--now", NOW]);
+    assert_eq!(code, 0, "{out}{err}");
+    // Data inside the current folder: the plain command.
+    std::fs::create_dir_all(proj.join("data")).expect("mkdir");
+    std::fs::copy(lake.join("p.parquet"), proj.join("data/p.parquet")).expect("copy");
+    let (code, _, err) = common::lakegate(&proj, &["init", "data/p.parquet", "--name", "inside", "--now", NOW]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("run `lakegate check contracts/inside.odcs.yaml`") && !err.contains("--root"), "{err}");
 }
