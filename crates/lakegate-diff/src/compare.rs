@@ -17,6 +17,9 @@ pub(crate) struct Differ<'a> {
     pub changes: Vec<Change>,
     /// Schema objects renamed (old name -> new name): relationships to them follow.
     pub renamed: std::collections::BTreeMap<String, String>,
+    /// Properties renamed, or in a renamed object (`old_object.old_property` ->
+    /// `new_object.new_property`): relationship ends naming them follow.
+    pub renamed_properties: std::collections::BTreeMap<String, String>,
 }
 
 /// What a change is about: the element's name and its pointers in both files.
@@ -158,7 +161,8 @@ pub(crate) fn match_keys(old: &[Key], new: &[Key]) -> (Vec<(usize, usize)>, Vec<
 
 /// Compares two versions of a contract.
 pub(crate) fn contracts(old: &LoadedContract, new: &LoadedContract) -> Vec<Change> {
-    let mut d = Differ { old, new, changes: Vec::new(), renamed: Default::default() };
+    let mut d =
+        Differ { old, new, changes: Vec::new(), renamed: Default::default(), renamed_properties: Default::default() };
     let (o, n) = (&old.contract, &new.contract);
     let root = At::new(&n.id, "", "");
     if o.status != n.status {
@@ -280,6 +284,26 @@ fn objects(d: &mut Differ<'_>, old: &[SchemaObject], new: &[SchemaObject]) {
     for &(i, j) in &pairs {
         if old[i].name != new[j].name {
             d.renamed.insert(old[i].name.clone(), new[j].name.clone());
+        }
+        // The top-level properties matched by id or physicalName under another name.
+        let (pa, pb) = (old[i].properties.as_deref().unwrap_or(&[]), new[j].properties.as_deref().unwrap_or(&[]));
+        let key = |(k, p): (usize, &Property)| Key {
+            id: p.id.clone(),
+            name: prop_name(p, k),
+            physical: p.physical_name.clone(),
+        };
+        let (props, _, _) = match_keys(
+            &pa.iter().enumerate().map(key).collect::<Vec<_>>(),
+            &pb.iter().enumerate().map(key).collect::<Vec<_>>(),
+        );
+        for (x, y) in props {
+            let (a, b) = (
+                format!("{}.{}", old[i].name, prop_name(&pa[x], x)),
+                format!("{}.{}", new[j].name, prop_name(&pb[y], y)),
+            );
+            if a != b {
+                d.renamed_properties.insert(a, b);
+            }
         }
     }
     for (i, j) in pairs {
@@ -838,24 +862,29 @@ fn options(d: &mut Differ<'_>, at: &At<'_>, a: Option<&LogicalTypeOptions>, b: O
     d.metadata(&At::new(el, &sub, &subn), &rest(a), &rest(b), &[]);
 }
 
-/// A relationship as compared: its type and normalised ends.
-fn rel_key(r: &Relationship, from: Option<&str>) -> String {
-    let ends = |o: &lakegate_contract::either::OneOrMany| o.to_vec().join(",");
+/// A relationship as compared: its type and normalised ends, each end through `end`.
+fn rel_key(r: &Relationship, from: Option<&str>, end: &dyn Fn(&str) -> String) -> String {
+    let ends =
+        |o: &lakegate_contract::either::OneOrMany| o.to_vec().iter().map(|e| end(e)).collect::<Vec<_>>().join(",");
     let f = r.from.as_ref().map(ends).or(from.map(str::to_owned)).unwrap_or_default();
     format!("{} {f} -> {}", r.relationship_type.as_deref().unwrap_or("foreignKey"), ends(&r.to))
 }
 
 fn relationships(d: &mut Differ<'_>, at: &At<'_>, old: &[Relationship], new: &[Relationship], from: Option<&str>) {
-    // Ends of the old side name objects by their old names: renamed objects are followed.
-    let follow = |k: String| -> String {
-        let mut k = k;
-        for (a, b) in &d.renamed {
-            k = k.replace(&format!(" {a}."), &format!(" {b}.")).replace(&format!(",{a}."), &format!(",{b}."));
+    // Ends of the old side name objects and properties by their old names: renamed ones are
+    // followed (a property by its whole `object.property` end, else its object).
+    let follow = |e: &str| -> String {
+        if let Some(n) = d.renamed_properties.get(e) {
+            return n.clone();
         }
-        k
+        match e.split_once('.') {
+            Some((o, rest)) if d.renamed.contains_key(o) => format!("{}.{rest}", d.renamed[o]),
+            _ => e.to_owned(),
+        }
     };
-    let ka: Vec<String> = old.iter().map(|r| follow(rel_key(r, from))).collect();
-    let kb: Vec<String> = new.iter().map(|r| rel_key(r, from)).collect();
+    let same = |e: &str| e.to_owned();
+    let ka: Vec<String> = old.iter().map(|r| rel_key(r, from, &follow)).collect();
+    let kb: Vec<String> = new.iter().map(|r| rel_key(r, from, &same)).collect();
     for (i, k) in ka.iter().enumerate() {
         if !kb.contains(k) {
             let op = format!("{}/relationships/{i}", at.old);
