@@ -651,3 +651,33 @@ fn credentials_in_an_endpoint_are_refused_and_never_printed() {
         }
     }
 }
+
+/// An endpoint that accepts connections but never answers (a stuck proxy, another service)
+/// errors every check within seconds, saying it gave no answer (breaker case 14; was 300 s and
+/// "cannot connect").
+#[test]
+fn an_endpoint_that_never_answers_errors_within_seconds() {
+    let Some(s3) = s3() else { return };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    // Accepts every connection and holds it open without a byte of answer.
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in listener.incoming() {
+            held.push(c);
+        }
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    for location in ["s3://lg-black-hole/orders/*.parquet", "s3://lg-black-hole/orders/o.parquet"] {
+        contract(dir.path(), location, &endpoint, COUNT);
+        let t0 = std::time::Instant::now();
+        let run = s3.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"], &[]);
+        errored(
+            &s3,
+            run,
+            &dir.path().join("r.json"),
+            &format!("no answer from `{endpoint}` in 15 s to a request (reading `{location}`)"),
+        );
+        assert!(t0.elapsed().as_secs() < 40, "took {:?}", t0.elapsed());
+    }
+}

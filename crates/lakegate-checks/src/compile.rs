@@ -527,17 +527,6 @@ fn object_source(
             s.server
         ));
     }
-    if let Some(ep) = &s.endpoint_url
-        && !(ep.starts_with("http://") || ep.starts_with("https://"))
-    {
-        let l = at(c, &format!("/servers/{i}/endpointUrl"));
-        return Some(Err(ConfigError {
-            message: format!(
-                "{}:{}:{}: endpointUrl `{ep}` of server `{}` is not an http:// or https:// URL",
-                l.file, l.line, l.column, s.server
-            ),
-        }));
-    }
     // Credentials never come from a contract: user information in the endpoint is refused (and
     // not echoed: the message shows the endpoint without it).
     if let Some(ep) = &s.endpoint_url
@@ -550,6 +539,17 @@ fn object_source(
                 "{}:{}:{}: endpointUrl of server `{}` holds credentials (`{scheme}://***@{host}`): a contract never \
                  carries credentials; give the endpoint as `{scheme}://{host}` and the credentials in the \
                  environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE)",
+                l.file, l.line, l.column, s.server
+            ),
+        }));
+    }
+    if let Some(ep) = &s.endpoint_url
+        && !(ep.starts_with("http://") || ep.starts_with("https://"))
+    {
+        let l = at(c, &format!("/servers/{i}/endpointUrl"));
+        return Some(Err(ConfigError {
+            message: format!(
+                "{}:{}:{}: endpointUrl `{ep}` of server `{}` is not an http:// or https:// URL",
                 l.file, l.line, l.column, s.server
             ),
         }));

@@ -108,16 +108,36 @@ fn block_on<T: Send>(f: impl Future<Output = Result<T, String>> + Send) -> Resul
 /// retries and timeouts; credentials from the environment (see the module's documentation).
 pub fn options(src: &Source) -> Option<CloudOptions> {
     let o = src.object.as_ref()?;
-    options_for(&o.url, o.endpoint.as_deref()).ok()
+    options_for(&o.url, o.endpoint.as_deref(), RANGE_TIMEOUT).ok()
 }
 
-fn options_for(url: &str, endpoint: Option<&str>) -> Result<CloudOptions, String> {
+/// An object store answers a request (its status and headers; a list page) within this time, or
+/// the request fails: a wrong endpoint that accepts connections but never answers (a stuck
+/// proxy, another service) fails in seconds instead of minutes. object_store's retries of
+/// transient errors run within it.
+pub const FIRST_BYTE_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The longest pause between two parts of a response body lakegate streams (a copy of a CSV or
+/// JSON object, a footer): a large body on a slow link takes its time as long as bytes flow.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The whole-request limit of polars' own reads of Parquet objects (range requests of at most
+/// 64 MiB, polars' download chunk; the HTTP client has no read timeout): at least 0.5 MiB/s per
+/// request; failed ranges are retried.
+const RANGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The whole-request limit of lakegate's own requests, which [`FIRST_BYTE_TIMEOUT`] and
+/// [`READ_TIMEOUT`] bound instead (a copy of a large CSV object may take long).
+const STREAM_TIMEOUT: Duration = Duration::from_secs(3600);
+
+fn options_for(url: &str, endpoint: Option<&str>, total: Duration) -> Result<CloudOptions, String> {
     let path = PlRefPath::new(url);
     let scheme = path.scheme();
     let mut config: Vec<(String, String)> = vec![
         // A server that accepts no connection fails fast; a slow body may take its time.
         ("connect_timeout".into(), "5s".into()),
-        ("timeout".into(), "300s".into()),
+        ("timeout".into(), format!("{}s", total.as_secs())),
+        ("pool_idle_timeout".into(), "30s".into()),
     ];
     let lower = url.to_ascii_lowercase();
     if lower.starts_with("s3://") || lower.starts_with("s3a://") {
@@ -342,7 +362,7 @@ fn split(url: &str) -> Option<(&str, &str, &str)> {
 /// A store for the bucket of `url` (polars' builder, so that polars' own reads of the same
 /// objects use the same settings and credentials).
 async fn store(url: &str, endpoint: Option<&str>) -> Result<Arc<dyn ObjectStore>, String> {
-    let opts = options_for(url, endpoint)?;
+    let opts = options_for(url, endpoint, STREAM_TIMEOUT)?;
     let (_, store) = polars::io::cloud::build_object_store(PlRefPath::new(url), Some(&opts), false)
         .await
         .map_err(|e| reason(url, endpoint, &e.to_string()))?;
@@ -358,6 +378,19 @@ fn hint(url: &str) -> &'static str {
         }
         _ => "AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity",
     }
+}
+
+/// `request`'s outcome, or an error when the store gave no answer in [`FIRST_BYTE_TIMEOUT`].
+async fn answered<T>(url: &str, endpoint: Option<&str>, request: impl Future<Output = T>) -> Result<T, String> {
+    tokio::time::timeout(FIRST_BYTE_TIMEOUT, request)
+        .await
+        .map_err(|_| no_answer(url, endpoint, FIRST_BYTE_TIMEOUT, "to a request"))
+}
+
+/// The store at `endpoint` did not answer in `limit` (`what`: to a request, in a body).
+fn no_answer(url: &str, endpoint: Option<&str>, limit: Duration, what: &str) -> String {
+    let from = shown_endpoint(endpoint).map_or_else(|| "the object store".to_owned(), |e| format!("`{e}`"));
+    format!("no answer from {from} in {} s {what} (reading `{url}`)", limit.as_secs())
 }
 
 /// Why reaching `url` failed, in words naming the location and never a credential.
@@ -434,7 +467,7 @@ async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<Path
     // One object named exactly (a HEAD request), else a folder below which to list.
     let exact = if glob_at.is_none() && !key.is_empty() && !key.ends_with('/') {
         REQUESTS.fetch_add(1, Ordering::Relaxed);
-        match store.head(&object_key(url, key)?).await {
+        match answered(url, endpoint, store.head(&object_key(url, key)?)).await? {
             Ok(m) => Some((m.location.to_string(), m.size)),
             Err(object_store::Error::NotFound { .. }) => None,
             Err(e) => return Err(reason(url, endpoint, &e.to_string())),
@@ -538,10 +571,13 @@ async fn download(store: &Arc<dyn ObjectStore>, url: &str, endpoint: Option<&str
     let (file, path) = super::json::spill().map_err(|e| format!("cannot copy `{url}`: {e}"))?;
     let key = object_key(url, split(url).map(|(_, _, k)| k).unwrap_or(""))?;
     REQUESTS.fetch_add(1, Ordering::Relaxed);
-    let got = store.get(&key).await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
+    let got = answered(url, endpoint, store.get(&key)).await?.map_err(|e| reason(url, endpoint, &e.to_string()))?;
     let mut stream = got.into_stream();
     let mut out = io::BufWriter::with_capacity(1 << 20, &file);
-    while let Some(chunk) = stream.next().await {
+    while let Some(chunk) = tokio::time::timeout(READ_TIMEOUT, stream.next())
+        .await
+        .map_err(|_| no_answer(url, endpoint, READ_TIMEOUT, "in the middle of the object"))?
+    {
         let chunk = chunk.map_err(|e| reason(url, endpoint, &e.to_string()))?;
         RECEIVED.fetch_add(chunk.len() as u64, Ordering::Relaxed);
         out.write_all(&chunk).map_err(|e| format!("cannot copy `{url}` to a temporary file: {e}"))?;
@@ -576,8 +612,11 @@ async fn list_prefix(
 ) -> Result<Vec<(String, u64)>, String> {
     let key = if prefix.is_empty() { None } else { Some(object_key(url, prefix)?) };
     REQUESTS.fetch_add(1, Ordering::Relaxed);
-    let objects: Vec<object_store::ObjectMeta> =
-        store.list(key.as_ref()).try_collect().await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
+    let mut pages = store.list(key.as_ref());
+    let mut objects: Vec<object_store::ObjectMeta> = Vec::new();
+    while let Some(m) = answered(url, endpoint, pages.next()).await? {
+        objects.push(m.map_err(|e| reason(url, endpoint, &e.to_string()))?);
+    }
     Ok(objects.into_iter().map(|m| (m.location.to_string(), m.size)).filter(|(k, _)| !k.ends_with('/')).collect())
 }
 
@@ -647,7 +686,9 @@ async fn footer_of(store: &Arc<dyn ObjectStore>, url: &str, l: &Listed) -> Resul
         let key = key.clone();
         async move {
             REQUESTS.fetch_add(1, Ordering::Relaxed);
-            let b = store.get_range(&key, range).await.map_err(|e| reason(url, endpoint, &e.to_string()))?;
+            let b = answered(url, endpoint, store.get_range(&key, range))
+                .await?
+                .map_err(|e| reason(url, endpoint, &e.to_string()))?;
             RECEIVED.fetch_add(b.len() as u64, Ordering::Relaxed);
             Ok::<_, String>(b)
         }
