@@ -384,6 +384,15 @@ pub fn open(src: &Source, files: &[PathBuf], base: &Path, declared: &[DeclaredCo
     open_dataset(src, files, base, declared).map(|o| o.lf)
 }
 
+/// The first of `files` whose rows cannot be read on their own (a corrupt page or object), for
+/// errors that name the file: a dataset's files are read as one, and polars names none.
+pub fn failing_file(src: &Source, files: &[PathBuf], base: &Path, declared: &[DeclaredColumn]) -> Option<PathBuf> {
+    files
+        .iter()
+        .find(|f| open(src, std::slice::from_ref(*f), base, declared).and_then(|lf| lf.collect()).is_err())
+        .cloned()
+}
+
 /// [`open`], also saying which columns some files lack.
 pub fn open_dataset(src: &Source, files: &[PathBuf], base: &Path, declared: &[DeclaredColumn]) -> PolarsResult<Opened> {
     open_with(src, files, base, declared, &HiveTypes::new(files, base, declared))
@@ -577,6 +586,15 @@ fn open_range(
         let schema = lf.collect_schema().map_err(|e| in_file(e, f))?;
         schemas.push(schema);
         frames.push(lf);
+    }
+    // `--on-bad-file skip` leaves out bad files, never the whole dataset: with no file read,
+    // every check would pass on no rows.
+    if kept.is_empty() && !skipped.is_empty() {
+        let empty = files.len() - skipped.len();
+        let others = if empty > 0 { format!(" (the {empty} others are empty)") } else { String::new() };
+        return Err(
+            polars_err!(ComputeError: "every file of `{}` was left out{others}: {}", src.display, skipped.join("; ")),
+        );
     }
     let is_declared = |n: &str| declared.iter().any(|d| d.column == n || d.column.split('.').next() == Some(n));
     let json = src.format == Format::Json;
