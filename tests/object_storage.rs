@@ -681,3 +681,43 @@ fn an_endpoint_that_never_answers_errors_within_seconds() {
         assert!(t0.elapsed().as_secs() < 40, "took {:?}", t0.elapsed());
     }
 }
+
+/// A corrupt data page in one of a dataset's files (footer intact) errors the checks that read
+/// it naming that file, locally and on S3 (breaker case 16: the dataset only was named).
+#[test]
+fn a_corrupt_page_names_its_file_locally_and_on_s3() {
+    let Some(s3) = s3() else { return };
+    let bucket = s3.bucket("lg-page");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let lake = dir.path().join("lake");
+    for day in 20..23 {
+        orders(&lake.join(format!("orders/dt=2026-11-{day}/part-0.parquet")), 4000, 4000);
+    }
+    let bad = lake.join("orders/dt=2026-11-21/part-0.parquet");
+    let mut bytes = std::fs::read(&bad).expect("read");
+    bytes[200..9000].fill(0);
+    std::fs::write(&bad, bytes).expect("write");
+    s3.upload_dir(&lake, &bucket, "lake/");
+    let props = "      - name: id\n        logicalType: integer\n        quality:\n          - {metric: duplicateValues, mustBe: 0}\n";
+    let p = contract_with(dir.path(), &format!("s3://{bucket}/lake/orders/"), &s3.endpoint, props, COUNT);
+    let run = s3.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"], &[]);
+    let report = std::fs::read_to_string(dir.path().join("r.json")).expect("json");
+    assert_eq!(run.0, 3, "{}\n{}", run.1, run.2);
+    assert!(
+        report.contains(&format!(
+            "reading `orders` failed in `s3://{bucket}/lake/orders/dt=2026-11-21/part-0.parquet`: "
+        )),
+        "{report}"
+    );
+    let text = std::fs::read_to_string(&p)
+        .expect("read")
+        .replace("type: s3", "type: local")
+        .replace(&format!("location: s3://{bucket}/lake/orders/"), "path: lake/orders/")
+        .replace(&format!("    endpointUrl: {}\n", s3.endpoint), "");
+    std::fs::write(&p, text).expect("write");
+    let (code, out, err) = common::lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"]);
+    let report = std::fs::read_to_string(dir.path().join("r.json")).expect("json");
+    assert_eq!(code, 3, "{out}\n{err}");
+    assert!(report.contains("failed in `") && report.contains("dt=2026-11-21/part-0.parquet`: "), "{report}");
+    assert!(!report.contains("dt=2026-11-20/part-0.parquet`: "), "{report}");
+}

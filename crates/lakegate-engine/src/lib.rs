@@ -74,6 +74,9 @@ struct Opened {
     bytes: u64,
     missing_in_files: BTreeMap<String, usize>,
     skipped: Vec<String>,
+    /// The files read and the folder hive partitions are read below (to name a failing file).
+    files: Vec<PathBuf>,
+    base: PathBuf,
 }
 
 fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize) {
@@ -183,6 +186,8 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 bytes,
                 missing_in_files,
                 skipped,
+                files: read,
+                base: base.clone(),
             })
         })
         .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
@@ -354,6 +359,7 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
                     if !captured.is_empty() {
                         lock(&captures).insert(d.name.clone(), captured);
                     }
+                    let metrics = name_failing_file(d, &o, metrics);
                     let bytes = o.bytes;
                     let rows = match metrics.get(&Metric::RowCount) {
                         Some(Ok(v)) => Some(v.value as u64),
@@ -382,6 +388,27 @@ pub fn run_contract_with(plan: &ContractPlan, opts: &EngineOptions) -> ContractR
         .collect();
     let captured = captures.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     ContractRun { outcomes, frames: kept, captured }
+}
+
+/// Read errors of a dataset name the file that fails (a corrupt page): polars reads the files
+/// as one and names none; each file is then read on its own until one fails.
+fn name_failing_file(d: &DatasetPlan, o: &Opened, mut metrics: MetricMap) -> MetricMap {
+    let prefix = format!("reading `{}` ", d.name);
+    let failed =
+        |v: &Result<Observed, String>| matches!(v, Err(e) if e.starts_with(&prefix) && !e.contains(" failed in `"));
+    if !metrics.values().any(failed) {
+        return metrics;
+    }
+    let Ok(src) = d.source.as_ref() else { return metrics };
+    let Some(f) = source::failing_file(src, &o.files, &o.base, &d.declared) else { return metrics };
+    for v in metrics.values_mut() {
+        if failed(v)
+            && let Err(e) = v
+        {
+            *e = e.replacen(" failed: ", &format!(" failed in `{}`: ", f.display()), 1);
+        }
+    }
+    metrics
 }
 
 /// Computes the metrics of one dataset; also says which came from footer statistics.
