@@ -70,3 +70,89 @@ fn a_dataset_whose_every_file_is_left_out_is_errored_not_passed() {
     assert_eq!(code, 0, "{json}");
     assert_eq!(json["contracts"][0]["datasets"][0]["skipped_files"].as_array().map(Vec::len), Some(2), "{json}");
 }
+/// (status, observed) of the check whose id ends with `suffix`.
+fn outcome(json: &Value, suffix: &str) -> (String, Value) {
+    outcomes(json)
+        .into_iter()
+        .find(|(id, _, _)| id.ends_with(suffix))
+        .map(|(_, s, o)| (s, o))
+        .unwrap_or_else(|| panic!("no check ending with {suffix} in {json}"))
+}
+
+/// One instant (2026-11-20T01:00:00Z, epoch 1795136400) in the shapes pandas, pyarrow, Spark and
+/// databases write, then text that is no timestamp.
+const SAME_INSTANT: [&str; 10] = [
+    "2026-11-20 01:00:00.000000Z",
+    "2026-11-20T01:00:00Z",
+    "2026-11-20T01:00:00.000000000Z",
+    "2026-11-20 01:00:00",
+    "2026-11-20T01:00:00.0",
+    "2026-11-20 01:00:00+00:00",
+    "2026-11-20T02:00:00+01:00",
+    "2026-11-20 02:00:00.000+0100",
+    "2026-11-20T00:30:00-0030",
+    "2026-11-20 01:00:00z",
+];
+const NOT_TIMESTAMPS: [&str; 6] = [
+    "2026-11-20  01:00:00",
+    "2026-11-20T01:00:00.1234567890Z",
+    "2026-11-20T25:00:00Z",
+    "2026-11-20T01:00:00+1",
+    "20261120T010000Z",
+    "2026-11-20T01:00:00 Z",
+];
+
+#[test]
+fn csv_timestamps_parse_in_the_usual_iso_8601_shapes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut text = String::from("id,ts,ntz,bad\n");
+    for (i, t) in SAME_INSTANT.iter().enumerate() {
+        let bad = NOT_TIMESTAMPS.get(i).copied().unwrap_or("");
+        text.push_str(&format!("{i},{t},{t},{bad}\n"));
+    }
+    std::fs::write(dir.path().join("t.csv"), &text).expect("csv");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    std::io::Write::write_all(&mut gz, text.as_bytes()).expect("gzip");
+    std::fs::write(dir.path().join("t.csv.gz"), gz.finish().expect("gzip")).expect("csv.gz");
+    std::fs::write(dir.path().join("t.csv.zst"), zstd::encode_all(text.as_bytes(), 3).expect("zstd")).expect("zst");
+    let rule = |m: &str, p: &str, v: u64| {
+        format!(
+            "      - {{type: custom, engine: lakegate, implementation: {{metric: {m}, property: {p}, mustBe: {v}}}}}\n"
+        )
+    };
+    let mut schema = String::from(
+        "  - name: t\n    properties:\n      - {name: id, logicalType: integer}\n      - {name: ts, physicalType: TIMESTAMP}\n      - {name: ntz, physicalType: TIMESTAMP_NTZ}\n      - {name: bad, logicalType: timestamp}\n    quality:\n",
+    );
+    for p in ["ts", "ntz"] {
+        schema += &rule("distinctCount", p, 1);
+        schema += &rule("min", p, 1_795_136_400);
+        schema += &rule("max", p, 1_795_136_400);
+    }
+    for file in ["t.csv", "t.csv.gz", "t.csv.zst"] {
+        let (code, json) = check(dir.path(), file, "csv", &schema, &[]);
+        let parse = |c: &str| outcome(&json, &format!("t/{c}/schema.parse"));
+        assert_eq!(parse("ts"), ("passed".into(), Value::from(0.0)), "{file}: {json}");
+        assert_eq!(parse("ntz"), ("passed".into(), Value::from(0.0)), "{file}: {json}");
+        // Every text that is no timestamp is counted, none read as another instant.
+        assert_eq!(parse("bad"), ("failed".into(), Value::from(NOT_TIMESTAMPS.len() as f64)), "{file}: {json}");
+        let failed: Vec<_> = outcomes(&json).into_iter().filter(|(_, s, _)| s != "passed").collect();
+        assert_eq!(failed.len(), 1, "{file}: only the parse check of `bad` fails: {failed:?}");
+        assert_eq!(code, 1, "{file}");
+    }
+
+    // `lakegate init` types such a column as a timestamp (it parses as `check` does).
+    let out = Command::new(env!("CARGO_BIN_EXE_lakegate"))
+        .current_dir(dir.path())
+        .args(["init", "t.csv", "--out", "init.odcs.yaml"])
+        .output()
+        .expect("run lakegate init");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c: serde_yaml::Value =
+        serde_yaml::from_str(&std::fs::read_to_string(dir.path().join("init.odcs.yaml")).expect("read")).expect("yaml");
+    let props = c["schema"][0]["properties"].as_sequence().cloned().unwrap_or_default();
+    let logical = |n: &str| {
+        props.iter().find(|p| p["name"].as_str() == Some(n)).and_then(|p| p["logicalType"].as_str()).map(str::to_owned)
+    };
+    assert_eq!(logical("ts").as_deref(), Some("timestamp"), "{c:?}");
+    assert_eq!(logical("bad").as_deref(), Some("string"), "{c:?}");
+}

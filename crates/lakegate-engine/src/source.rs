@@ -736,18 +736,11 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
                 })
                 .collect::<Vec<_>>(),
         ),
-        // ISO 8601 text in any of the usual shapes; offsets (`Z`, `+02:00`) are converted to
-        // UTC, naive values are read as UTC.
+        // ISO 8601 / RFC 3339 text in any of the usual shapes (see `iso_timestamp`); offsets are
+        // converted to UTC, naive values are read as UTC.
         DataType::Datetime(tu, tz) => {
-            let utc = coalesce(
-                &TIMESTAMP_FORMATS
-                    .iter()
-                    .map(|f| {
-                        let o = StrptimeOptions { format: Some((*f).into()), strict: false, exact: true, cache: true };
-                        c.clone().str().to_datetime(Some(*tu), Some(TimeZone::UTC), o, lit("raise"))
-                    })
-                    .collect::<Vec<_>>(),
-            );
+            let o = StrptimeOptions { format: Some(TIMESTAMP_FORMAT.into()), strict: false, exact: true, cache: true };
+            let utc = iso_timestamp(c).str().to_datetime(Some(*tu), Some(TimeZone::UTC), o, lit("raise"));
             if tz.is_some() { utc } else { utc.dt().replace_time_zone(None, lit("raise"), NonExistent::Raise) }
         }
         DataType::Time => coalesce(
@@ -796,19 +789,21 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
 /// the usual exports write them; day-first text is ambiguous and does not parse).
 const DATE_FORMATS: [&str; 3] = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"];
 
-/// The text shapes of timestamps that CSV and JSON sources may hold.
-const TIMESTAMP_FORMATS: [&str; 10] = [
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S%.fZ",
-    "%Y-%m-%dT%H:%M:%S%:z",
-    "%Y-%m-%dT%H:%M:%S%.f%:z",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%d %H:%M:%S%.f",
-    "%Y-%m-%d %H:%M:%S%:z",
-    "%Y-%m-%d",
-];
+/// The one shape timestamps are parsed in, once [`iso_timestamp`] has rewritten the text.
+const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
+
+/// Timestamp text in the shapes CSV and JSON sources hold (ISO 8601 / RFC 3339 as databases,
+/// pandas and pyarrow write them) rewritten to [`TIMESTAMP_FORMAT`]: `T` or a space between date
+/// and time, 0 to 9 digits of fractional seconds, and `Z`, `+hh:mm`, `+hhmm` or no zone (naive:
+/// read as UTC); a date alone is its midnight. Other text is kept, and does not parse.
+fn iso_timestamp(c: Expr) -> Expr {
+    let re = |c: Expr, pattern: &str, with: &str| c.str().replace(lit(pattern), lit(with), false);
+    let c = re(c, r"^(\d{4}-\d{2}-\d{2})$", "${1}T00:00:00Z");
+    let c = re(c, r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})", "${1}T${2}");
+    let c = re(c, r"(T\d{2}:\d{2}:\d{2})(\.\d{1,9})?$", "${1}${2}Z");
+    let c = re(c, r"(:\d{2}(?:\.\d{1,9})?)[Zz]$", "${1}+00:00");
+    re(c, r"(:\d{2}(?:\.\d{1,9})?[+-]\d{2})(\d{2})$", "${1}:${2}")
+}
 
 #[cfg(test)]
 mod tests {
