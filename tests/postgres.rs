@@ -18,19 +18,10 @@ struct Pg {
 }
 
 fn server(tag: &str) -> Option<Pg> {
-    let port = common::service("LAKEGATE_PG_PORT", "PostgreSQL (.ci/services/postgres.sh)")?;
-    let user = std::env::var("LAKEGATE_PG_USER").unwrap_or_else(|_| "postgres".into());
-    let password = std::env::var("LAKEGATE_PG_PASSWORD").unwrap_or_default();
-    let database = std::env::var("LAKEGATE_PG_DATABASE").unwrap_or_else(|_| "postgres".into());
+    let pg = common::PgServer::from_env("postgres")?;
     let schema = format!("pgtest_{tag}_{}", std::process::id());
-    let mut client = postgres::Config::new()
-        .host("127.0.0.1")
-        .port(port.parse().expect("port"))
-        .user(&user)
-        .password(&password)
-        .dbname(&database)
-        .connect(postgres::NoTls)
-        .expect("connect to the test PostgreSQL");
+    let mut client = pg.connect();
+    let common::PgServer { port, user, password, database, .. } = pg;
     client
         .batch_execute(&format!(
             "DROP SCHEMA IF EXISTS {schema} CASCADE; CREATE SCHEMA {schema};

@@ -135,18 +135,9 @@ fn same(a: Option<f64>, b: Option<f64>) -> bool {
 
 #[test]
 fn the_example_contracts_give_the_same_results_on_the_warehouse() {
-    let Some(port) = common::service("LAKEGATE_PG_PORT", "PostgreSQL (.ci/services/postgres.sh)") else { return };
-    let user = std::env::var("LAKEGATE_PG_USER").unwrap_or_else(|_| "postgres".into());
-    let password = std::env::var("LAKEGATE_PG_PASSWORD").unwrap_or_default();
-    let database = std::env::var("LAKEGATE_PG_DATABASE").unwrap_or_else(|_| "lake".into());
-    let mut client = postgres::Config::new()
-        .host("127.0.0.1")
-        .port(port.parse().expect("port"))
-        .user(&user)
-        .password(&password)
-        .dbname(&database)
-        .connect(postgres::NoTls)
-        .expect("connect to the test PostgreSQL");
+    let Some(pg) = common::PgServer::from_env("lake") else { return };
+    let mut client = pg.connect();
+    let common::PgServer { port, user, password, database, .. } = pg;
     let tmp = tempfile::tempdir().expect("tempdir");
     let mut diffs = Vec::new();
     let mut compared = 0;

@@ -101,3 +101,45 @@ pub fn service(var: &str, what: &str) -> Option<String> {
         }
     }
 }
+
+/// The test PostgreSQL of `.ci/services/postgres.sh` (LAKEGATE_PG_*), as a superuser.
+pub struct PgServer {
+    /// Host (LAKEGATE_PG_HOST, else 127.0.0.1).
+    pub host: String,
+    /// Port.
+    pub port: String,
+    /// Superuser name.
+    pub user: String,
+    /// Its password.
+    pub password: String,
+    /// The database.
+    pub database: String,
+}
+
+impl PgServer {
+    /// The server's settings (None, with the reason printed, when it was not started);
+    /// `database` when LAKEGATE_PG_DATABASE is not set.
+    pub fn from_env(database: &str) -> Option<PgServer> {
+        let port = service("LAKEGATE_PG_PORT", "PostgreSQL (.ci/services/postgres.sh)")?;
+        let var = |k: &str, default: &str| std::env::var(k).unwrap_or_else(|_| default.to_owned());
+        Some(PgServer {
+            host: var("LAKEGATE_PG_HOST", "127.0.0.1"),
+            port,
+            user: var("LAKEGATE_PG_USER", "postgres"),
+            password: var("LAKEGATE_PG_PASSWORD", ""),
+            database: var("LAKEGATE_PG_DATABASE", database),
+        })
+    }
+
+    /// A client connection (plain TCP on loopback).
+    pub fn connect(&self) -> postgres::Client {
+        postgres::Config::new()
+            .host(&self.host)
+            .port(self.port.parse().expect("port"))
+            .user(&self.user)
+            .password(&self.password)
+            .dbname(&self.database)
+            .connect(postgres::NoTls)
+            .expect("connect to the test PostgreSQL")
+    }
+}
