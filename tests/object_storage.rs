@@ -721,3 +721,47 @@ fn a_corrupt_page_names_its_file_locally_and_on_s3() {
     assert!(report.contains("failed in `") && report.contains("dt=2026-11-21/part-0.parquet`: "), "{report}");
     assert!(!report.contains("dt=2026-11-20/part-0.parquet`: "), "{report}");
 }
+
+/// A location without `{model}` for a contract of several schema objects would feed every
+/// object the same files (a `customers` object read the orders files, and a relationship
+/// between them passed): each object's checks are errored naming the objects, on S3 and for a
+/// local `path` alike; `--data` for an object reads it anyway.
+#[test]
+fn a_location_without_model_is_not_read_for_several_objects() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    orders(&dir.path().join("lake/orders.parquet"), 10, 10);
+    for (server, want) in [
+        (
+            "    type: s3\n    location: s3://lg-shared/lake/\n    endpointUrl: http://127.0.0.1:9\n",
+            "location `s3://lg-shared/lake/`",
+        ),
+        ("    type: local\n    path: lake/\n", "path `lake/`"),
+    ] {
+        std::fs::write(
+            dir.path().join("c.odcs.yaml"),
+            format!(
+                "apiVersion: v3.1.0\nkind: DataContract\nid: shared\nversion: 1.0.0\nstatus: active\nservers:\n  - \
+                 server: lake\n{server}    format: parquet\nschema:\n  - name: orders\n    properties:\n{ID}  - name: \
+                 customers\n    properties:\n{ID}"
+            ),
+        )
+        .expect("write");
+        let (code, out, err) = common::lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"]);
+        assert_eq!(code, 3, "{out}\n{err}");
+        let report = std::fs::read_to_string(dir.path().join("r.json")).expect("json");
+        assert!(
+            report.contains(&format!("c.odcs.yaml:9:5: the {want} of server `lake` has no `{{model}}`"))
+                && report.contains("the schema objects `orders`, `customers` would all be read from the same files"),
+            "{report}"
+        );
+        for (id, status, text) in checks(&dir.path().join("r.json")) {
+            assert_eq!(status, "errored", "{id}: {text}");
+        }
+    }
+    // --data for each object: read as given.
+    let (code, out, err) = common::lakegate(
+        dir.path(),
+        &["check", "c.odcs.yaml", "--data", "orders=lake/orders.parquet", "--data", "customers=lake/orders.parquet"],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+}

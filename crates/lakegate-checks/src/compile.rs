@@ -342,6 +342,33 @@ fn source_for(
                 obj.name, s.server_type, s.server
             )));
         }
+        // A file location without `{model}` names the same files for every schema object: with
+        // several objects, each would be checked against another's data (a relationship
+        // between them would pass on the same rows). Refused, naming the objects.
+        let file_location = match s.server_type.to_ascii_lowercase().as_str() {
+            "local" => s.path.as_ref(),
+            "s3" | "azure" | "gcs" => s.location.as_ref(),
+            _ => s.location.as_ref().filter(|l| is_object_url(l)),
+        };
+        let objects: Vec<&str> = c.contract.schema.iter().flatten().map(|o| o.name.as_str()).collect();
+        if let Some(location) = file_location
+            && !location.contains("{model}")
+            && objects.len() > 1
+        {
+            let key = if s.server_type == "local" { "path" } else { "location" };
+            let l = at(c, &format!("/servers/{i}/{key}"));
+            return Ok(Err(format!(
+                "{}:{}:{}: the {key} `{location}` of server `{}` has no `{{model}}`, so the schema objects {} would \
+                 all be read from the same files; put `{{model}}` where each object's name (or physicalName) goes, \
+                 give the objects servers of their own (--server), or --data {}=...",
+                l.file,
+                l.line,
+                l.column,
+                s.server,
+                objects.iter().map(|o| format!("`{o}`")).collect::<Vec<_>>().join(", "),
+                obj.name
+            )));
+        }
         if let Some(object) = object_source(c, obj, s, *i, &model, opts) {
             return object;
         }
