@@ -765,3 +765,20 @@ fn a_location_without_model_is_not_read_for_several_objects() {
     );
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+/// An object that is not Parquet, named exactly, is named once in its dataset's error.
+#[test]
+fn a_read_error_names_the_object_once() {
+    let Some(s3) = s3() else { return };
+    let bucket = s3.bucket("lg-once");
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("x.parquet"), b"PAR1 not parquet at all PAR1").expect("write");
+    s3.upload(&dir.path().join("x.parquet"), &bucket, "o/x.parquet");
+    let url = format!("s3://{bucket}/o/x.parquet");
+    contract(dir.path(), &url, &s3.endpoint, COUNT);
+    let run = s3.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"], &[]);
+    errored(&s3, run, &dir.path().join("r.json"), &format!("cannot read `{url}`: "));
+    let report = std::fs::read_to_string(dir.path().join("r.json")).expect("json");
+    let error = report.lines().find(|l| l.contains("\"error\": \"cannot read")).expect("an error line");
+    assert_eq!(error.matches(url.as_str()).count(), 1, "{error}");
+}

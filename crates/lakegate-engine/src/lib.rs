@@ -190,7 +190,12 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 base: base.clone(),
             })
         })
-        .map_err(|e| format!("cannot read `{}`: {}", src.display, first_line(&e.to_string())));
+        .map_err(|e| {
+            // A reason that already names the dataset's one file or object is not prefixed twice.
+            let why = first_line(&e.to_string());
+            let named = format!("`{}`: ", src.display);
+            format!("cannot read `{}`: {}", src.display, why.strip_prefix(named.as_str()).unwrap_or(&why))
+        });
     (opened, n)
 }
 

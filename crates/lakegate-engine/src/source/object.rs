@@ -380,6 +380,20 @@ fn hint(url: &str) -> &'static str {
     }
 }
 
+/// AWS's own endpoint for an `s3://` URL when no other is set (for messages): the region's.
+fn aws_default_endpoint(url: &str) -> Option<String> {
+    let lower = url.to_ascii_lowercase();
+    if !(lower.starts_with("s3://") || lower.starts_with("s3a://")) {
+        return None;
+    }
+    let region = std::env::var("AWS_REGION")
+        .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+        .ok()
+        .or_else(|| profile_value("region"))
+        .unwrap_or_else(|| "us-east-1".to_owned());
+    Some(format!("https://s3.{region}.amazonaws.com"))
+}
+
 /// `request`'s outcome, or an error when the store gave no answer in [`FIRST_BYTE_TIMEOUT`].
 async fn answered<T>(url: &str, endpoint: Option<&str>, request: impl Future<Output = T>) -> Result<T, String> {
     tokio::time::timeout(FIRST_BYTE_TIMEOUT, request)
@@ -389,7 +403,9 @@ async fn answered<T>(url: &str, endpoint: Option<&str>, request: impl Future<Out
 
 /// The store at `endpoint` did not answer in `limit` (`what`: to a request, in a body).
 fn no_answer(url: &str, endpoint: Option<&str>, limit: Duration, what: &str) -> String {
-    let from = shown_endpoint(endpoint).map_or_else(|| "the object store".to_owned(), |e| format!("`{e}`"));
+    let from = shown_endpoint(endpoint)
+        .or_else(|| aws_default_endpoint(url))
+        .map_or_else(|| "the object store".to_owned(), |e| format!("`{e}`"));
     format!("no answer from {from} in {} s {what} (reading `{url}`)", limit.as_secs())
 }
 
@@ -398,7 +414,10 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
     tracing::debug!(location = %url, "object storage error: {}", scrub(err));
     let lower = err.to_ascii_lowercase();
     let bucket = split(url).map(|(_, b, _)| b).unwrap_or(url);
-    let at = shown_endpoint(endpoint).map(|e| format!(" at `{e}`")).unwrap_or_default();
+    let at = shown_endpoint(endpoint)
+        .or_else(|| aws_default_endpoint(url))
+        .map(|e| format!(" at `{e}`"))
+        .unwrap_or_default();
     let why = if lower.contains("nosuchbucket") || lower.contains("bucket does not exist") {
         format!("bucket `{bucket}` does not exist{at}")
     } else if lower.contains("169.254.169.254") || lower.contains("metadata") || lower.contains("credential") {
