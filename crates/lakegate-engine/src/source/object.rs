@@ -302,7 +302,10 @@ pub fn redact_userinfo(url: &str) -> String {
             })
             .unwrap_or(tail.len());
         let authority = &tail[..end];
-        match authority.rfind('@') {
+        // `abfss://CONTAINER@ACCOUNT...` names a container, not a user: only `user:password@`
+        // is user information there; in http(s) URLs any `...@` is.
+        let web = head.to_ascii_lowercase().ends_with("http://") || head.to_ascii_lowercase().ends_with("https://");
+        match authority.rfind('@').filter(|&at| web || authority[..at].contains(':')) {
             Some(at) => {
                 out.push_str("***");
                 out.push_str(&authority[at..]);
@@ -825,6 +828,8 @@ mod tests {
         assert_eq!(redact_userinfo("http://u:p@h:9/x"), "http://***@h:9/x");
         assert_eq!(redact_userinfo("at `https://a:b@c` and `s3://b/k@x`"), "at `https://***@c` and `s3://b/k@x`");
         assert_eq!(redact_userinfo("no url"), "no url");
+        assert_eq!(redact_userinfo("abfss://c@a.dfs.core.windows.net/k"), "abfss://c@a.dfs.core.windows.net/k");
+        assert_eq!(redact_userinfo("HTTPS://token@h/x"), "HTTPS://***@h/x");
         assert_eq!(bare_endpoint("http://u:p@h:9/"), "http://h:9");
         assert_eq!(bare_endpoint("http://h:9"), "http://h:9");
     }
