@@ -156,3 +156,46 @@ fn csv_timestamps_parse_in_the_usual_iso_8601_shapes() {
     assert_eq!(logical("ts").as_deref(), Some("timestamp"), "{c:?}");
     assert_eq!(logical("bad").as_deref(), Some("string"), "{c:?}");
 }
+
+#[test]
+fn integers_outside_their_declared_width_are_parse_failures() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // One value beyond each declared width, one value inside it.
+    let cols = [
+        ("tiny", "TINYINT", "300"),
+        ("small", "SMALLINT", "40000"),
+        ("int4", "INT4", "3000000000"),
+        ("int32", "INT32", "-3000000000"),
+        ("uint", "UINT32", "-1"),
+        ("big", "BIGINT", "9223372036854775808"),
+        ("ubig", "UBIGINT", "18446744073709551616"),
+        // INT and INTEGER mean 32 bits in most engines and 64 in BigQuery and Snowflake: as the
+        // type check accepts an int64 Parquet column for INT, a 64-bit value parses.
+        ("int", "INT", "3000000000"),
+    ];
+    let header: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    let over: Vec<&str> = cols.iter().map(|c| c.2).collect();
+    let text = format!("{}\n{}\n{}\n", header.join(","), over.join(","), vec!["7"; cols.len()].join(","));
+    std::fs::write(dir.path().join("d.csv"), text).expect("csv");
+    let mut schema = String::from("  - name: d\n    properties:\n");
+    for (name, t, _) in cols {
+        schema += &format!("      - {{name: {name}, physicalType: {t}}}\n");
+    }
+    let (code, json) = check(dir.path(), "d.csv", "csv", &schema, &[]);
+    assert_eq!(code, 1, "{json}");
+    for (name, t, _) in cols {
+        let parse = outcome(&json, &format!("d/{name}/schema.parse"));
+        let want = if t == "INT" { ("passed".into(), Value::from(0.0)) } else { ("failed".into(), Value::from(1.0)) };
+        assert_eq!(parse, want, "{name} {t}: {json}");
+        assert_eq!(outcome(&json, &format!("d/{name}/schema.type")).0, "passed", "{name} {t}");
+    }
+
+    // The same value in an int64 Parquet column: INT accepts it, INT4 does not (a type failure).
+    let mut df = polars::df!("int" => [3_000_000_000i64, 7], "int4" => [3_000_000_000i64, 7]).expect("frame");
+    common::write_parquet(&dir.path().join("d.parquet"), &mut df);
+    let schema = "  - name: d\n    properties:\n      - {name: int, physicalType: INT}\n      - {name: int4, physicalType: INT4}\n";
+    let (code, json) = check(dir.path(), "d.parquet", "parquet", schema, &[]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(outcome(&json, "d/int/schema.type").0, "passed", "{json}");
+    assert_eq!(outcome(&json, "d/int4/schema.type").0, "failed", "{json}");
+}
