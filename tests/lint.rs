@@ -425,3 +425,49 @@ fn v3_0_contracts_run_as_v3_0_wrote_them() {
     let min = checks.iter().find(|c| c["title"].as_str().is_some_and(|t| t.contains("> 1"))).expect("minimum");
     assert_eq!((min["status"].as_str(), min["observed"].as_f64()), (Some("failed"), Some(2.0)), "1 and -2 are not > 1");
 }
+
+/// What `check` would refuse about reading a server's files is warned about at lint time, at
+/// the key: a format lakegate does not read, and a location without `{model}` shared by several
+/// schema objects. One object per location, or `{model}`, is quiet.
+#[test]
+fn server_reading_problems_are_warned_at_their_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let contract = |servers: &str, objects: &[&str]| {
+        let schema: String = objects
+            .iter()
+            .map(|o| format!("  - name: {o}\n    properties:\n      - {{name: id, logicalType: integer}}\n"))
+            .collect();
+        format!(
+            "apiVersion: v3.1.0\nkind: DataContract\nid: c\nname: c\nversion: 1.0.0\nstatus: active\nservers:\n{servers}schema:\n{schema}"
+        )
+    };
+    let cases = [
+        ("  - {server: lake, type: local, path: data, format: delta}\n", &["t"][..], Some(("unsupported-format", 8))),
+        (
+            "  - {server: lake, type: local, path: data/x.parquet, format: parquet}\n",
+            &["a", "b"][..],
+            Some(("shared-location", 8)),
+        ),
+        (
+            "  - {server: s3, type: s3, location: 's3://b/lake/*.parquet'}\n",
+            &["a", "b"][..],
+            Some(("shared-location", 8)),
+        ),
+        ("  - {server: s3, type: s3, location: 's3://b/lake/{model}/*.parquet'}\n", &["a", "b"][..], None),
+        ("  - {server: lake, type: local, path: data/x.parquet, format: parquet}\n", &["a"][..], None),
+    ];
+    for (i, (servers, objects, expected)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("c{i}.odcs.yaml"));
+        std::fs::write(&file, contract(servers, objects)).expect("write");
+        let (code, out, err) = lakegate(&["lint", file.to_str().expect("utf-8")]);
+        assert_eq!(code, 0, "case {i}: warnings only\n{out}{err}");
+        let all = format!("{out}{err}");
+        match expected {
+            Some((code, line)) => {
+                assert!(all.contains(code), "case {i}: no {code}\n{all}");
+                assert!(all.contains(&format!("c{i}.odcs.yaml:{line}:")), "case {i}: not at line {line}\n{all}");
+            }
+            None => assert!(!all.contains("shared-location") && !all.contains("unsupported-format"), "case {i}\n{all}"),
+        }
+    }
+}

@@ -305,6 +305,54 @@ fn servers_(v: &mut V, c: &Contract) {
                 );
             }
         }
+        server_reading(v, c, s, &ptr);
+    }
+}
+
+/// URL schemes of object storage (as `check` reads them).
+const OBJECT_SCHEMES: [&str; 9] = ["s3", "s3a", "gs", "gcs", "az", "azure", "abfs", "abfss", "adl"];
+
+/// What `check` refuses about how a server's files are read, said at lint time: a format lakegate
+/// does not read (a warning: another tool may read it; `check` errors the server's datasets), a
+/// file location without `{model}` shared by several schema objects (a warning; `check` errors
+/// those objects). (An `endpointUrl` carrying a password is refused by `check` with the password
+/// hidden; lint does not point at it: its snippet would print the line.)
+fn server_reading(v: &mut V, c: &Contract, s: &crate::model::Server, ptr: &str) {
+    if let Some(f) = &s.format
+        && !matches!(f.to_ascii_lowercase().as_str(), "parquet" | "pq" | "csv" | "tsv" | "json" | "ndjson" | "jsonl")
+    {
+        v.warn(
+            "unsupported-format",
+            &format!("{ptr}/format"),
+            format!("lakegate does not read format `{f}` (server `{}`)", s.server),
+            "lakegate reads parquet, csv and json; `check` errors every dataset read through this server",
+        );
+    }
+    let is_url = |l: &str| {
+        l.split_once("://").is_some_and(|(scheme, _)| OBJECT_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()))
+    };
+    let (key, location) = match s.server_type.to_ascii_lowercase().as_str() {
+        "local" => ("path", s.path.as_deref()),
+        "s3" | "azure" | "gcs" => ("location", s.location.as_deref()),
+        _ => ("location", s.location.as_deref().filter(|l| is_url(l))),
+    };
+    let objects = c.schema.as_deref().unwrap_or(&[]);
+    if let Some(location) = location
+        && !location.contains("{model}")
+        && objects.len() > 1
+    {
+        v.warn(
+            "shared-location",
+            &format!("{ptr}/{key}"),
+            format!(
+                "the {key} `{location}` of server `{}` has no `{{model}}`: the {} schema objects would all be read \
+                 from the same files",
+                s.server,
+                objects.len()
+            ),
+            "put `{model}` where each object's name (or physicalName) goes, or give the objects servers of their \
+             own; `check` errors these objects",
+        );
     }
 }
 
