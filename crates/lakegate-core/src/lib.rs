@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod engine;
+pub mod formats;
 pub mod metric;
 pub mod plan;
 pub mod result;
@@ -15,6 +16,7 @@ pub use check::{
     SchemaAssertion, Severity,
 };
 pub use engine::{DatasetOutcome, Engine, EngineRun};
+pub use formats::format_regex;
 pub use metric::{Agg, F64, Literal, Metric, MetricMap, MetricValue, Observed, Validity};
 pub use plan::{ContractPlan, CsvOptions, DatasetPlan, Format, Source, WarehouseTable};
 pub use result::{

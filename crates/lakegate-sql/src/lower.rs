@@ -6,6 +6,7 @@
 //! metric; where a dialect cannot compute one faithfully, the metric is errored "not supported
 //! on <engine>: <reason>". The match over [`Metric`] is exhaustive on purpose.
 
+use lakegate_core::format_regex;
 use std::collections::{BTreeMap, BTreeSet};
 
 use lakegate_core::metric::{Bound, Cmp};
@@ -300,32 +301,6 @@ pub fn portable_regex(p: &str, dialect: Dialect) -> Result<String, String> {
         return refuse("an unclosed `[`");
     }
     Ok(out)
-}
-
-/// Regular expressions of the string formats (the embedded engine's, see its `format_regex`;
-/// the conformance suite runs both).
-pub fn format_regex(name: &str) -> Option<&'static str> {
-    Some(match name {
-        "email" => {
-            r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
-        }
-        "uuid" => r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-        "uri" => r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s]*$",
-        "hostname" => {
-            r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
-        }
-        "ipv4" => {
-            r"^(?:(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"
-        }
-        "ipv6" => {
-            r"^(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,7}:|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,5}(?::[0-9A-Fa-f]{1,4}){1,2}|(?:[0-9A-Fa-f]{1,4}:){1,4}(?::[0-9A-Fa-f]{1,4}){1,3}|(?:[0-9A-Fa-f]{1,4}:){1,3}(?::[0-9A-Fa-f]{1,4}){1,4}|(?:[0-9A-Fa-f]{1,4}:){1,2}(?::[0-9A-Fa-f]{1,4}){1,5}|[0-9A-Fa-f]{1,4}:(?::[0-9A-Fa-f]{1,4}){1,6}|:(?:(?::[0-9A-Fa-f]{1,4}){1,7}|:))$"
-        }
-        "date" => r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])$",
-        "date-time" => {
-            r"^[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])[Tt ](?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])$"
-        }
-        _ => return None,
-    })
 }
 
 fn is_date(s: &str) -> bool {
