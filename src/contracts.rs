@@ -62,6 +62,28 @@ pub fn lint_unique(paths: &[PathBuf]) -> (Vec<(PathBuf, LoadResult)>, Vec<Diagno
 /// printed). No contract at all is an error.
 pub fn load(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<LoadedContract>>> {
     let (results, discovery) = lint_unique(paths);
+    let Some(loaded) = valid(results, discovery)? else {
+        writeln!(
+            std::io::stderr().lock(),
+            "error: invalid contracts: nothing was done (run `lakegate lint` for warnings too)"
+        )?;
+        return Ok(None);
+    };
+    if loaded.is_empty() {
+        bail!(
+            "no contract found in {}",
+            paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(Some(loaded))
+}
+
+/// The contracts of lint results, or `None` when any file (or finding the files) has an error;
+/// the errors are printed on stderr.
+pub fn valid(
+    results: Vec<(PathBuf, LoadResult)>,
+    discovery: Vec<Diagnostic>,
+) -> anyhow::Result<Option<Vec<LoadedContract>>> {
     let mut err = std::io::stderr().lock();
     let mut invalid = !discovery.is_empty();
     for d in &discovery {
@@ -79,15 +101,5 @@ pub fn load(paths: &[PathBuf]) -> anyhow::Result<Option<Vec<LoadedContract>>> {
             loaded.push(c);
         }
     }
-    if invalid {
-        writeln!(err, "error: invalid contracts: nothing was done (run `lakegate lint` for warnings too)")?;
-        return Ok(None);
-    }
-    if loaded.is_empty() {
-        bail!(
-            "no contract found in {}",
-            paths.iter().map(|p| format!("`{}`", p.display())).collect::<Vec<_>>().join(", ")
-        );
-    }
-    Ok(Some(loaded))
+    Ok((!invalid).then_some(loaded))
 }

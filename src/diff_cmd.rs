@@ -139,26 +139,8 @@ pub fn fails(diffs: &[ContractDiff], fail_on: DiffFailOn) -> bool {
 type Side = (Vec<(PathBuf, LoadResult)>, Vec<Diagnostic>);
 
 /// The contracts of one side, or `None` when any is invalid (the errors are printed).
-fn lint_side(side: Side) -> anyhow::Result<Option<Vec<LoadedContract>>> {
-    let (results, discovery) = side;
-    let mut err = std::io::stderr().lock();
-    let mut invalid = !discovery.is_empty();
-    for d in &discovery {
-        write!(err, "{}", d.render(None))?;
-    }
-    let mut loaded = Vec::new();
-    for (_, r) in results {
-        let errors: Vec<_> = r.diagnostics.iter().filter(|d| d.severity == Severity::Error).collect();
-        if !errors.is_empty() {
-            invalid = true;
-            for d in errors {
-                writeln!(err, "{}", d.render(r.source.as_deref()))?;
-            }
-        } else if let Some(c) = r.contract {
-            loaded.push(c);
-        }
-    }
-    Ok((!invalid).then_some(loaded))
+fn lint_side((results, discovery): Side) -> anyhow::Result<Option<Vec<LoadedContract>>> {
+    crate::contracts::valid(results, discovery)
 }
 
 /// The contracts of the old side. An invalid old contract does not block the diff (the pull
