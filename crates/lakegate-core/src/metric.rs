@@ -120,8 +120,9 @@ impl fmt::Display for Bound {
     }
 }
 
-/// (year, month, day) of a count of days since 1970-01-01 (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
+/// (year, month, day) of a count of days since 1970-01-01, proleptic Gregorian (Howard
+/// Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
