@@ -28,8 +28,9 @@ pg_start() {
   local pw=lakegate-ci-password
   printf '%s\n' "$pw" >"$dir/pwfile"
   chmod 644 "$dir/pwfile"
-  "${run[@]}" "$bin/initdb" -D "$dir/data" -U lakegate --pwfile="$dir/pwfile" -A scram-sha-256 -E UTF8 \
-    --locale=C.UTF-8 >/dev/null
+  # From a folder the server's user may enter (CI's checkout may be in a root-only temp folder).
+  (cd "$dir" && "${run[@]}" "$bin/initdb" -D "$dir/data" -U lakegate --pwfile="$dir/pwfile" -A scram-sha-256 -E UTF8 \
+    --locale=C.UTF-8 >/dev/null)
   rm -f "$dir/pwfile"
   # setpriv execs the server itself: the PID recorded is the postmaster's (stopping it stops all).
   local daemon=()
