@@ -143,3 +143,56 @@ impl PgServer {
             .expect("connect to the test PostgreSQL")
     }
 }
+
+/// A run's JSON report without what differs between two runs of the same data in two places
+/// (on disk, on object storage): locations, durations, the command line, the run's id and its
+/// start and end.
+pub fn normalized_report(path: &Path) -> serde_json::Value {
+    use serde_json::Value;
+    fn walk(v: &mut Value) {
+        match v {
+            Value::Object(m) => {
+                for k in ["duration_ms", "source", "file", "command", "run_id", "started_at", "finished_at"] {
+                    m.remove(k);
+                }
+                m.values_mut().for_each(walk);
+            }
+            Value::Array(a) => a.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("json")).expect("parse");
+    walk(&mut v);
+    v
+}
+
+/// Where the JSON values `a` and `b` first differ (a JSON pointer and both values).
+pub fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x.keys().chain(y.keys()).find_map(|k| match (x.get(k), y.get(k)) {
+            (Some(u), Some(v)) => first_difference(u, v, &format!("{at}/{k}")),
+            (u, v) => Some(format!("{at}/{k}: {u:?} / {v:?}")),
+        }),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (u, v))| first_difference(u, v, &format!("{at}/{i}")))
+        }
+        _ => (a != b).then(|| format!("{at}: {a} / {b}")),
+    }
+}
+
+/// Every check of a run's JSON report: (id, status, the check as JSON).
+pub fn report_checks(path: &Path) -> Vec<(String, String, String)> {
+    let run: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).expect("json")).expect("parse");
+    let mut out = Vec::new();
+    for c in run["contracts"].as_array().expect("contracts") {
+        for r in c["checks"].as_array().expect("checks") {
+            out.push((
+                r["id"].as_str().unwrap_or("").to_owned(),
+                r["status"].as_str().unwrap_or("").to_owned(),
+                r.to_string(),
+            ));
+        }
+    }
+    out
+}

@@ -168,6 +168,9 @@ fn options_for(url: &str, endpoint: Option<&str>, total: Duration) -> Result<Clo
             config.push(("aws_region".into(), region));
         }
     }
+    if is_azure(url) {
+        config.extend(azure_connection_string());
+    }
     let mut opts = CloudOptions::from_untyped_config(scheme, config).map_err(|e| e.to_string())?;
     opts = opts.with_retry_config(CloudRetryConfig {
         max_retries: Some(3),
@@ -265,7 +268,9 @@ pub fn scrub(text: &str) -> String {
         .filter(|(k, _)| {
             let k = k.to_ascii_uppercase();
             (k.starts_with("AWS_") || k.starts_with("AZURE_") || k.starts_with("GOOGLE_") || k.starts_with("GCS_"))
-                && ["KEY", "SECRET", "TOKEN", "SAS", "PASSWORD", "CREDENTIAL"].iter().any(|w| k.contains(w))
+                && ["KEY", "SECRET", "TOKEN", "SAS", "PASSWORD", "CREDENTIAL", "CONNECTION_STRING"]
+                    .iter()
+                    .any(|w| k.contains(w))
                 && !k.ends_with("_FILE")
                 && !k.ends_with("_PATH")
         })
@@ -332,13 +337,19 @@ fn bare_endpoint(endpoint: &str) -> String {
 }
 
 /// The endpoint object storage is reached at for display: the contract's, else the
-/// environment's (`AWS_ENDPOINT_URL`), without user information.
-fn shown_endpoint(endpoint: Option<&str>) -> Option<String> {
-    endpoint
-        .map(str::to_owned)
-        .or_else(|| std::env::var("AWS_ENDPOINT_URL").or_else(|_| std::env::var("AWS_ENDPOINT")).ok())
-        .filter(|e| !e.is_empty())
-        .map(|e| redact_userinfo(&e))
+/// environment's (`AWS_ENDPOINT_URL` for S3; for Azure see [`azure_endpoint`]), without user
+/// information.
+fn shown_endpoint(url: &str, endpoint: Option<&str>) -> Option<String> {
+    let from_env = || {
+        if is_azure(url) {
+            azure_endpoint(url)
+        } else if url.to_ascii_lowercase().starts_with("s3") {
+            std::env::var("AWS_ENDPOINT_URL").or_else(|_| std::env::var("AWS_ENDPOINT")).ok()
+        } else {
+            None
+        }
+    };
+    endpoint.map(str::to_owned).or_else(from_env).filter(|e| !e.is_empty()).map(|e| redact_userinfo(&e))
 }
 
 /// The object_store key of `key`, the key part of a location as written: raw UTF-8, sent as is
@@ -377,7 +388,8 @@ fn hint(url: &str) -> &'static str {
     match split(url).map(|(scheme, _, _)| scheme.to_ascii_lowercase()).as_deref() {
         Some("gs" | "gcs") => "GOOGLE_SERVICE_ACCOUNT, GOOGLE_APPLICATION_CREDENTIALS",
         Some("az" | "azure" | "abfs" | "abfss" | "adl") => {
-            "AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_CLIENT_ID with AZURE_CLIENT_SECRET"
+            "AZURE_STORAGE_ACCOUNT_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_CONNECTION_STRING, AZURE_CLIENT_ID \
+             with AZURE_CLIENT_SECRET"
         }
         _ => "AWS_ACCESS_KEY_ID with AWS_SECRET_ACCESS_KEY, AWS_PROFILE, web identity",
     }
@@ -406,7 +418,7 @@ async fn answered<T>(url: &str, endpoint: Option<&str>, request: impl Future<Out
 
 /// The store at `endpoint` did not answer in `limit` (`what`: to a request, in a body).
 fn no_answer(url: &str, endpoint: Option<&str>, limit: Duration, what: &str) -> String {
-    let from = shown_endpoint(endpoint)
+    let from = shown_endpoint(url, endpoint)
         .or_else(|| aws_default_endpoint(url))
         .map_or_else(|| "the object store".to_owned(), |e| format!("`{e}`"));
     format!("no answer from {from} in {} s {what} (reading `{url}`)", limit.as_secs())
@@ -417,12 +429,21 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
     tracing::debug!(location = %url, "object storage error: {}", scrub(err));
     let lower = err.to_ascii_lowercase();
     let bucket = split(url).map(|(_, b, _)| b).unwrap_or(url);
-    let at = shown_endpoint(endpoint)
+    // `abfss://CONTAINER@ACCOUNT.dfs.core.windows.net`: the container.
+    let bucket = if is_azure(url) { bucket.split('@').next().unwrap_or(bucket) } else { bucket };
+    let at = shown_endpoint(url, endpoint)
         .or_else(|| aws_default_endpoint(url))
         .map(|e| format!(" at `{e}`"))
         .unwrap_or_default();
     let why = if lower.contains("nosuchbucket") || lower.contains("bucket does not exist") {
         format!("bucket `{bucket}` does not exist{at}")
+    } else if lower.contains("account must be specified") {
+        format!(
+            "no Azure storage account for `{url}`: set AZURE_STORAGE_ACCOUNT_NAME (or AZURE_STORAGE_CONNECTION_STRING), \
+             or name it in the location (abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/KEY)"
+        )
+    } else if lower.contains("containernotfound") || lower.contains("container does not exist") {
+        format!("container `{bucket}` does not exist{at}")
     } else if lower.contains("169.254.169.254") || lower.contains("metadata") || lower.contains("credential") {
         format!(
             "no credentials for `{url}`{at}: none in the environment ({}) and no metadata service gave any",
@@ -433,6 +454,9 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
         || lower.contains("unauthenticated")
         || lower.contains("401")
         || lower.contains("expiredtoken")
+        // Azure: a key or SAS that does not sign the request.
+        || lower.contains("authenticationfailed")
+        || lower.contains("server failed to authenticate")
     {
         format!("the credentials were refused for `{url}`{at} (they come from the environment: {})", hint(url))
     } else if lower.contains("accessdenied") || lower.contains("access denied") || lower.contains("403") {
@@ -468,7 +492,10 @@ pub fn list(src: &Source, extensions: &[&str]) -> Result<(Vec<PathBuf>, PathBuf)
 }
 
 async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<PathBuf>, PathBuf), String> {
-    let url = o.url.as_str();
+    // ODCS's form of Azure locations (the account's host, then the container) as object_store
+    // reads them (the container in the authority).
+    let container_first = azure_container_first(&o.url);
+    let url = container_first.as_deref().unwrap_or(&o.url);
     let endpoint = o.endpoint.as_deref();
     let Some((scheme, bucket, key)) = split(url) else { return Err(format!("`{url}` is not an object URL")) };
     if bucket.is_empty() || bucket.contains(['*', '?', '[']) {
@@ -478,7 +505,7 @@ async fn list_async(o: &ObjectLocation, extensions: &[&str]) -> Result<(Vec<Path
         return Err(format!("`{url}`: `.` and `..` are not key segments of object storage"));
     }
     let store = store(url, endpoint).await?;
-    let at = shown_endpoint(endpoint).map(|e| format!(" at `{e}`")).unwrap_or_default();
+    let at = shown_endpoint(url, endpoint).map(|e| format!(" at `{e}`")).unwrap_or_default();
     let root = format!("{scheme}://{bucket}");
     let glob_at = key.find(['*', '?', '[']);
     // The fixed part of the key to list below.
@@ -799,6 +826,126 @@ pub fn local_copy(f: &Path) -> PolarsResult<Option<PathBuf>> {
     Ok(Some(path))
 }
 
+/// Whether `url` is on Azure Blob Storage (`az://`, `azure://`, `abfs[s]://`, `adl://`).
+fn is_azure(url: &str) -> bool {
+    matches!(
+        split(url).map(|(scheme, _, _)| scheme.to_ascii_lowercase()).as_deref(),
+        Some("az" | "azure" | "abfs" | "abfss" | "adl")
+    )
+}
+
+/// An Azure location written with the account's host first, as the ODCS schema's examples and
+/// DuckDB write them (`az://ACCOUNT.blob.core.windows.net/CONTAINER/KEY`,
+/// `abfss://ACCOUNT.dfs.core.windows.net/CONTAINER/KEY`), with the container in the authority
+/// instead (`az://CONTAINER@ACCOUNT.blob.core.windows.net/KEY`), the form object_store reads;
+/// `None` for any other URL.
+fn azure_container_first(url: &str) -> Option<String> {
+    if !is_azure(url) {
+        return None;
+    }
+    let (scheme, host, rest) = split(url)?;
+    let (account, domain) = host.split_once('.')?;
+    let known =
+        ["blob.core.windows.net", "dfs.core.windows.net", "blob.fabric.microsoft.com", "dfs.fabric.microsoft.com"];
+    if host.contains('@') || account.is_empty() || !known.iter().any(|d| domain.eq_ignore_ascii_case(d)) {
+        return None;
+    }
+    let (container, key) = rest.split_once('/').unwrap_or((rest, ""));
+    Some(format!("{scheme}://{container}@{host}/{key}"))
+}
+
+/// The settings of `AZURE_STORAGE_CONNECTION_STRING` (what Azure's SDKs, its CLI and Azurite's
+/// documentation use: `AccountName=...;AccountKey=...;BlobEndpoint=...`, or
+/// `UseDevelopmentStorage=true` for the emulator) as object_store settings; object_store reads
+/// the variables `AZURE_STORAGE_ACCOUNT_NAME`, `AZURE_STORAGE_ACCOUNT_KEY`,
+/// `AZURE_STORAGE_SAS_TOKEN`, `AZURE_STORAGE_ENDPOINT` and `AZURE_STORAGE_USE_EMULATOR` itself,
+/// and a part of the string is used only when its variable is not set. Its key and SAS are
+/// scrubbed from messages.
+fn azure_connection_string() -> Vec<(String, String)> {
+    let Ok(text) = std::env::var("AZURE_STORAGE_CONNECTION_STRING") else { return Vec::new() };
+    let parts: HashMap<String, String> = text
+        .split(';')
+        .filter_map(|p| p.split_once('='))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        .filter(|(_, v)| !v.is_empty())
+        .collect();
+    let set = |vars: &[&str]| vars.iter().any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    let mut config = Vec::new();
+    {
+        let mut secrets = crate::lock(&SECRETS);
+        for secret in ["accountkey", "sharedaccesssignature"].iter().filter_map(|k| parts.get(*k)) {
+            if !secrets.contains(secret) {
+                secrets.push(secret.clone());
+            }
+        }
+    }
+    if parts.get("usedevelopmentstorage").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        if !set(&["AZURE_STORAGE_USE_EMULATOR"]) {
+            config.push(("azure_storage_use_emulator".to_owned(), "true".to_owned()));
+        }
+        return config;
+    }
+    let account = parts.get("accountname");
+    let endpoint = parts.get("blobendpoint").cloned().or_else(|| {
+        let suffix = parts.get("endpointsuffix")?;
+        let protocol = parts.get("defaultendpointsprotocol").map_or("https", String::as_str);
+        Some(format!("{protocol}://{}.blob.{suffix}", account?))
+    });
+    for (key, value, vars) in [
+        ("azure_storage_account_name", account.cloned(), &["AZURE_STORAGE_ACCOUNT_NAME"][..]),
+        (
+            "azure_storage_account_key",
+            parts.get("accountkey").cloned(),
+            &["AZURE_STORAGE_ACCOUNT_KEY", "AZURE_STORAGE_ACCESS_KEY", "AZURE_STORAGE_MASTER_KEY"][..],
+        ),
+        (
+            "azure_storage_sas_key",
+            parts.get("sharedaccesssignature").cloned(),
+            &["AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_SAS_KEY"][..],
+        ),
+        (
+            "azure_storage_endpoint",
+            endpoint,
+            &["AZURE_STORAGE_ENDPOINT", "AZURE_ENDPOINT", "AZURE_STORAGE_USE_EMULATOR"][..],
+        ),
+    ] {
+        if let Some(v) = value.filter(|_| !set(vars)) {
+            config.push((key.to_owned(), v));
+        }
+    }
+    config
+}
+
+/// The blob endpoint an Azure location is reached at (for messages), as object_store chooses it:
+/// `AZURE_STORAGE_ENDPOINT`; with `AZURE_STORAGE_USE_EMULATOR=true` the emulator's
+/// (`AZURITE_BLOB_STORAGE_URL`, else `http://127.0.0.1:10000`, and the account); the connection
+/// string's; else the account's own (`https://ACCOUNT.blob.core.windows.net`).
+fn azure_endpoint(url: &str) -> Option<String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let config: HashMap<String, String> = azure_connection_string().into_iter().collect();
+    let account = || {
+        var("AZURE_STORAGE_ACCOUNT_NAME").or_else(|| config.get("azure_storage_account_name").cloned()).or_else(|| {
+            // abfss://CONTAINER@ACCOUNT.dfs.core.windows.net/...
+            let (_, authority, _) = split(url)?;
+            let host = authority.split_once('@')?.1;
+            host.split_once('.').map(|(a, _)| a.to_owned())
+        })
+    };
+    let emulator = var("AZURE_STORAGE_USE_EMULATOR")
+        .or_else(|| config.get("azure_storage_use_emulator").cloned())
+        .is_some_and(|v| v.eq_ignore_ascii_case("true") || v == "1");
+    if emulator {
+        let base = var("AZURITE_BLOB_STORAGE_URL").unwrap_or_else(|| "http://127.0.0.1:10000".to_owned());
+        let account = account().unwrap_or_else(|| "devstoreaccount1".to_owned());
+        return Some(format!("{}/{account}", base.trim_end_matches('/')));
+    }
+    var("AZURE_STORAGE_ENDPOINT")
+        .or_else(|| var("AZURE_ENDPOINT"))
+        .or_else(|| config.get("azure_storage_endpoint").cloned())
+        .or_else(|| account().map(|a| format!("https://{a}.blob.core.windows.net")))
+        .map(|e| e.trim_end_matches('/').to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -812,6 +959,17 @@ mod tests {
         assert!(!is_url(Path::new("s3://")));
         assert_eq!(split("s3://b/k/x.parquet"), Some(("s3", "b", "k/x.parquet")));
         assert_eq!(split("s3://b"), Some(("s3", "b", "")));
+        assert_eq!(
+            azure_container_first("az://acct.blob.core.windows.net/c/k/*.parquet").as_deref(),
+            Some("az://c@acct.blob.core.windows.net/k/*.parquet")
+        );
+        assert_eq!(
+            azure_container_first("abfss://acct.dfs.core.windows.net/c").as_deref(),
+            Some("abfss://c@acct.dfs.core.windows.net/")
+        );
+        assert_eq!(azure_container_first("abfss://c@acct.dfs.core.windows.net/k"), None);
+        assert_eq!(azure_container_first("az://c/k"), None);
+        assert_eq!(azure_container_first("s3://a.blob.core.windows.net/c/k"), None);
     }
 
     #[test]
