@@ -171,6 +171,14 @@ fn options_for(url: &str, endpoint: Option<&str>, total: Duration) -> Result<Clo
     if is_azure(url) {
         config.extend(azure_connection_string());
     }
+    if is_gcs(url)
+        && std::env::var_os("GOOGLE_BASE_URL").is_none()
+        && let Some(emulator) = gcs_emulator()
+    {
+        // Google's client libraries talk to an emulator unauthenticated.
+        config.push(("google_base_url".into(), emulator));
+        config.push(("google_skip_signature".into(), "true".into()));
+    }
     let mut opts = CloudOptions::from_untyped_config(scheme, config).map_err(|e| e.to_string())?;
     opts = opts.with_retry_config(CloudRetryConfig {
         max_retries: Some(3),
@@ -343,6 +351,8 @@ fn shown_endpoint(url: &str, endpoint: Option<&str>) -> Option<String> {
     let from_env = || {
         if is_azure(url) {
             azure_endpoint(url)
+        } else if is_gcs(url) {
+            std::env::var("GOOGLE_BASE_URL").ok().or_else(gcs_emulator)
         } else if url.to_ascii_lowercase().starts_with("s3") {
             std::env::var("AWS_ENDPOINT_URL").or_else(|_| std::env::var("AWS_ENDPOINT")).ok()
         } else {
@@ -435,7 +445,11 @@ fn reason(url: &str, endpoint: Option<&str>, err: &str) -> String {
         .or_else(|| aws_default_endpoint(url))
         .map(|e| format!(" at `{e}`"))
         .unwrap_or_default();
-    let why = if lower.contains("nosuchbucket") || lower.contains("bucket does not exist") {
+    // fake-gcs-server (GCS's emulator) says `no bucket named x`, with a status 500.
+    let why = if lower.contains("nosuchbucket")
+        || lower.contains("bucket does not exist")
+        || lower.contains("no bucket named")
+    {
         format!("bucket `{bucket}` does not exist{at}")
     } else if lower.contains("account must be specified") {
         format!(
@@ -832,6 +846,20 @@ fn is_azure(url: &str) -> bool {
         split(url).map(|(scheme, _, _)| scheme.to_ascii_lowercase()).as_deref(),
         Some("az" | "azure" | "abfs" | "abfss" | "adl")
     )
+}
+
+/// Whether `url` is on Google Cloud Storage (`gs://`, `gcs://`).
+fn is_gcs(url: &str) -> bool {
+    matches!(split(url).map(|(scheme, _, _)| scheme.to_ascii_lowercase()).as_deref(), Some("gs" | "gcs"))
+}
+
+/// The GCS emulator Google's client libraries are pointed at (`STORAGE_EMULATOR_HOST`:
+/// `http://127.0.0.1:4443`, or `host:port` for http), unless `GOOGLE_BASE_URL` (object_store's)
+/// says where GCS is.
+fn gcs_emulator() -> Option<String> {
+    let host = std::env::var("STORAGE_EMULATOR_HOST").ok().filter(|h| !h.trim().is_empty())?;
+    let host = host.trim().trim_end_matches('/');
+    Some(if host.contains("://") { host.to_owned() } else { format!("http://{host}") })
 }
 
 /// An Azure location written with the account's host first, as the ODCS schema's examples and
