@@ -24,6 +24,8 @@ pub struct Footer {
     pub file_rows: Vec<u64>,
     /// Row groups of every file.
     pub row_groups: usize,
+    /// Rows of each row group, file after file in the order of the files read.
+    pub group_rows: Vec<u64>,
     /// Whether the footers answer metrics (false under a filter or `--no-statistics`).
     pub answers: bool,
     columns: BTreeMap<String, ColumnStats>,
@@ -95,7 +97,14 @@ impl Kind {
 /// Reads the footers of `files` (no data pages). Objects on object storage: only their last
 /// bytes, by range requests, a few objects at a time.
 pub fn read(files: &[PathBuf]) -> Result<Footer, String> {
-    let mut out = Footer { rows: 0, file_rows: Vec::new(), row_groups: 0, answers: true, columns: BTreeMap::new() };
+    let mut out = Footer {
+        rows: 0,
+        file_rows: Vec::new(),
+        row_groups: 0,
+        group_rows: Vec::new(),
+        answers: true,
+        columns: BTreeMap::new(),
+    };
     let mut seen_files = 0usize;
     let mut remote = if files.iter().any(|f| crate::source::object::is_url(f)) {
         crate::source::object::footers(files)?.into_iter()
@@ -118,6 +127,7 @@ pub fn read(files: &[PathBuf]) -> Result<Footer, String> {
         // 7 in the data; reproduced in the tests below). Null counts of such chunks are not used.
         let polars_writer = md.created_by.as_deref().is_some_and(|c| c.starts_with("Polars"));
         out.row_groups += md.row_groups.len();
+        out.group_rows.extend(md.row_groups.iter().map(|rg| rg.num_rows() as u64));
         // Top-level primitive columns of this file, by name.
         let mut file_cols: BTreeMap<String, ColumnStats> = BTreeMap::new();
         if md.row_groups.is_empty() {
@@ -231,6 +241,37 @@ fn min_max(s: &Statistics) -> Option<(i64, i64)> {
 }
 
 impl Footer {
+    /// Row ranges (offset, rows) of about `rows` rows each that cover the dataset and end on
+    /// row-group boundaries: a row group cut by two slices would be fetched and decoded by
+    /// both (on object storage, its bytes transferred twice). A slice takes the next row group
+    /// when that brings it closer to `rows` (so at most half a row group more); a row group of more
+    /// than `rows` rows is cut in slices of `rows` rows (there is no smaller unit to read).
+    pub fn slices(&self, rows: u64) -> Vec<(u64, u64)> {
+        let rows = rows.max(1);
+        let (mut out, mut start, mut len) = (Vec::new(), 0u64, 0u64);
+        for &n in &self.group_rows {
+            if n > rows {
+                if len > 0 {
+                    out.push((start, len));
+                }
+                start += len;
+                for i in 0..n.div_ceil(rows) {
+                    out.push((start + i * rows, rows.min(n - i * rows)));
+                }
+                (start, len) = (start + n, 0);
+            } else if len == 0 || (len + n).abs_diff(rows) < len.abs_diff(rows) {
+                len += n;
+            } else {
+                out.push((start, len));
+                (start, len) = (start + len, n);
+            }
+        }
+        if len > 0 {
+            out.push((start, len));
+        }
+        out
+    }
+
     /// The exact bounds of an integer, date or timestamp column in its physical integers
     /// (days, timestamp units), None when a row group lacks them or files disagree on the type.
     /// Valid for any subset of the rows, filtered or not.
@@ -285,6 +326,47 @@ mod tests {
             .finish(df)
             .expect("write");
         read(&[p]).expect("footer")
+    }
+
+    /// Slices end on row-group boundaries, cover every row once, and stay near the target.
+    #[test]
+    fn slices_follow_row_groups() {
+        let f = |groups: &[u64]| Footer {
+            rows: groups.iter().sum(),
+            file_rows: vec![groups.iter().sum()],
+            row_groups: groups.len(),
+            group_rows: groups.to_vec(),
+            answers: true,
+            columns: BTreeMap::new(),
+        };
+        // The orders benchmark: 38 row groups of 263,157 rows (the last shorter), 2,097,152-row
+        // slices: 8 row groups each (2,105,256 rows), not a cut inside every 8th row group.
+        let mut orders = vec![263_157u64; 37];
+        orders.push(10_000_000 - 37 * 263_157);
+        let s = f(&orders).slices(2_097_152);
+        assert_eq!(s.len(), 5);
+        assert_eq!(s[0], (0, 2_105_256));
+        assert_eq!(s[1], (2_105_256, 2_105_256));
+        assert_eq!(s[4], (4 * 2_105_256, 10_000_000 - 4 * 2_105_256));
+        // Closer to the target without the next row group: it starts the next slice.
+        assert_eq!(f(&[70, 70, 70]).slices(100), vec![(0, 70), (70, 70), (140, 70)]);
+        assert_eq!(f(&[60, 60, 60]).slices(100), vec![(0, 120), (120, 60)]);
+        assert_eq!(f(&[40, 40, 40, 40]).slices(100), vec![(0, 80), (80, 80)]);
+        // A row group larger than a slice is cut inside (no smaller unit to read).
+        assert_eq!(f(&[30, 250, 30]).slices(100), vec![(0, 30), (30, 100), (130, 100), (230, 50), (280, 30)]);
+        // Empty row groups change nothing; every row is covered once.
+        for groups in [&[0u64, 7, 0, 13, 5][..], &[1; 17], &[99, 1, 100, 101, 3]] {
+            for rows in [1, 2, 10, 64, 1000] {
+                let s = f(groups).slices(rows);
+                let mut at = 0;
+                for &(o, n) in &s {
+                    assert_eq!(o, at, "{groups:?} / {rows}: {s:?}");
+                    assert!(n > 0 && n <= rows + rows / 2, "{groups:?} / {rows}: {s:?}");
+                    at += n;
+                }
+                assert_eq!(at, groups.iter().sum::<u64>());
+            }
+        }
     }
 
     /// polars writes dictionary-encoded chunks (few distinct values) with doubled null counts;

@@ -167,8 +167,10 @@ fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 slices = if hive && f.file_rows.len() == files.len() {
                     source::file_slices(src, &files, &base, &d.declared, &f.file_rows, slice_rows, &schema)?
                 } else {
-                    (0..f.rows.div_ceil(slice_rows))
-                        .map(|i| lf.clone().slice((i * slice_rows) as i64, slice_rows as IdxSize))
+                    // On row-group boundaries: no row group is fetched and decoded twice.
+                    f.slices(slice_rows)
+                        .into_iter()
+                        .map(|(offset, rows)| lf.clone().slice(offset as i64, rows as IdxSize))
                         .collect()
                 };
                 slices = slices.into_iter().map(text).collect();
