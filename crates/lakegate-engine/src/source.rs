@@ -624,8 +624,9 @@ fn open_range(
     }
     let (union, missing_in_files) = union::union(&kept, &schemas, json, shown, &is_declared)?;
     let same = schemas.iter().all(|s| s.as_ref() == &union);
-    let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same {
-        // One multi-file scan when every footer has the same schema.
+    let mut lf = if src.format == Format::Parquet && hive_cols.is_empty() && same && frames.len() > 1 {
+        // One multi-file scan when every footer has the same schema. (One file keeps its own
+        // scan, below: its footer is read already; a new scan would fetch it again.)
         let paths: Vec<PlRefPath> =
             kept.iter().map(|f| PlRefPath::new(object::readable(f).to_string_lossy().as_ref())).collect();
         let args = ScanArgsParquet {
