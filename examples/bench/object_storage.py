@@ -1,26 +1,32 @@
 #!/usr/bin/env python3
 """The orders benchmark on object storage: the same contract over the same Parquet file, read from
-disk and from a local S3-compatible server (moto's server mode on loopback), side by side.
+disk and from a local S3-compatible server on loopback, side by side.
 
-    python3 examples/bench/object_storage.py --rows 10000000 [--runs 3] [--objects 1000]
+    python3 examples/bench/object_storage.py --rows 10000000 [--runs 3] [--objects 1000] [--server s3s-fs]
 
-Needs `pip install "moto[server]==5.2.5"` (boto3 comes with it). Starts its own moto server (so
-that the bytes it serves are this benchmark's only), uploads the orders file and --objects small
-files, then times:
+--server moto (the default, as CI runs it) needs `pip install "moto[server]==5.2.5"` (boto3 comes
+with it). moto is Python: it answers each range request in about 0.2 s whatever its size, so on
+large objects it measures itself. --server s3s-fs serves a folder over S3 with s3s-fs (the s3s
+project's file-system store, Rust, from crates.io) and TCP_NODELAY (examples/bench/s3-server:
+s3s-fs's own binary leaves Nagle's algorithm on, and each small response waited 40 ms for a
+delayed ACK); the script builds it into ~/.cache/lakegate/ ($XDG_CACHE_HOME) when missing (about
+3 minutes); boto3 is still needed for the uploads. The script starts its own server (so that the bytes it
+serves are this benchmark's only), uploads the orders file and --objects small files, then times:
 
-  1. the orders contract (16 checks) on the local file and on S3: wall time, bytes served;
+  1. the orders contract (16 checks) on the local file and on S3: wall time, requests and bytes served;
   2. a contract answered from Parquet footers only (row count, null counts, integer bounds): bytes
      served against the object's size (target: < 1 %);
   3. --objects small objects (10,000 rows each) listed and read in one dataset, local and on S3.
 
-Wall times are measured against moto directly; bytes served in a second run through a counting
-TCP proxy in front of it (the bytes moto sends on the wire: HTTP headers and bodies). Every
-observed value of the S3 runs must equal the local run's (exit 1 otherwise).
+Wall times are measured against the server directly; requests and bytes served in a second run
+through a counting TCP proxy in front of it (the bytes the server sends on the wire: HTTP headers
+and bodies; requests counted by their header ends). Every observed value of the S3 runs must equal
+the local run's (exit 1 otherwise).
 
-    python3 examples/bench/object_storage.py --proxy LISTEN_PORT TARGET_PORT STATS_PORT
+    python3 examples/bench/object_storage.py --proxy LISTEN_PORT TARGET_PORT STATS_PORT [--requests-port P]
 
 runs only that proxy (.ci/services/s3.sh uses it for tests/object_storage.rs): connecting to
-STATS_PORT answers the bytes sent by the target so far.
+STATS_PORT answers the bytes sent by the target so far (P: the requests sent to it so far).
 """
 import argparse
 import json
@@ -45,14 +51,16 @@ def free_port():
     return port
 
 
-def proxy(listen, target, stats):
-    """Forwards 127.0.0.1:listen to 127.0.0.1:target, counting the bytes the target sends;
-    127.0.0.1:stats answers the count."""
+def proxy(listen, target, stats, requests_port=None):
+    """Forwards 127.0.0.1:listen to 127.0.0.1:target, counting the bytes the target sends and the
+    requests sent to it (each request's header ends with an empty line: the benchmark's requests
+    have no body); 127.0.0.1:stats answers the bytes, 127.0.0.1:requests_port the requests."""
     import threading
-    total = [0]
+    total = [0, 0]
     lock = threading.Lock()
 
     def pipe(src, dst, count):
+        tail = b""
         try:
             while True:
                 b = src.recv(1 << 20)
@@ -62,6 +70,12 @@ def proxy(listen, target, stats):
                 if count:
                     with lock:
                         total[0] += len(b)
+                else:
+                    # A header end split across two reads is counted once: 3 bytes carried over.
+                    seen = tail + b
+                    with lock:
+                        total[1] += seen.count(b"\r\n\r\n")
+                    tail = seen[-3:]
         except OSError:
             pass
         finally:
@@ -71,19 +85,21 @@ def proxy(listen, target, stats):
                 except OSError:
                     pass
 
-    def answer():
+    def answer(port, which):
         srv = socket.socket()
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind(("127.0.0.1", stats))
+        srv.bind(("127.0.0.1", port))
         srv.listen(16)
         while True:
             c, _ = srv.accept()
             with lock:
-                n = total[0]
+                n = total[which]
             c.sendall(str(n).encode())
             c.close()
 
-    threading.Thread(target=answer, daemon=True).start()
+    threading.Thread(target=answer, args=(stats, 0), daemon=True).start()
+    if requests_port:
+        threading.Thread(target=answer, args=(requests_port, 1), daemon=True).start()
     lst = socket.socket()
     lst.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lst.bind(("127.0.0.1", listen))
@@ -104,23 +120,41 @@ def served(stats):
         return int(c.recv(64).decode())
 
 
-def run(cmd, env, runs, stats=None, counted_env=None):
-    """Median wall time of `runs` runs, and with `stats` the bytes served in one more run with
-    `counted_env` (through the counting proxy)."""
-    walls = []
+def cpu_of(pid):
+    """CPU seconds (user + system) the process `pid` used so far (Linux /proc), None elsewhere."""
+    try:
+        fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run(cmd, env, runs, stats=None, counted_env=None, server=None):
+    """Medians over `runs` runs of the wall time, lakegate's CPU time and, with `server` (a pid),
+    the server's CPU time; with `stats` (the proxy's bytes and requests ports) the (requests,
+    bytes) served in one more run with `counted_env` (through the counting proxy)."""
+    import resource
+    walls, cpus, served_cpus = [], [], []
     for _ in range(runs):
+        before, server_before = resource.getrusage(resource.RUSAGE_CHILDREN), server and cpu_of(server)
         t0 = time.perf_counter()
         p = subprocess.run(cmd, capture_output=True, env=env, cwd=ROOT)
         walls.append(time.perf_counter() - t0)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if server_before is not None and cpu_of(server) is not None:
+            served_cpus.append(cpu_of(server) - server_before)
         if p.returncode not in (0, 1):
             sys.exit(f"{' '.join(cmd)} exited {p.returncode}:\n{p.stderr.decode()[-3000:]}")
-    sent = 0
+    sent = (0, 0)
     if stats:
-        before = served(stats)
+        before = [served(s) for s in stats]
         p = subprocess.run(cmd, capture_output=True, env=counted_env, cwd=ROOT)
         time.sleep(0.2)
-        sent = served(stats) - before
-    return statistics.median(walls), sent, p
+        nbytes, nreq = (served(s) - b for s, b in zip(stats, before))
+        sent = (nreq, nbytes)
+    server_cpu = statistics.median(served_cpus) if served_cpus else float("nan")
+    return statistics.median(walls), statistics.median(cpus), server_cpu, sent
 
 
 def observed(path):
@@ -186,16 +220,37 @@ schema:
 """
 
 
+def s3_server():
+    """The s3s-fs server of examples/bench/s3-server, built into the cache folder when missing (a
+    folder per version of its sources)."""
+    import hashlib
+    src = os.path.join(BENCH, "s3-server")
+    digest = hashlib.sha256()
+    for f in ("Cargo.toml", "Cargo.lock", os.path.join("src", "main.rs")):
+        digest.update(open(os.path.join(src, f), "rb").read())
+    cache = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "lakegate")
+    root = os.path.join(cache, f"s3-server-{digest.hexdigest()[:12]}")
+    binary = os.path.join(root, "bin", "lakegate-bench-s3-server")
+    if not os.path.exists(binary):
+        print(f"building the s3s-fs server into {root} (about 3 minutes)", file=sys.stderr)
+        subprocess.run(["cargo", "install", "--locked", "--quiet", "--path", src, "--root", root, "--target-dir",
+                        os.path.join(cache, "s3-server-target")], check=True)
+    return binary
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--objects", type=int, default=1000)
+    ap.add_argument("--server", choices=["moto", "s3s-fs"], default="moto",
+                    help="the S3-compatible server: moto (Python, as CI runs it) or s3s-fs (Rust, installed if missing)")
     ap.add_argument("--moto", default=shutil.which("moto_server") or "moto_server")
     ap.add_argument("--proxy", nargs=3, type=int, metavar=("LISTEN", "TARGET", "STATS"))
+    ap.add_argument("--requests-port", type=int, help="with --proxy: the port answering the requests count")
     a = ap.parse_args()
     if a.proxy:
-        return proxy(*a.proxy)
+        return proxy(*a.proxy, a.requests_port)
     import boto3
 
     data = os.path.join(BENCH, "data", f"orders_{a.rows}.parquet")
@@ -212,12 +267,18 @@ def main():
     for i in range(a.objects):
         shutil.copy(small, os.path.join(local_small, f"part-{i:05}.parquet"))
 
-    port, pport, sport = free_port(), free_port(), free_port()
-    moto = subprocess.Popen([a.moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    counter = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--proxy", str(pport), str(port), str(sport)])
+    port, pport, sport, rport = free_port(), free_port(), free_port(), free_port()
+    if a.server == "moto":
+        cmd = [a.moto, "-H", "127.0.0.1", "-p", str(port)]
+    else:
+        root = os.path.join(work, "s3root")
+        os.makedirs(root)
+        cmd = [s3_server(), f"127.0.0.1:{port}", "bench", "bench-secret", root]
+    server = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    counter = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--proxy", str(pport), str(port), str(sport),
+                                "--requests-port", str(rport)])
     try:
-        for p in (port, pport, sport):
+        for p in (port, pport, sport, rport):
             for _ in range(100):
                 try:
                     socket.create_connection(("127.0.0.1", p), 1).close()
@@ -232,7 +293,7 @@ def main():
         for i in range(a.objects):
             s3.upload_file(small, "bench", f"small/part-{i:05}.parquet")
         size = os.path.getsize(data)
-        # What moto itself costs: the orders object in one GET, and in 8 MiB range GETs, 8 at a time.
+        # What the server itself costs: the orders object in one GET, and in 8 MiB range GETs, 8 at a time.
         from concurrent.futures import ThreadPoolExecutor
         t0 = time.perf_counter()
         s3.get_object(Bucket="bench", Key="orders/part-0.parquet")["Body"].read()
@@ -248,6 +309,7 @@ def main():
             assert sum(ex.map(part, range(0, size, chunk))) == size
         ranged = time.perf_counter() - t0
 
+        load = os.getloadavg()[0]
         env = dict(os.environ, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench-secret", AWS_REGION="us-east-1",
                    LAKEGATE_S3_ENDPOINT=endpoint)
         counted = dict(env, LAKEGATE_S3_ENDPOINT=f"http://127.0.0.1:{pport}")
@@ -259,11 +321,11 @@ def main():
         s3_contract(os.path.join(BENCH, "orders.odcs.yaml"), "s3://bench/orders/*.parquet",
                     os.path.join(work, "orders-s3.odcs.yaml"))
         local_env = dict(env, LAKEGATE_ORDERS_PARQUET=os.path.relpath(data, BENCH))
-        lw, _, _ = run([lg, "check", os.path.join(BENCH, "orders.odcs.yaml"), *now, "--json",
+        lw, lc, _, _ = run([lg, "check", os.path.join(BENCH, "orders.odcs.yaml"), *now, "--json",
                         os.path.join(work, "local.json")], local_env, a.runs)
-        sw, sb, _ = run([lg, "check", os.path.join(work, "orders-s3.odcs.yaml"), *now, "--json",
-                         os.path.join(work, "s3.json")], env, a.runs, sport, counted)
-        rows.append(("orders contract (16 checks)", lw, sw, sb, size))
+        sw, sc, sv, sb = run([lg, "check", os.path.join(work, "orders-s3.odcs.yaml"), *now, "--json",
+                         os.path.join(work, "s3.json")], env, a.runs, (sport, rport), counted, server.pid)
+        rows.append(("orders contract (16 checks)", lw, sw, sb, size, lc, sc, sv))
         wrong = [k for k, v in observed(os.path.join(work, "local.json")).items()
                  if observed(os.path.join(work, "s3.json")).get(k) != v]
 
@@ -272,11 +334,11 @@ def main():
                                   ("s3", "location: s3://bench/orders/*.parquet\n    endpointUrl: ${LAKEGATE_S3_ENDPOINT}",
                                    "footers-s3")]:
             open(os.path.join(work, f"{name}.odcs.yaml"), "w").write(FOOTERS.format(type=kind, where=where))
-        lw, _, _ = run([lg, "check", os.path.join(work, "footers-local.odcs.yaml"), *now, "--json",
+        lw, lc, _, _ = run([lg, "check", os.path.join(work, "footers-local.odcs.yaml"), *now, "--json",
                         os.path.join(work, "fl.json")], env, a.runs)
-        sw, sb, _ = run([lg, "check", os.path.join(work, "footers-s3.odcs.yaml"), *now, "--json",
-                         os.path.join(work, "fs.json")], env, a.runs, sport, counted)
-        rows.append(("footer-only contract", lw, sw, sb, size))
+        sw, sc, sv, sb = run([lg, "check", os.path.join(work, "footers-s3.odcs.yaml"), *now, "--json",
+                         os.path.join(work, "fs.json")], env, a.runs, (sport, rport), counted, server.pid)
+        rows.append(("footer-only contract", lw, sw, sb, size, lc, sc, sv))
         wrong += [k for k, v in observed(os.path.join(work, "fl.json")).items()
                   if observed(os.path.join(work, "fs.json")).get(k) != v]
         # The row count from the footers; presence and types from the schema (in the footers too).
@@ -288,29 +350,32 @@ def main():
                                   ("s3", "location: s3://bench/small/*.parquet\n    endpointUrl: ${LAKEGATE_S3_ENDPOINT}",
                                    "small-s3")]:
             open(os.path.join(work, f"{name}.odcs.yaml"), "w").write(SMALL.format(type=kind, where=where))
-        lw, _, _ = run([lg, "check", os.path.join(work, "small-local.odcs.yaml"), *now, "--json",
+        lw, lc, _, _ = run([lg, "check", os.path.join(work, "small-local.odcs.yaml"), *now, "--json",
                         os.path.join(work, "sl.json")], env, a.runs)
-        sw, sb, _ = run([lg, "check", os.path.join(work, "small-s3.odcs.yaml"), *now, "--json",
-                         os.path.join(work, "ss.json")], env, a.runs, sport, counted)
-        rows.append((f"{a.objects} objects of 10,000 rows", lw, sw, sb, os.path.getsize(small) * a.objects))
+        sw, sc, sv, sb = run([lg, "check", os.path.join(work, "small-s3.odcs.yaml"), *now, "--json",
+                         os.path.join(work, "ss.json")], env, a.runs, (sport, rport), counted, server.pid)
+        rows.append((f"{a.objects} objects of 10,000 rows", lw, sw, sb, os.path.getsize(small) * a.objects, lc, sc,
+                     sv))
         wrong += [k for k, v in observed(os.path.join(work, "sl.json")).items()
                   if observed(os.path.join(work, "ss.json")).get(k) != v]
 
-        print(f"object storage benchmark: {a.rows:,} orders, moto {endpoint} on loopback, {a.runs} runs (median), "
-              f"{os.cpu_count()} cores")
-        print("| workload | local wall s | S3 wall s | S3 / local | bytes served | dataset bytes | served / dataset |")
-        print("|---|---|---|---|---|---|---|")
-        for name, lw, sw, sb, ds in rows:
-            print(f"| {name} | {lw:.2f} | {sw:.2f} | {sw / lw:.2f} | {sb:,} | {ds:,} | {100 * sb / ds:.2f} % |")
+        print(f"object storage benchmark: {a.rows:,} orders, {a.server} {endpoint} on loopback, {a.runs} runs "
+              f"(median), {os.cpu_count()} cores, load average {load:.2f} before and {os.getloadavg()[0]:.2f} after")
+        print("| workload | local wall s | S3 wall s | S3 / local | requests | bytes served | dataset bytes "
+              "| served / dataset | lakegate CPU s local / S3 | server CPU s |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for name, lw, sw, (sr, sb), ds, lc, sc, sv in rows:
+            print(f"| {name} | {lw:.2f} | {sw:.2f} | {sw / lw:.2f} | {sr:,} | {sb:,} | {ds:,} "
+                  f"| {100 * sb / ds:.2f} % | {lc:.2f} / {sc:.2f} | {sv:.2f} |")
         print(f"footer-only metrics came from the footers: {footer_origin}")
-        print(f"moto itself: the {size:,}-byte object in one GET {whole:.2f} s; in {-(-size // chunk)} range GETs "
-              f"of 8 MiB, 8 at a time, {ranged:.2f} s")
+        print(f"{a.server} itself (boto3): the {size:,}-byte object in one GET {whole:.2f} s; in "
+              f"{-(-size // chunk)} range GETs of 8 MiB, 8 at a time, {ranged:.2f} s")
         if wrong:
             print("S3 results differ from the local ones: " + ", ".join(sorted(wrong)))
             sys.exit(1)
         print("every observed value of the S3 runs equals the local run's")
     finally:
-        for p in (counter, moto):
+        for p in (counter, server):
             p.terminate()
             p.wait()
         shutil.rmtree(work, ignore_errors=True)
