@@ -99,7 +99,24 @@ pub fn captured_rows(df: &DataFrame, name: &str) -> Option<DataFrame> {
     let DataType::List(inner) = c.dtype() else { return None };
     // Back to the logical types (dates, timestamps) of the struct's fields.
     let s = c.list().ok()?.get_as_series(0)?.cast(inner).ok()?;
-    s.struct_().ok().map(|st| st.clone().unnest())
+    s.struct_().ok().map(|st| detached(st.clone().unnest()))
+}
+
+/// `df` (a few captured rows) in buffers of its own: captured text shares the buffers of the
+/// slice it was read from, and the captures of every slice are kept until the slices are
+/// merged, so each would hold its whole slice's text in memory (10M CSV orders in 20 slices:
+/// 1.65 GB peak against 1.04 GB without samples).
+fn detached(df: DataFrame) -> DataFrame {
+    let columns = df.columns().iter().map(|c| {
+        let s = c.as_materialized_series();
+        let values: Vec<AnyValue<'static>> = s.iter().map(AnyValue::into_static).collect();
+        Series::from_any_values_and_dtype(s.name().clone(), &values, s.dtype(), true).map(Column::from)
+    });
+    match columns.collect::<PolarsResult<Vec<Column>>>().and_then(|c| DataFrame::new(df.height(), c)) {
+        Ok(copy) => copy,
+        // A type the copy cannot build keeps the shared buffers (memory, never the values).
+        Err(_) => df,
+    }
 }
 
 /// Samples of captured rows (redacted), when the measure is one captured row-level metric.
