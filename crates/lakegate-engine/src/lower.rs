@@ -6,7 +6,7 @@ use polars::prelude::*;
 
 use crate::source::RAW_SUFFIX;
 
-mod literals;
+pub(crate) mod literals;
 
 /// Resolves a column path against the schema: a top-level column of exactly that name wins
 /// (`a.b` may be a real column name); otherwise the path descends into struct fields, each

@@ -689,8 +689,7 @@ fn typed(
         let c = col(d.column.as_str());
         let text = if have.is_string() { c.clone() } else { c.clone().cast(DataType::String) };
         // Blank text is a missing value, not one that failed to parse.
-        let raw = when(text.clone().str().strip_chars(lit(NULL)).eq(lit(""))).then(lit(NULL).cast(DataType::String));
-        exprs.push(raw.otherwise(text.clone()).alias(format!("{}{RAW_SUFFIX}", d.column)));
+        exprs.push(blank_as_null(text.clone()).alias(format!("{}{RAW_SUFFIX}", d.column)));
         let parsed = parse_text(text, &target, src.csv.decimal_comma);
         exprs.push(parsed.alias(d.column.as_str()));
     }
@@ -737,13 +736,9 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
                 })
                 .collect::<Vec<_>>(),
         ),
-        // ISO 8601 / RFC 3339 text in any of the usual shapes (see `iso_timestamp`); offsets are
-        // converted to UTC, naive values are read as UTC.
-        DataType::Datetime(tu, tz) => {
-            let o = StrptimeOptions { format: Some(TIMESTAMP_FORMAT.into()), strict: false, exact: true, cache: true };
-            let utc = iso_timestamp(c).str().to_datetime(Some(*tu), Some(TimeZone::UTC), o, lit("raise"));
-            if tz.is_some() { utc } else { utc.dt().replace_time_zone(None, lit("raise"), NonExistent::Raise) }
-        }
+        // ISO 8601 / RFC 3339 text in the usual shapes (see `literals::data_timestamp`); offsets
+        // are converted to UTC, naive values are read as UTC.
+        DataType::Datetime(tu, tz) => timestamps(c, *tu, tz.clone()),
         DataType::Time => coalesce(
             &["%H:%M:%S", "%H:%M:%S%.f", "%H:%M"]
                 .iter()
@@ -790,20 +785,51 @@ fn parse_text(c: Expr, target: &DataType, decimal_comma: bool) -> Expr {
 /// the usual exports write them; day-first text is ambiguous and does not parse).
 const DATE_FORMATS: [&str; 3] = ["%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d"];
 
-/// The one shape timestamps are parsed in, once [`iso_timestamp`] has rewritten the text.
-const TIMESTAMP_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.f%:z";
+/// Timestamp text parsed into `Datetime(unit, tz)` (null where it does not parse or is out of
+/// the unit's range): one pass over the text, values read by `literals::data_timestamp`.
+fn timestamps(c: Expr, unit: TimeUnit, tz: Option<TimeZone>) -> Expr {
+    let out = DataType::Datetime(unit, tz.clone());
+    let per = match unit {
+        TimeUnit::Nanoseconds => 1,
+        TimeUnit::Microseconds => 1_000,
+        TimeUnit::Milliseconds => 1_000_000,
+    };
+    c.map(
+        move |c: Column| {
+            let text = c.str()?;
+            let mut v: Int64Chunked = text
+                .iter()
+                .map(|t| {
+                    let nanos = crate::lower::literals::data_timestamp(t?.as_bytes())?;
+                    i64::try_from(nanos.div_euclid(per)).ok()
+                })
+                .collect();
+            v.rename(c.name().clone());
+            Ok(v.into_datetime(unit, tz.clone()).into_column())
+        },
+        move |_, f| Ok(Field::new(f.name().clone(), out.clone())),
+    )
+}
 
-/// Timestamp text in the shapes CSV and JSON sources hold (ISO 8601 / RFC 3339 as databases,
-/// pandas and pyarrow write them) rewritten to [`TIMESTAMP_FORMAT`]: `T` or a space between date
-/// and time, 0 to 9 digits of fractional seconds, and `Z`, `+hh:mm`, `+hhmm` or no zone (naive:
-/// read as UTC); a date alone is its midnight. Other text is kept, and does not parse.
-fn iso_timestamp(c: Expr) -> Expr {
-    let re = |c: Expr, pattern: &str, with: &str| c.str().replace(lit(pattern), lit(with), false);
-    let c = re(c, r"^(\d{4}-\d{2}-\d{2})$", "${1}T00:00:00Z");
-    let c = re(c, r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})", "${1}T${2}");
-    let c = re(c, r"(T\d{2}:\d{2}:\d{2})(\.\d{1,9})?$", "${1}${2}Z");
-    let c = re(c, r"(:\d{2}(?:\.\d{1,9})?)[Zz]$", "${1}+00:00");
-    re(c, r"(:\d{2}(?:\.\d{1,9})?[+-]\d{2})(\d{2})$", "${1}:${2}")
+/// Text with blank values (empty, or white space only) made null, sharing the text's buffers:
+/// the raw text of a parsed column, where blank is missing rather than a value that failed.
+fn blank_as_null(c: Expr) -> Expr {
+    c.map(
+        |c: Column| {
+            use polars_arrow::array::Array;
+            let text = c.str()?;
+            let chunks = text.downcast_iter().map(|arr| {
+                let blank: polars_arrow::bitmap::Bitmap = arr.values_iter().map(|v| !v.trim().is_empty()).collect();
+                let validity = match arr.validity() {
+                    Some(v) => v & &blank,
+                    None => blank,
+                };
+                arr.clone().with_validity(Some(validity))
+            });
+            Ok(StringChunked::from_chunk_iter(c.name().clone(), chunks).into_column())
+        },
+        |_, f| Ok(Field::new(f.name().clone(), DataType::String)),
+    )
 }
 
 #[cfg(test)]

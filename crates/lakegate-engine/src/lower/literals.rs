@@ -122,6 +122,63 @@ pub(crate) fn parse(s: &str) -> Option<Temporal> {
     Some(Temporal::Timestamp { nanos: secs * 1_000_000_000 + i128::from(nanos_frac), offset })
 }
 
+/// Nanoseconds since 1970-01-01T00:00:00Z of timestamp text as CSV and JSON sources hold it
+/// (ISO 8601 / RFC 3339 as databases, pandas and pyarrow write it), read strictly, byte by byte
+/// (no regular expression, no format string per value): `YYYY-MM-DD` (its midnight), or
+/// `YYYY-MM-DD` then `T` or a space, `HH:MM:SS` (a second 60 is the next minute's 0, as
+/// chrono reads leap seconds), 1 to 9 fractional digits after a `.`, then nothing (UTC), `Z`,
+/// `z`, `+HH:MM` or `+HHMM`. Anything else, surrounding spaces included, is no timestamp.
+pub(crate) fn data_timestamp(s: &[u8]) -> Option<i128> {
+    let text = std::str::from_utf8(s).ok()?;
+    let days = date(text.get(..10)?)?;
+    if s.len() == 10 {
+        return Some(i128::from(days) * 86_400_000_000_000);
+    }
+    let two = |i: usize| -> Option<i64> {
+        let (a, b) = (*s.get(i)?, *s.get(i + 1)?);
+        (a.is_ascii_digit() && b.is_ascii_digit()).then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+    };
+    if !matches!(s.get(10), Some(b'T' | b' ')) || s.get(13) != Some(&b':') || s.get(16) != Some(&b':') {
+        return None;
+    }
+    let (h, m, sec) = (two(11)?, two(14)?, two(17)?);
+    if h > 23 || m > 59 || sec > 60 {
+        return None;
+    }
+    let mut i = 19;
+    let mut frac = 0i64;
+    if s.get(i) == Some(&b'.') {
+        let digits = s[i + 1..].iter().take_while(|b| b.is_ascii_digit()).count();
+        if !(1..=9).contains(&digits) {
+            return None;
+        }
+        for &b in &s[i + 1..i + 1 + digits] {
+            frac = frac * 10 + i64::from(b - b'0');
+        }
+        frac *= 10i64.pow(9 - digits as u32);
+        i += 1 + digits;
+    }
+    let zone = &s[i..];
+    let offset = match zone {
+        [] | [b'Z' | b'z'] => 0,
+        [sign @ (b'+' | b'-'), ..] => {
+            let (oh, om) = match zone.len() {
+                6 if zone[3] == b':' => (two(i + 1)?, two(i + 4)?),
+                5 => (two(i + 1)?, two(i + 3)?),
+                _ => return None,
+            };
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let secs = oh * 3600 + om * 60;
+            if *sign == b'-' { -secs } else { secs }
+        }
+        _ => return None,
+    };
+    let secs = i128::from(days) * 86_400 + i128::from(h * 3600 + m * 60 + sec - offset);
+    Some(secs * 1_000_000_000 + i128::from(frac))
+}
+
 /// The comparison operators SQL casts a literal for.
 fn is_comparison(op: &Operator) -> bool {
     matches!(
@@ -496,5 +553,51 @@ mod tests {
         assert_eq!(value(allowed("dt", &["2013-01-01", "someday"])), 4.0);
         let missing = Metric::MissingCount { column: "dt".into(), values: strs(&["2012-12-31"]) };
         assert_eq!(value(missing), 1.0);
+    }
+    #[test]
+    fn data_timestamps_in_the_shapes_sources_write() {
+        let t = |s: &str| data_timestamp(s.as_bytes());
+        let at = |days: i128, secs: i128, nanos: i128| Some((days * 86_400 + secs) * 1_000_000_000 + nanos);
+        // 2024-02-29 is day 19782.
+        assert_eq!(t("2024-02-29"), at(19_782, 0, 0));
+        assert_eq!(t("2024-02-29T01:02:03"), at(19_782, 3723, 0));
+        assert_eq!(t("2024-02-29 01:02:03"), t("2024-02-29T01:02:03Z"));
+        assert_eq!(t("2024-02-29T01:02:03z"), t("2024-02-29T01:02:03+00:00"));
+        assert_eq!(t("2024-02-29T01:02:03.5"), at(19_782, 3723, 500_000_000));
+        assert_eq!(t("2024-02-29T01:02:03.123456789Z"), at(19_782, 3723, 123_456_789));
+        // Offsets: the instant, in UTC.
+        assert_eq!(t("2024-02-29T01:02:03+01:30"), at(19_782, 3723 - 5400, 0));
+        assert_eq!(t("2024-02-29T01:02:03-0130"), at(19_782, 3723 + 5400, 0));
+        // A leap second is the next minute's first, as chrono reads it.
+        assert_eq!(t("2016-12-31T23:59:60Z"), t("2017-01-01T00:00:00Z"));
+        // Before 1970.
+        assert_eq!(t("1969-12-31T23:59:59.5Z"), Some(-500_000_000));
+        for bad in [
+            "",
+            "2024-02-30",
+            "2023-02-29T00:00:00",
+            "2024-13-01",
+            "24-01-01",
+            "2024-1-01",
+            " 2024-01-01",
+            "2024-01-01 ",
+            "2024-01-01T",
+            "2024-01-01t01:02:03",
+            "2024-01-01T01:02",
+            "2024-01-01T1:02:03",
+            "2024-01-01T24:00:00",
+            "2024-01-01T01:60:00",
+            "2024-01-01T01:02:61",
+            "2024-01-01T01:02:03.",
+            "2024-01-01T01:02:03.1234567890",
+            "2024-01-01T01:02:03+01",
+            "2024-01-01T01:02:03+24:00",
+            "2024-01-01T01:02:03 +01:00",
+            "2024-01-01T01:02:03ZZ",
+            "2024-01-01T01:02:03.5x",
+            "2024-01-01\u{e9}",
+        ] {
+            assert_eq!(t(bad), None, "{bad:?}");
+        }
     }
 }
