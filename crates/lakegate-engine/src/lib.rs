@@ -107,6 +107,12 @@ fn open(d: &DatasetPlan, opts: &EngineOptions) -> (Result<Opened, String>, usize
 /// Opens a dataset's files; a Parquet dataset of more than `slice_rows` rows (by its footers)
 /// is also cut into slices: row ranges of the whole, or of whole files for hive partitions.
 fn open_source(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usize) {
+    // CSV files note where their slices start as their fields are counted.
+    source::with_slice_rows(slice_rows, || open_sliced(d, slice_rows))
+}
+
+/// [`open_source`].
+fn open_sliced(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usize) {
     let src = match &d.source {
         Ok(s) => s,
         Err(e) => return (Err(e.clone()), 0),

@@ -14,7 +14,7 @@ mod sniff;
 mod text;
 mod union;
 
-pub use text::{schema_only, text_slices};
+pub use text::{schema_only, text_slices, with_slice_rows};
 
 /// The files a source pattern designates, sorted. A folder means every file below it with
 /// the format's extension (also gzip- or zstd-compressed: `t.csv.gz`, `t.ndjson.zst`); a
@@ -404,9 +404,35 @@ fn shown(f: &Path) -> String {
     f.strip_prefix(&cwd).unwrap_or(f).display().to_string()
 }
 
-/// One file as a LazyFrame; `None` for a CSV or JSON file without content (empty, blank, or an
-/// empty JSON array): it has no rows and no columns to add to the union.
-fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTypes) -> PolarsResult<Option<LazyFrame>> {
+/// One file as a LazyFrame, cut to the row range `range` (offset, rows) when given; `None` for a
+/// CSV or JSON file without content (empty, blank, or an empty JSON array): it has no rows and
+/// no columns to add to the union.
+fn scan_file(
+    src: &Source,
+    f: &Path,
+    declared: &[DeclaredColumn],
+    hive: &HiveTypes,
+    range: Option<(u64, u64)>,
+) -> PolarsResult<Option<LazyFrame>> {
+    let mut range = range;
+    let lf = scan_whole(src, f, declared, hive, &mut range)?;
+    // A range the reader did not take is a slice of the whole scan (polars pushes it into the
+    // scan: CSV and NDJSON count the lines before it).
+    Ok(lf.map(|lf| match range {
+        Some((offset, rows)) => lf.slice(offset as i64, rows as IdxSize),
+        None => lf,
+    }))
+}
+
+/// [`scan_file`]: a CSV file whose record starts were noted reads `range` from its own bytes
+/// (and takes it: `None` after), any other file is scanned whole.
+fn scan_whole(
+    src: &Source,
+    f: &Path,
+    declared: &[DeclaredColumn],
+    hive: &HiveTypes,
+    range: &mut Option<(u64, u64)>,
+) -> PolarsResult<Option<LazyFrame>> {
     let name = shown(f);
     if src.format == Format::Parquet && object::is_url(f) && object::copied(f).is_none() {
         // polars reads Parquet objects itself, by range requests (small ones were fetched whole).
@@ -461,12 +487,17 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
                 .map_err(|e| polars_err!(ComputeError: "{e}"))?;
             let markers: Vec<PlSmallStr> =
                 o.null_values.iter().filter(|v| !v.is_empty()).map(|v| v.as_str().into()).collect();
+            let parse = CsvParseOptions::default()
+                .with_separator(delimiter)
+                .with_quote_char(o.quote)
+                .with_null_values((!markers.is_empty()).then_some(NullValues::AllColumns(markers)))
+                .with_missing_is_null(o.null_values.iter().any(String::is_empty));
             let mut lf = LazyCsvReader::new(p)
                 .with_has_header(o.header)
                 .with_separator(delimiter)
                 .with_quote_char(o.quote)
-                .with_null_values((!markers.is_empty()).then_some(NullValues::AllColumns(markers)))
-                .with_missing_is_null(o.null_values.iter().any(String::is_empty))
+                .with_null_values(parse.null_values.clone())
+                .with_missing_is_null(parse.missing_is_null)
                 .with_infer_schema_length(Some(0))
                 .with_glob(false)
                 .finish()?;
@@ -478,6 +509,13 @@ fn scan_file(src: &Source, f: &Path, declared: &[DeclaredColumn], hive: &HiveTyp
                 let (old, new): (Vec<PlSmallStr>, Vec<PlSmallStr>) =
                     found.iter_names().zip(in_data).map(|(n, d)| (n.clone(), d.column.as_str().into())).unzip();
                 lf = lf.rename(old, new, true);
+            }
+            if let Some(r) = *range {
+                let schema = lf.collect_schema().map_err(|e| in_file(e, f))?;
+                if let Some(part) = text::csv_range(&data, &name, r, schema, parse)? {
+                    *range = None;
+                    return Ok(Some(part));
+                }
             }
             lf
         }
@@ -546,15 +584,12 @@ fn open_range(
     let mut skipped = Vec::new();
     for f in files {
         // `--on-bad-file skip`: a file that cannot be opened is left out, named in the report.
-        let scanned = scan_file(src, f, declared, hive).and_then(|lf| match lf {
+        let scanned = scan_file(src, f, declared, hive, range).and_then(|lf| match lf {
             Some(mut lf) => lf.collect_schema().map(|_| Some(lf)).map_err(|e| in_file(e, f)),
             None => Ok(None),
         });
         let mut lf = match scanned {
-            Ok(Some(lf)) => match range {
-                Some((offset, rows)) => lf.slice(offset as i64, rows as IdxSize),
-                None => lf,
-            },
+            Ok(Some(lf)) => lf,
             Ok(None) => continue,
             Err(e) if src.skip_bad_files => {
                 let why = e.to_string().lines().next().unwrap_or("").trim().to_owned();

@@ -135,11 +135,12 @@ pub fn text_slices(
         // A CSV file's rows were counted with its fields (polars' count of a file read by URL
         // holds the whole file); the last slice takes every row after the others anyway.
         let counted = crate::lock(&ROWS).get(&super::shown(&files[0])).copied();
-        let n = match counted {
-            Some(n) if src.format == lakegate_core::Format::Csv => n,
-            _ => count(lf)?,
+        let (n, text) = match counted {
+            Some(counted) if src.format == lakegate_core::Format::Csv => counted,
+            _ => (count(lf)?, bytes),
         };
-        tracing::debug!(dataset = %src.display, rows = n, ms = t0.elapsed().as_millis() as u64, "rows counted");
+        let rows = text_slice_rows(rows, n, text);
+        tracing::debug!(dataset = %src.display, rows = n, slice_rows = rows, ms = t0.elapsed().as_millis() as u64, "rows counted");
         if n <= rows {
             return Ok(Vec::new());
         }
@@ -162,11 +163,94 @@ pub fn text_slices(
         file_rows.push(count(&one)?);
     }
     let total: u64 = file_rows.iter().sum();
-    tracing::debug!(dataset = %src.display, rows = total, ms = t0.elapsed().as_millis() as u64, "rows counted");
+    let text: u64 = files
+        .iter()
+        .map(|f| {
+            crate::lock(&ROWS)
+                .get(&super::shown(f))
+                .map_or_else(|| std::fs::metadata(f).map_or(0, |m| m.len()), |c| c.1)
+        })
+        .sum();
+    let rows = text_slice_rows(rows, total, text);
+    tracing::debug!(dataset = %src.display, rows = total, slice_rows = rows, ms = t0.elapsed().as_millis() as u64, "rows counted");
     if total <= rows {
         return Ok(Vec::new());
     }
     file_slices(src, files, base, declared, &file_rows, rows, schema)
+}
+
+/// The data records of a CSV file between two byte offsets (see [`RecordStarts`]), as one
+/// lazily read scan: the bytes are read when the scan runs (one slice in memory at a time, not
+/// the file), and only the columns the query needs are parsed.
+struct CsvRange {
+    /// The file read (a decompressed or UTF-8 copy, as the whole file's scan reads).
+    file: PathBuf,
+    /// The file as messages name it.
+    shown: String,
+    /// Byte offsets: start (a record's first byte) and end (exclusive).
+    bytes: (u64, u64),
+    /// Every column of the file as its whole scan reads it (names and text types).
+    schema: SchemaRef,
+    /// How fields, quotes and missing values are read (the whole scan's options).
+    parse: CsvParseOptions,
+}
+
+impl polars::prelude::AnonymousScan for CsvRange {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
+        use std::io::{Seek, SeekFrom};
+        let (start, end) = self.bytes;
+        let fail = |e: io::Error| polars_err!(ComputeError: "cannot read `{}`: {e}", self.shown);
+        let len =
+            usize::try_from(end - start).map_err(|_| polars_err!(ComputeError: "`{}`: slice too large", self.shown))?;
+        let mut buf = vec![0u8; len];
+        let mut f = std::fs::File::open(&self.file).map_err(fail)?;
+        f.seek(SeekFrom::Start(start)).map_err(fail)?;
+        f.read_exact(&mut buf).map_err(fail)?;
+        let df = CsvReadOptions::default()
+            .with_has_header(false)
+            .with_schema(Some(self.schema.clone()))
+            .with_columns(args.with_columns.clone())
+            .with_n_rows(args.n_rows)
+            .with_raise_if_empty(false)
+            .with_parse_options(self.parse.clone())
+            .into_reader_with_file_handle(io::Cursor::new(buf))
+            .finish()?;
+        match &args.with_columns {
+            // In the order asked (the reader keeps the file's).
+            Some(cols) => df.select(cols.iter().cloned()),
+            None => Ok(df),
+        }
+    }
+
+    fn allows_projection_pushdown(&self) -> bool {
+        true
+    }
+}
+
+/// The data rows `range` (offset, rows) of the CSV file `file` (`shown` in messages) read from
+/// their own bytes, with the columns `schema` of the file's whole scan and its `parse` options;
+/// `None` when the file's record starts were not noted for such a range (the caller slices the
+/// whole scan instead).
+pub fn csv_range(
+    file: &Path,
+    shown: &str,
+    range: (u64, u64),
+    schema: SchemaRef,
+    parse: CsvParseOptions,
+) -> PolarsResult<Option<LazyFrame>> {
+    let every = SLICE_ROWS.get();
+    let Some(bytes) =
+        record_starts(file, parse.separator, parse.quote_char, every).and_then(|s| s.bytes(range.0, range.1))
+    else {
+        return Ok(None);
+    };
+    let scan = CsvRange { file: file.to_path_buf(), shown: shown.to_owned(), bytes, schema: schema.clone(), parse };
+    let args = ScanArgsAnonymous { schema: Some(schema), name: "CSV RANGE", ..Default::default() };
+    LazyFrame::anonymous_scan(Arc::new(scan), args).map(Some)
 }
 
 /// A CSV file whose lines do not all have the same number of fields: polars fails the whole
@@ -222,30 +306,114 @@ pub fn reads_rows() -> bool {
     !SCHEMA_ONLY.get()
 }
 
-/// The data rows of each CSV file whose fields were counted (by the name messages give it).
-static ROWS: Mutex<BTreeMap<String, u64>> = Mutex::new(BTreeMap::new());
+/// The data rows and bytes of text of each CSV file whose fields were counted (by the name
+/// messages give it).
+static ROWS: Mutex<BTreeMap<String, (u64, u64)>> = Mutex::new(BTreeMap::new());
 
 /// The files whose fields were counted in this process, with the ragged-line error found.
 static FIELDS_CHECKED: Mutex<BTreeMap<FieldsKey, Option<String>>> = Mutex::new(BTreeMap::new());
 
-/// A file and how its fields are told apart (delimiter, quote).
-type FieldsKey = (PathBuf, u8, Option<u8>);
+/// Where the records of a CSV file start, found by the count of its fields: the byte offsets of
+/// the data records whose index is a multiple of the slice rows or of [`START_STEP`], so that a
+/// slice of rows is read from its bytes alone (polars' own row range counts every line before
+/// it, once per slice).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordStarts {
+    /// (data record, byte offset of its first byte), by record.
+    pub starts: Vec<(u64, u64)>,
+    /// Data records in the file.
+    pub records: u64,
+    /// Bytes in the file.
+    pub len: u64,
+}
+
+impl RecordStarts {
+    /// The bytes (start, end) holding the `rows` data records from record `offset` (to the end of
+    /// the file when the range reaches it), when `offset` is a noted start and the range ends on
+    /// one or at the end.
+    pub fn bytes(&self, offset: u64, rows: u64) -> Option<(u64, u64)> {
+        let at = |row: u64| self.starts.binary_search_by_key(&row, |s| s.0).ok().map(|i| self.starts[i].1);
+        let start = at(offset)?;
+        let end_row = offset.saturating_add(rows);
+        let end = if end_row >= self.records { self.len } else { at(end_row)? };
+        Some((start, end.max(start)))
+    }
+}
+
+/// Record starts by file, delimiter and quote (see [`RecordStarts`]).
+static RECORD_STARTS: Mutex<BTreeMap<FieldsKey, RecordStarts>> = Mutex::new(BTreeMap::new());
+
+thread_local! {
+    /// Rows per slice of the dataset being opened on this thread (0: not sliced).
+    static SLICE_ROWS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// Text in one slice of a CSV or NDJSON dataset, at most (about): a slice of text takes several
+/// times its bytes once parsed (10M orders, 1.3 GB of CSV: 2M-row slices of 260 MB peaked at
+/// 2.6 GB with two slices read at once, 512k-row slices of 64 MB at 1.2 GB, as fast).
+pub const TEXT_SLICE_BYTES: u64 = 64 << 20;
+
+/// Record starts are also noted every this many data records, for slices cut to
+/// [`TEXT_SLICE_BYTES`] (whole multiples of it).
+const START_STEP: u64 = 16_384;
+
+/// Rows per slice of a text dataset of `records` rows in `bytes` bytes of text, sliced by
+/// `rows`: the rows asked for when they hold no more than about [`TEXT_SLICE_BYTES`] of text
+/// (or are fewer than a step), else whole steps of [`START_STEP`] rows that do.
+fn text_slice_rows(rows: u64, records: u64, bytes: u64) -> u64 {
+    let fit = u64::try_from(u128::from(TEXT_SLICE_BYTES) * u128::from(records) / u128::from(bytes.max(1)))
+        .unwrap_or(u64::MAX);
+    if fit >= rows || rows <= START_STEP { rows } else { (fit - fit % START_STEP).max(START_STEP) }
+}
+
+/// Runs `f` (which opens datasets on this thread) noting record starts every `rows` data records
+/// of the CSV files it counts the fields of (0: none), so that their slices read their own bytes.
+pub fn with_slice_rows<T>(rows: u64, f: impl FnOnce() -> T) -> T {
+    struct Restore(u64);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SLICE_ROWS.set(self.0);
+        }
+    }
+    let _restore = Restore(SLICE_ROWS.replace(rows));
+    f()
+}
+
+/// The record starts of `file` noted by [`check_fields`] for slices of `every` rows.
+pub fn record_starts(file: &Path, delimiter: u8, quote: Option<u8>, every: u64) -> Option<RecordStarts> {
+    let key = (file.to_path_buf(), delimiter, quote, every);
+    crate::lock(&RECORD_STARTS).get(&key).cloned()
+}
+
+/// A file, how its fields are told apart (delimiter, quote), and the rows between the record
+/// starts noted.
+type FieldsKey = (PathBuf, u8, Option<u8>, u64);
 
 /// Checks that every record of the CSV file `file` (`shown` in messages; read decompressed) has
 /// as many fields as its first: once per file and process (slices of a dataset open it again).
+/// Notes the file's rows, and its record starts when slices of rows are read ([`with_slice_rows`]).
 pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, header: bool) -> Result<(), String> {
     if !reads_rows() {
         return Ok(());
     }
-    let key = (file.to_path_buf(), delimiter, quote);
+    let every = SLICE_ROWS.get();
+    let key = (file.to_path_buf(), delimiter, quote, every);
     if let Some(found) = crate::lock(&FIELDS_CHECKED).get(&key) {
         return found.clone().map_or(Ok(()), Err);
     }
     let t0 = std::time::Instant::now();
-    let (_, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    let (found, total) = scan_records(r, delimiter, quote).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    let found = found.map(|g| g.message(shown, header));
-    crate::lock(&ROWS).insert(shown.to_owned(), total.saturating_sub(u64::from(header)));
+    let (compression, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    // A compressed file's offsets are not its bytes': slices of small compressed files (larger
+    // ones are read from a decompressed copy) are cut by polars.
+    let every = if compression == sniff::Compression::None { every } else { 0 };
+    let scan = scan_records(r, delimiter, quote, header, every).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let found = scan.ragged.map(|g| g.message(shown, header));
+    crate::lock(&ROWS).insert(shown.to_owned(), (scan.records.saturating_sub(u64::from(header)), scan.bytes));
+    if every > 0 {
+        let records = scan.records.saturating_sub(u64::from(header));
+        let starts = RecordStarts { starts: scan.starts, records, len: scan.bytes };
+        crate::lock(&RECORD_STARTS).insert(key.clone(), starts);
+    }
     tracing::debug!(file = shown, ms = t0.elapsed().as_millis() as u64, "fields counted");
     crate::lock(&FIELDS_CHECKED).insert(key, found.clone());
     found.map_or(Ok(()), Err)
@@ -256,22 +424,42 @@ pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, 
 /// differs from the first record's, and how many differ.
 #[cfg(test)]
 pub fn ragged(r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<Option<Ragged>> {
-    scan_records(r, delimiter, quote).map(|(g, _)| g)
+    scan_records(r, delimiter, quote, true, 0).map(|s| s.ragged)
 }
 
-/// [`ragged`], and the number of records (the header's line included).
-fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Result<(Option<Ragged>, u64)> {
+/// What one pass over a CSV text finds.
+struct Records {
+    /// The first ragged record (see [`ragged`]).
+    ragged: Option<Ragged>,
+    /// Records, the header's line included.
+    records: u64,
+    /// (data record, byte offset) of the records whose index is a multiple of `every` or of
+    /// [`START_STEP`] (none when `every` is 0).
+    starts: Vec<(u64, u64)>,
+    /// Bytes read.
+    bytes: u64,
+}
+
+/// [`ragged`], the number of records, and where the data records of an index multiple of
+/// `every` or of [`START_STEP`] start (`header`: the first record is the header).
+fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>, header: bool, every: u64) -> io::Result<Records> {
     let quote = quote.unwrap_or(delimiter);
     let quoting = quote != delimiter;
     let mut buf = vec![0u8; 1 << 20];
     let (mut line, mut record_line, mut fields, mut empty) = (1u64, 1u64, 1u64, true);
     let (mut in_quote, mut expected, mut found): (bool, Option<u64>, Option<Ragged>) = (false, None, None);
     let (mut records, mut total) = (0u64, 0u64);
-    let mut end_record = |fields: u64, empty: bool, at: u64, found: &mut Option<Ragged>| {
+    let mut starts = if every > 0 && !header { vec![(0, 0)] } else { Vec::new() };
+    // A record ended by the line end at byte `end` (exclusive: the next record starts there).
+    let mut end_record = |fields: u64, empty: bool, at: u64, end: u64, found: &mut Option<Ragged>| {
         if empty {
             return;
         }
         total += 1;
+        let data = total - u64::from(header);
+        if every > 0 && (data.is_multiple_of(every) || data.is_multiple_of(START_STEP)) {
+            starts.push((data, end));
+        }
         match expected {
             None => expected = Some(fields),
             Some(e) if e != fields => {
@@ -283,6 +471,7 @@ fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Resul
             Some(_) => {}
         }
     };
+    let mut pos = 0u64;
     loop {
         let n = match r.read(&mut buf) {
             Ok(0) => break,
@@ -294,25 +483,28 @@ fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Resul
         // Most buffers hold no quote: lines and delimiters are counted a slice at a time.
         if !(in_quote || quoting && chunk.contains(&quote)) {
             let mut segments = chunk.split(|b| *b == b'\n').peekable();
+            let mut at = pos;
             while let Some(seg) = segments.next() {
                 fields += seg.iter().filter(|b| **b == delimiter).count() as u64;
                 empty &= seg.iter().all(|b| *b == b'\r');
+                at += seg.len() as u64 + 1;
                 if segments.peek().is_some() {
                     line += 1;
-                    end_record(fields, empty, record_line, &mut found);
+                    end_record(fields, empty, record_line, at, &mut found);
                     (fields, empty, record_line) = (1, true, line);
                 }
             }
+            pos += n as u64;
             continue;
         }
-        for &b in chunk {
+        for (i, &b) in chunk.iter().enumerate() {
             if quoting && b == quote {
                 in_quote = !in_quote;
                 empty = false;
             } else if b == b'\n' {
                 line += 1;
                 if !in_quote {
-                    end_record(fields, empty, record_line, &mut found);
+                    end_record(fields, empty, record_line, pos + i as u64 + 1, &mut found);
                     (fields, empty, record_line) = (1, true, line);
                 }
             } else if in_quote {
@@ -323,9 +515,10 @@ fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>) -> io::Resul
                 empty = false;
             }
         }
+        pos += n as u64;
     }
-    end_record(fields, empty, record_line, &mut found);
-    Ok((found.map(|f| Ragged { records, ..f }), total))
+    end_record(fields, empty, record_line, pos, &mut found);
+    Ok(Records { ragged: found.map(|f| Ragged { records, ..f }), records: total, starts, bytes: pos })
 }
 
 #[cfg(test)]
@@ -355,6 +548,58 @@ mod tests {
         // A small file keeps its path (memory-mapped: fastest).
         let f = tempfile::NamedTempFile::new().expect("tempfile");
         assert_eq!(read_path(f.path()).as_str(), f.path().to_str().unwrap_or_default());
+    }
+
+    #[test]
+    fn record_starts_are_the_bytes_after_record_ends() {
+        let starts = |t: &str, header: bool, every: u64| -> Vec<u64> {
+            scan_records(t.as_bytes(), b',', Some(b'"'), header, every)
+                .expect("read")
+                .starts
+                .iter()
+                .map(|s| s.1)
+                .collect()
+        };
+        // Header, a quoted line end, a blank line, CRLF, no final line end.
+        let t = "a,b\n1,\"x\ny\"\n\n2,3\r\n4,5\n6,7";
+        assert_eq!(starts(t, true, 1), vec![4, 12, 18, 22, 25]);
+        assert_eq!(&t[12..], "\n2,3\r\n4,5\n6,7");
+        assert_eq!(starts(t, true, 2), vec![4, 18, 25]);
+        assert_eq!(starts(t, false, 2), vec![0, 12, 22]);
+        assert_eq!(starts(t, true, 0), Vec::<u64>::new());
+        // A final line end: the start after the last record is the end of the text.
+        assert_eq!(starts("a\n1\n2\n", true, 2), vec![2, 6]);
+        let r = RecordStarts { starts: vec![(0, 4), (2, 18), (4, 25)], records: 4, len: 25 };
+        assert_eq!(r.bytes(0, 2), Some((4, 18)));
+        assert_eq!(r.bytes(2, 2), Some((18, 25)));
+        assert_eq!(r.bytes(2, u64::from(u32::MAX)), Some((18, 25)));
+        assert_eq!(r.bytes(0, 4), Some((4, 25)));
+        // Not on a noted start, or ending inside the file off one: not read from bytes.
+        assert_eq!(r.bytes(1, 2), None);
+        assert_eq!(r.bytes(0, 1), None);
+        assert_eq!(r.bytes(6, 2), None);
+        // Multiples of the slice rows and of the step are noted.
+        let text: String = std::iter::once("a\n".to_owned()).chain((0..40_000).map(|i| format!("{i}\n"))).collect();
+        let noted: Vec<u64> =
+            scan_records(text.as_bytes(), b',', None, true, 25_000).expect("read").starts.iter().map(|s| s.0).collect();
+        assert_eq!(noted, vec![0, 16_384, 25_000, 32_768]);
+    }
+
+    #[test]
+    fn text_slices_hold_about_their_bytes_of_text_in_whole_steps() {
+        // 10M orders, 1.3 GB of CSV: 2M-row slices are cut to 64 MiB of text, whole steps.
+        let r = text_slice_rows(2 << 20, 10_000_000, 1_295_380_396);
+        assert_eq!(r % START_STEP, 0);
+        assert_eq!(r, 507_904);
+        // Rows that fit: as asked, a step or not.
+        assert_eq!(text_slice_rows(25_000, 60_000, 15_000_000), 25_000);
+        // Narrow rows: the rows asked for.
+        assert_eq!(text_slice_rows(2 << 20, 10_000_000, 100_000_000), 2 << 20);
+        // Below one step: the rows asked for (every row its own slice).
+        assert_eq!(text_slice_rows(1, 120, 3_000), 1);
+        assert_eq!(text_slice_rows(300, 2_000, 60_000), 300);
+        // Rows wider than the whole budget: one step.
+        assert_eq!(text_slice_rows(2 << 20, 1_000_000, 1 << 40), START_STEP);
     }
 
     #[test]
