@@ -285,6 +285,29 @@ fn csv_read_in_slices_equals_the_whole_read_and_the_truth() {
 }
 
 #[test]
+fn slices_of_csv_and_ndjson_files_read_their_own_bytes() {
+    // Each slice reads its byte range (noted as the file was first read), not the lines before
+    // it: the debug log names every slice's rows and bytes.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let n = 1_000;
+    std::fs::write(d.join("orders.csv"), csv(0..n, true)).expect("write");
+    std::fs::write(d.join("orders.ndjson"), ndjson(0..n)).expect("write");
+    for (file, format) in [("orders.csv", "csv"), ("orders.ndjson", "json")] {
+        std::fs::write(d.join("c.odcs.yaml"), contract(file, format, None)).expect("write");
+        let (_, out, err) = common::lakegate_env(
+            d,
+            &["check", "c.odcs.yaml", "--slice-rows", "300", "-q"],
+            &[("LAKEGATE_LOG", "lakegate_engine=debug")],
+        );
+        let all = format!("{out}{err}");
+        let ranges: Vec<&str> = all.lines().filter(|l| l.contains("slice read from its bytes")).collect();
+        assert_eq!(ranges.len(), 4, "{file}: {all}");
+        assert!(ranges[0].contains("rows=(0, 300)") && ranges[3].contains("rows=(900, "), "{file}: {ranges:?}");
+    }
+}
+
+#[test]
 fn ndjson_and_json_arrays_read_in_slices_equal_the_whole_read() {
     let dir = tempfile::tempdir().expect("tempdir");
     let n = 1_500;

@@ -522,6 +522,7 @@ fn scan_whole(
         Format::Json => {
             // polars' NDJSON reader refuses a byte order mark: such files are rewritten too.
             let bom = head.bytes.starts_with(&[0xef, 0xbb, 0xbf]);
+            let mut lines = data.clone();
             let p = match if bom { json::Layout::Document } else { json::layout(&head.bytes) } {
                 json::Layout::Lines => p,
                 json::Layout::Document => {
@@ -535,6 +536,7 @@ fn scan_whole(
                     if std::fs::metadata(&tmp).is_ok_and(|m| m.len() == 0) {
                         return Ok(None);
                     }
+                    lines.clone_from(&tmp);
                     text::read_path(&tmp)
                 }
             };
@@ -551,6 +553,15 @@ fn scan_whole(
                 .collect();
             if !text.is_empty() {
                 lf = LazyJsonLineReader::new(p).with_schema_overwrite(Some(Arc::new(text))).finish()?;
+            }
+            // Lines (records) are counted, and where slices start noted, once per file.
+            text::check_lines(&lines, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
+            if let Some(r) = *range {
+                let schema = lf.collect_schema().map_err(|e| in_file(e, f))?;
+                if let Some(part) = text::json_range(&lines, &name, r, schema)? {
+                    *range = None;
+                    return Ok(Some(part));
+                }
             }
             lf
         }

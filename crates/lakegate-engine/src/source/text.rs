@@ -132,11 +132,11 @@ pub fn text_slices(
     };
     let t0 = std::time::Instant::now();
     if files.len() == 1 {
-        // A CSV file's rows were counted with its fields (polars' count of a file read by URL
-        // holds the whole file); the last slice takes every row after the others anyway.
+        // A CSV file's rows were counted with its fields, an NDJSON file's with its lines, as
+        // they were opened (polars' count of a file read by URL holds the whole file).
         let counted = crate::lock(&ROWS).get(&super::shown(&files[0])).copied();
         let (n, text) = match counted {
-            Some(counted) if src.format == lakegate_core::Format::Csv => counted,
+            Some(counted) => counted,
             _ => (count(lf)?, bytes),
         };
         let rows = text_slice_rows(rows, n, text);
@@ -160,7 +160,12 @@ pub fn text_slices(
     let mut file_rows = Vec::with_capacity(files.len());
     for f in files {
         let one = open_with(src, std::slice::from_ref(f), base, declared, &hive)?.lf;
-        file_rows.push(count(&one)?);
+        // Counted as it was opened (CSV fields, NDJSON lines), or by polars.
+        let counted = crate::lock(&ROWS).get(&super::shown(f)).map(|c| c.0);
+        file_rows.push(match counted {
+            Some(n) => n,
+            None => count(&one)?,
+        });
     }
     let total: u64 = file_rows.iter().sum();
     let text: u64 = files
@@ -201,15 +206,7 @@ impl polars::prelude::AnonymousScan for CsvRange {
     }
 
     fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
-        use std::io::{Seek, SeekFrom};
-        let (start, end) = self.bytes;
-        let fail = |e: io::Error| polars_err!(ComputeError: "cannot read `{}`: {e}", self.shown);
-        let len =
-            usize::try_from(end - start).map_err(|_| polars_err!(ComputeError: "`{}`: slice too large", self.shown))?;
-        let mut buf = vec![0u8; len];
-        let mut f = std::fs::File::open(&self.file).map_err(fail)?;
-        f.seek(SeekFrom::Start(start)).map_err(fail)?;
-        f.read_exact(&mut buf).map_err(fail)?;
+        let buf = read_bytes(&self.file, &self.shown, self.bytes)?;
         let df = CsvReadOptions::default()
             .with_has_header(false)
             .with_schema(Some(self.schema.clone()))
@@ -248,9 +245,157 @@ pub fn csv_range(
     else {
         return Ok(None);
     };
+    tracing::debug!(file = shown, rows = ?range, bytes = ?bytes, "slice read from its bytes");
     let scan = CsvRange { file: file.to_path_buf(), shown: shown.to_owned(), bytes, schema: schema.clone(), parse };
     let args = ScanArgsAnonymous { schema: Some(schema), name: "CSV RANGE", ..Default::default() };
     LazyFrame::anonymous_scan(Arc::new(scan), args).map(Some)
+}
+
+/// The records of an NDJSON file between two byte offsets (see [`RecordStarts`]), as one
+/// lazily read scan: the bytes are read when the scan runs, in pieces parsed in parallel by
+/// polars' own NDJSON line parser (the one its streaming scan uses), with the file's schema.
+struct JsonRange {
+    /// The NDJSON file read (a decompressed copy or a rewrite, as the whole file's scan reads).
+    file: PathBuf,
+    /// The file as messages name it.
+    shown: String,
+    /// Byte offsets: start (a line's first byte) and end (exclusive).
+    bytes: (u64, u64),
+    /// Every column as the whole file's scan reads it.
+    schema: SchemaRef,
+}
+
+impl polars::prelude::AnonymousScan for JsonRange {
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
+        use rayon::prelude::*;
+        let buf = read_bytes(&self.file, &self.shown, self.bytes)?;
+        let schema: Schema = match &args.with_columns {
+            Some(cols) => cols.iter().filter_map(|c| self.schema.get_field(c)).collect(),
+            None => self.schema.as_ref().clone(),
+        };
+        // Pieces of whole lines, one or two per thread.
+        let k = (rayon::current_num_threads() * 2).max(1);
+        let mut pieces = Vec::with_capacity(k);
+        let mut at = 0;
+        while at < buf.len() {
+            let want = (at + buf.len().div_ceil(k)).min(buf.len());
+            let end = buf[want..].iter().position(|b| *b == b'\n').map_or(buf.len(), |i| want + i + 1);
+            pieces.push(&buf[at..end]);
+            at = end;
+        }
+        let frames = pieces
+            .par_iter()
+            .map(|p| polars::prelude::parse_ndjson(p, None, &schema, false))
+            .collect::<PolarsResult<Vec<DataFrame>>>()
+            .map_err(|e| polars_err!(ComputeError: "`{}`: {e}", self.shown))?;
+        let mut df = DataFrame::empty_with_schema(&schema);
+        for f in &frames {
+            df.vstack_mut(f)?;
+        }
+        match &args.with_columns {
+            Some(cols) => df.select(cols.iter().cloned()),
+            None => Ok(df),
+        }
+    }
+
+    fn allows_projection_pushdown(&self) -> bool {
+        true
+    }
+}
+
+/// The bytes `start..end` of `file` (`shown` in messages).
+fn read_bytes(file: &Path, shown: &str, (start, end): (u64, u64)) -> PolarsResult<Vec<u8>> {
+    use std::io::{Seek, SeekFrom};
+    let fail = |e: io::Error| polars_err!(ComputeError: "cannot read `{shown}`: {e}");
+    let len = usize::try_from(end - start).map_err(|_| polars_err!(ComputeError: "`{shown}`: slice too large"))?;
+    let mut buf = vec![0u8; len];
+    let mut f = std::fs::File::open(file).map_err(fail)?;
+    f.seek(SeekFrom::Start(start)).map_err(fail)?;
+    f.read_exact(&mut buf).map_err(fail)?;
+    Ok(buf)
+}
+
+/// The records `range` (offset, rows) of the NDJSON file `file` (`shown` in messages) read from
+/// their own bytes with the columns `schema` of the file's whole scan; `None` when the file's
+/// line starts were not noted for such a range (the caller slices the whole scan instead).
+pub fn json_range(file: &Path, shown: &str, range: (u64, u64), schema: SchemaRef) -> PolarsResult<Option<LazyFrame>> {
+    let Some(bytes) = record_starts(file, LINES.0, LINES.1, SLICE_ROWS.get()).and_then(|s| s.bytes(range.0, range.1))
+    else {
+        return Ok(None);
+    };
+    tracing::debug!(file = shown, rows = ?range, bytes = ?bytes, "slice read from its bytes");
+    let scan = JsonRange { file: file.to_path_buf(), shown: shown.to_owned(), bytes, schema: schema.clone() };
+    let args = ScanArgsAnonymous { schema: Some(schema), name: "NDJSON RANGE", ..Default::default() };
+    LazyFrame::anonymous_scan(Arc::new(scan), args).map(Some)
+}
+
+/// The key NDJSON files' line starts are noted under (no CSV file is split at line ends).
+const LINES: (u8, Option<u8>) = (b'\n', None);
+
+/// Counts the records (lines holding more than spaces) of the NDJSON file `file` (`shown` in
+/// messages) and notes where slices start when rows are read in slices ([`with_slice_rows`]):
+/// once per file and process.
+pub fn check_lines(file: &Path, shown: &str) -> Result<(), String> {
+    let every = SLICE_ROWS.get();
+    if !reads_rows() || every == 0 {
+        return Ok(());
+    }
+    let key = (file.to_path_buf(), LINES.0, LINES.1, every);
+    if crate::lock(&FIELDS_CHECKED).contains_key(&key) {
+        return Ok(());
+    }
+    let (compression, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let scan = scan_lines(r, if compression == sniff::Compression::None { every } else { 0 })
+        .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    crate::lock(&ROWS).insert(shown.to_owned(), (scan.records, scan.bytes));
+    if compression == sniff::Compression::None {
+        let starts = RecordStarts { starts: scan.starts, records: scan.records, len: scan.bytes };
+        crate::lock(&RECORD_STARTS).insert(key.clone(), starts);
+    }
+    crate::lock(&FIELDS_CHECKED).insert(key, None);
+    Ok(())
+}
+
+/// The records of NDJSON text (lines with a character other than space, tab or CR, as polars
+/// reads them) and where those of an index multiple of `every` or of [`START_STEP`] start.
+fn scan_lines(mut r: impl Read, every: u64) -> io::Result<Records> {
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut pos, mut records, mut blank) = (0u64, 0u64, true);
+    let mut starts = if every > 0 { vec![(0, 0)] } else { Vec::new() };
+    let mut end_line = |blank: bool, end: u64, starts: &mut Vec<(u64, u64)>| {
+        if blank {
+            return;
+        }
+        records += 1;
+        if every > 0 && (records.is_multiple_of(every) || records.is_multiple_of(START_STEP)) {
+            starts.push((records, end));
+        }
+    };
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        let mut at = pos;
+        let mut segments = buf[..n].split(|b| *b == b'\n').peekable();
+        while let Some(seg) = segments.next() {
+            blank &= seg.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
+            at += seg.len() as u64 + 1;
+            if segments.peek().is_some() {
+                end_line(blank, at, &mut starts);
+                blank = true;
+            }
+        }
+        pos += n as u64;
+    }
+    end_line(blank, pos, &mut starts);
+    Ok(Records { ragged: None, records, starts, bytes: pos })
 }
 
 /// A CSV file whose lines do not all have the same number of fields: polars fails the whole
