@@ -16,7 +16,9 @@ serves are this benchmark's only), uploads the orders file and --objects small f
   1. the orders contract (16 checks) on the local file and on S3: wall time, requests and bytes served;
   2. a contract answered from Parquet footers only (row count, null counts, integer bounds): bytes
      served against the object's size (target: < 1 %);
-  3. --objects small objects (10,000 rows each) listed and read in one dataset, local and on S3.
+  3. --objects small objects (10,000 rows each) listed and read in one dataset, local and on S3;
+  4. --large-objects objects of 500,000 rows (11 MB, above the 1 MiB fetched whole: read by range
+     requests) in one dataset, local and on S3.
 
 Wall times are measured against the server directly; requests and bytes served in a second run
 through a counting TCP proxy in front of it (the bytes the server sends on the wire: HTTP headers
@@ -243,6 +245,7 @@ def main():
     ap.add_argument("--rows", type=int, default=10_000_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--objects", type=int, default=1000)
+    ap.add_argument("--large-objects", type=int, default=20)
     ap.add_argument("--server", choices=["moto", "s3s-fs"], default="moto",
                     help="the S3-compatible server: moto (Python, as CI runs it) or s3s-fs (Rust, installed if missing)")
     ap.add_argument("--moto", default=shutil.which("moto_server") or "moto_server")
@@ -266,6 +269,13 @@ def main():
     os.makedirs(local_small)
     for i in range(a.objects):
         shutil.copy(small, os.path.join(local_small, f"part-{i:05}.parquet"))
+    large = os.path.join(work, "large.parquet")
+    subprocess.run([os.path.join(ROOT, "target/release/gen-orders"), "--rows", "500000", "--out", large], check=True,
+                   stdout=subprocess.DEVNULL)
+    local_large = os.path.join(work, "large")
+    os.makedirs(local_large)
+    for i in range(a.large_objects):
+        os.link(large, os.path.join(local_large, f"part-{i:03}.parquet"))
 
     port, pport, sport, rport = free_port(), free_port(), free_port(), free_port()
     if a.server == "moto":
@@ -292,6 +302,8 @@ def main():
         s3.upload_file(data, "bench", "orders/part-0.parquet")
         for i in range(a.objects):
             s3.upload_file(small, "bench", f"small/part-{i:05}.parquet")
+        for i in range(a.large_objects):
+            s3.upload_file(large, "bench", f"large/part-{i:03}.parquet")
         size = os.path.getsize(data)
         # What the server itself costs: the orders object in one GET, and in 8 MiB range GETs, 8 at a time.
         from concurrent.futures import ThreadPoolExecutor
@@ -358,6 +370,21 @@ def main():
                      sv))
         wrong += [k for k, v in observed(os.path.join(work, "sl.json")).items()
                   if observed(os.path.join(work, "ss.json")).get(k) != v]
+
+        # 4. Several objects read by range requests.
+        if a.large_objects:
+            for kind, where, name in [("local", f"path: {local_large}/*.parquet", "large-local"),
+                                      ("s3", "location: s3://bench/large/*.parquet\n    endpointUrl: "
+                                       "${LAKEGATE_S3_ENDPOINT}", "large-s3")]:
+                open(os.path.join(work, f"{name}.odcs.yaml"), "w").write(SMALL.format(type=kind, where=where))
+            lw, lc, _, _ = run([lg, "check", os.path.join(work, "large-local.odcs.yaml"), *now, "--json",
+                                os.path.join(work, "ll.json")], env, a.runs)
+            sw, sc, sv, sb = run([lg, "check", os.path.join(work, "large-s3.odcs.yaml"), *now, "--json",
+                                  os.path.join(work, "ls.json")], env, a.runs, (sport, rport), counted, server.pid)
+            rows.append((f"{a.large_objects} objects of 500,000 rows", lw, sw, sb,
+                         os.path.getsize(large) * a.large_objects, lc, sc, sv))
+            wrong += [k for k, v in observed(os.path.join(work, "ll.json")).items()
+                      if observed(os.path.join(work, "ls.json")).get(k) != v]
 
         print(f"object storage benchmark: {a.rows:,} orders, {a.server} {endpoint} on loopback, {a.runs} runs "
               f"(median), {os.cpu_count()} cores, load average {load:.2f} before and {os.getloadavg()[0]:.2f} after")
