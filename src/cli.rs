@@ -8,7 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "lakegate", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
-    /// More logs on stderr (-v info, -vv debug, -vvv trace); `LAKEGATE_LOG` sets a filter.
+    /// More logs on stderr (-v info, -vv lakegate's debug, -vvv trace of everything); `LAKEGATE_LOG` sets a filter.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
     /// Quiet: only errors on stderr; `check` and `report` print only the failed and errored

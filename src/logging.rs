@@ -8,7 +8,9 @@ pub fn init(verbose: u8, quiet: bool) {
         (true, _) => "error",
         (false, 0) => "warn",
         (false, 1) => "info",
-        (false, 2) => "debug",
+        // lakegate's own debug events; libraries stay at info (sqlparser logs every token it
+        // reads at debug).
+        (false, 2) => "info,lakegate=debug",
         (false, _) => "trace",
     };
     let filter = EnvFilter::try_from_env("LAKEGATE_LOG").unwrap_or_else(|_| EnvFilter::new(level));

@@ -349,6 +349,22 @@ fn no_escape_codes_or_rust_values_in_piped_output() {
 }
 
 #[test]
+fn debug_logs_are_lakegates_own_and_trace_has_the_libraries() {
+    // -vv: lakegate's debug events, not a library's (sqlparser logs every token of a SQL rule).
+    let p = project();
+    let text = std::fs::read_to_string(p.path().join("c.odcs.yaml")).expect("contract")
+        + "    quality:\n      - {type: sql, query: 'SELECT COUNT(*) FROM t WHERE amount < 0', mustBe: 0}\n";
+    std::fs::write(p.path().join("c.odcs.yaml"), text).expect("contract");
+    let c = s(&p.path().join("c.odcs.yaml"));
+    let (code, _, err) = lakegate(p.path(), &["-vv", "check", &c]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("running contract"), "{err}");
+    assert!(!err.contains("Parsing sql") && !err.contains("TokenWithSpan"), "{err}");
+    let (_, _, err) = lakegate(p.path(), &["-vvv", "check", &c]);
+    assert!(err.contains("Parsing sql"), "{err}");
+}
+
+#[test]
 fn a_selected_check_over_a_missing_column_brings_its_failed_presence_check() {
     let p = two_contracts();
     let cwd = tempfile::tempdir().expect("cwd");
