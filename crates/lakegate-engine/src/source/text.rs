@@ -184,40 +184,58 @@ pub fn text_slices(
     file_slices(src, files, base, declared, &file_rows, rows, schema)
 }
 
-/// The data records of a CSV file between two byte offsets (see [`RecordStarts`]), as one
+/// The records of a CSV or NDJSON file between two byte offsets (see [`RecordStarts`]), as one
 /// lazily read scan: the bytes are read when the scan runs (one slice in memory at a time, not
 /// the file), and only the columns the query needs are parsed.
-struct CsvRange {
-    /// The file read (a decompressed or UTF-8 copy, as the whole file's scan reads).
+struct TextRange {
+    /// The file read (a decompressed, UTF-8 or NDJSON copy, as the whole file's scan reads).
     file: PathBuf,
     /// The file as messages name it.
     shown: String,
     /// Byte offsets: start (a record's first byte) and end (exclusive).
     bytes: (u64, u64),
-    /// Every column of the file as its whole scan reads it (names and text types).
+    /// Every column of the file as its whole scan reads it.
     schema: SchemaRef,
-    /// How fields, quotes and missing values are read (the whole scan's options).
-    parse: CsvParseOptions,
+    /// How the records are read.
+    format: RangeFormat,
 }
 
-impl polars::prelude::AnonymousScan for CsvRange {
+/// How a [`TextRange`]'s records are read.
+enum RangeFormat {
+    /// CSV with the whole scan's options (fields, quotes, missing values), by polars' reader.
+    Csv(CsvParseOptions),
+    /// NDJSON, in pieces parsed in parallel by polars' own line parser (the one its streaming
+    /// scan uses).
+    Lines,
+}
+
+impl polars::prelude::AnonymousScan for TextRange {
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }
 
     fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
         let buf = read_bytes(&self.file, &self.shown, self.bytes)?;
-        let df = CsvReadOptions::default()
-            .with_has_header(false)
-            .with_schema(Some(self.schema.clone()))
-            .with_columns(args.with_columns.clone())
-            .with_n_rows(args.n_rows)
-            .with_raise_if_empty(false)
-            .with_parse_options(self.parse.clone())
-            .into_reader_with_file_handle(io::Cursor::new(buf))
-            .finish()?;
+        let df = match &self.format {
+            RangeFormat::Csv(parse) => CsvReadOptions::default()
+                .with_has_header(false)
+                .with_schema(Some(self.schema.clone()))
+                .with_columns(args.with_columns.clone())
+                .with_n_rows(args.n_rows)
+                .with_raise_if_empty(false)
+                .with_parse_options(parse.clone())
+                .into_reader_with_file_handle(io::Cursor::new(buf))
+                .finish()?,
+            RangeFormat::Lines => {
+                let schema: Schema = match &args.with_columns {
+                    Some(cols) => cols.iter().filter_map(|c| self.schema.get_field(c)).collect(),
+                    None => self.schema.as_ref().clone(),
+                };
+                ndjson_pieces(&buf, &schema).map_err(|e| polars_err!(ComputeError: "`{}`: {e}", self.shown))?
+            }
+        };
         match &args.with_columns {
-            // In the order asked (the reader keeps the file's).
+            // In the order asked (the readers keep the file's).
             Some(cols) => df.select(cols.iter().cloned()),
             None => Ok(df),
         }
@@ -228,10 +246,57 @@ impl polars::prelude::AnonymousScan for CsvRange {
     }
 }
 
-/// The data rows `range` (offset, rows) of the CSV file `file` (`shown` in messages) read from
-/// their own bytes, with the columns `schema` of the file's whole scan and its `parse` options;
-/// `None` when the file's record starts were not noted for such a range (the caller slices the
-/// whole scan instead).
+/// NDJSON text parsed with `schema` in pieces of whole lines, one or two per thread.
+fn ndjson_pieces(buf: &[u8], schema: &Schema) -> PolarsResult<DataFrame> {
+    use rayon::prelude::*;
+    let k = (rayon::current_num_threads() * 2).max(1);
+    let mut pieces = Vec::with_capacity(k);
+    let mut at = 0;
+    while at < buf.len() {
+        let want = (at + buf.len().div_ceil(k)).min(buf.len());
+        let end = buf[want..].iter().position(|b| *b == b'\n').map_or(buf.len(), |i| want + i + 1);
+        pieces.push(&buf[at..end]);
+        at = end;
+    }
+    let frames = pieces
+        .par_iter()
+        .map(|p| polars::prelude::parse_ndjson(p, None, schema, false))
+        .collect::<PolarsResult<Vec<_>>>()?;
+    let mut df = DataFrame::empty_with_schema(schema);
+    for f in &frames {
+        df.vstack_mut(f)?;
+    }
+    Ok(df)
+}
+
+/// The records `range` (offset, rows) of `file` (`shown` in messages; its record starts noted
+/// under `key`: delimiter and quote) read from their own bytes, with the columns `schema` of
+/// the file's whole scan; `None` when the file's record starts were not noted for such a range
+/// (the caller slices the whole scan instead).
+fn range_scan(
+    file: &Path,
+    shown: &str,
+    range: (u64, u64),
+    schema: SchemaRef,
+    key: (u8, Option<u8>),
+    format: RangeFormat,
+) -> PolarsResult<Option<LazyFrame>> {
+    let Some(bytes) = record_starts(file, key.0, key.1, SLICE_ROWS.get()).and_then(|s| s.bytes(range.0, range.1))
+    else {
+        return Ok(None);
+    };
+    tracing::debug!(file = shown, rows = ?range, bytes = ?bytes, "slice read from its bytes");
+    let name = match format {
+        RangeFormat::Csv(_) => "CSV RANGE",
+        RangeFormat::Lines => "NDJSON RANGE",
+    };
+    let scan = TextRange { file: file.to_path_buf(), shown: shown.to_owned(), bytes, schema: schema.clone(), format };
+    let args = ScanArgsAnonymous { schema: Some(schema), name, ..Default::default() };
+    LazyFrame::anonymous_scan(Arc::new(scan), args).map(Some)
+}
+
+/// The data rows `range` (offset, rows) of the CSV file `file` read from their own bytes (see
+/// [`range_scan`]), with the whole scan's `parse` options.
 pub fn csv_range(
     file: &Path,
     shown: &str,
@@ -239,72 +304,14 @@ pub fn csv_range(
     schema: SchemaRef,
     parse: CsvParseOptions,
 ) -> PolarsResult<Option<LazyFrame>> {
-    let every = SLICE_ROWS.get();
-    let Some(bytes) =
-        record_starts(file, parse.separator, parse.quote_char, every).and_then(|s| s.bytes(range.0, range.1))
-    else {
-        return Ok(None);
-    };
-    tracing::debug!(file = shown, rows = ?range, bytes = ?bytes, "slice read from its bytes");
-    let scan = CsvRange { file: file.to_path_buf(), shown: shown.to_owned(), bytes, schema: schema.clone(), parse };
-    let args = ScanArgsAnonymous { schema: Some(schema), name: "CSV RANGE", ..Default::default() };
-    LazyFrame::anonymous_scan(Arc::new(scan), args).map(Some)
+    let key = (parse.separator, parse.quote_char);
+    range_scan(file, shown, range, schema, key, RangeFormat::Csv(parse))
 }
 
-/// The records of an NDJSON file between two byte offsets (see [`RecordStarts`]), as one
-/// lazily read scan: the bytes are read when the scan runs, in pieces parsed in parallel by
-/// polars' own NDJSON line parser (the one its streaming scan uses), with the file's schema.
-struct JsonRange {
-    /// The NDJSON file read (a decompressed copy or a rewrite, as the whole file's scan reads).
-    file: PathBuf,
-    /// The file as messages name it.
-    shown: String,
-    /// Byte offsets: start (a line's first byte) and end (exclusive).
-    bytes: (u64, u64),
-    /// Every column as the whole file's scan reads it.
-    schema: SchemaRef,
-}
-
-impl polars::prelude::AnonymousScan for JsonRange {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
-    fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
-        use rayon::prelude::*;
-        let buf = read_bytes(&self.file, &self.shown, self.bytes)?;
-        let schema: Schema = match &args.with_columns {
-            Some(cols) => cols.iter().filter_map(|c| self.schema.get_field(c)).collect(),
-            None => self.schema.as_ref().clone(),
-        };
-        // Pieces of whole lines, one or two per thread.
-        let k = (rayon::current_num_threads() * 2).max(1);
-        let mut pieces = Vec::with_capacity(k);
-        let mut at = 0;
-        while at < buf.len() {
-            let want = (at + buf.len().div_ceil(k)).min(buf.len());
-            let end = buf[want..].iter().position(|b| *b == b'\n').map_or(buf.len(), |i| want + i + 1);
-            pieces.push(&buf[at..end]);
-            at = end;
-        }
-        let frames = pieces
-            .par_iter()
-            .map(|p| polars::prelude::parse_ndjson(p, None, &schema, false))
-            .collect::<PolarsResult<Vec<DataFrame>>>()
-            .map_err(|e| polars_err!(ComputeError: "`{}`: {e}", self.shown))?;
-        let mut df = DataFrame::empty_with_schema(&schema);
-        for f in &frames {
-            df.vstack_mut(f)?;
-        }
-        match &args.with_columns {
-            Some(cols) => df.select(cols.iter().cloned()),
-            None => Ok(df),
-        }
-    }
-
-    fn allows_projection_pushdown(&self) -> bool {
-        true
-    }
+/// The records `range` (offset, rows) of the NDJSON file `file` read from their own bytes (see
+/// [`range_scan`]).
+pub fn json_range(file: &Path, shown: &str, range: (u64, u64), schema: SchemaRef) -> PolarsResult<Option<LazyFrame>> {
+    range_scan(file, shown, range, schema, LINES, RangeFormat::Lines)
 }
 
 /// The bytes `start..end` of `file` (`shown` in messages).
@@ -317,20 +324,6 @@ fn read_bytes(file: &Path, shown: &str, (start, end): (u64, u64)) -> PolarsResul
     f.seek(SeekFrom::Start(start)).map_err(fail)?;
     f.read_exact(&mut buf).map_err(fail)?;
     Ok(buf)
-}
-
-/// The records `range` (offset, rows) of the NDJSON file `file` (`shown` in messages) read from
-/// their own bytes with the columns `schema` of the file's whole scan; `None` when the file's
-/// line starts were not noted for such a range (the caller slices the whole scan instead).
-pub fn json_range(file: &Path, shown: &str, range: (u64, u64), schema: SchemaRef) -> PolarsResult<Option<LazyFrame>> {
-    let Some(bytes) = record_starts(file, LINES.0, LINES.1, SLICE_ROWS.get()).and_then(|s| s.bytes(range.0, range.1))
-    else {
-        return Ok(None);
-    };
-    tracing::debug!(file = shown, rows = ?range, bytes = ?bytes, "slice read from its bytes");
-    let scan = JsonRange { file: file.to_path_buf(), shown: shown.to_owned(), bytes, schema: schema.clone() };
-    let args = ScanArgsAnonymous { schema: Some(schema), name: "NDJSON RANGE", ..Default::default() };
-    LazyFrame::anonymous_scan(Arc::new(scan), args).map(Some)
 }
 
 /// The key NDJSON files' line starts are noted under (no CSV file is split at line ends).
