@@ -123,56 +123,6 @@ fn s3_contracts(dir: &Path, bucket: &str) {
     }
 }
 
-/// A run's JSON without what differs between the lake on disk and on S3: locations, durations,
-/// the command line, the run's id and its start and end.
-fn normalized(path: &Path) -> Value {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(m) => {
-                for k in ["duration_ms", "source", "file", "command", "run_id", "started_at", "finished_at"] {
-                    m.remove(k);
-                }
-                m.values_mut().for_each(walk);
-            }
-            Value::Array(a) => a.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    let mut v: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("json")).expect("parse");
-    walk(&mut v);
-    v
-}
-
-/// Where `a` and `b` first differ (a JSON pointer and both values).
-fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => x.keys().chain(y.keys()).find_map(|k| match (x.get(k), y.get(k)) {
-            (Some(u), Some(v)) => first_difference(u, v, &format!("{at}/{k}")),
-            (u, v) => Some(format!("{at}/{k}: {u:?} / {v:?}")),
-        }),
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            x.iter().zip(y).enumerate().find_map(|(i, (u, v))| first_difference(u, v, &format!("{at}/{i}")))
-        }
-        _ => (a != b).then(|| format!("{at}: {a} / {b}")),
-    }
-}
-
-/// Every check of the run's datasets, with its status and observed value.
-fn checks(path: &Path) -> Vec<(String, String, String)> {
-    let run: Value = serde_json::from_str(&std::fs::read_to_string(path).expect("json")).expect("parse");
-    let mut out = Vec::new();
-    for c in run["contracts"].as_array().expect("contracts") {
-        for r in c["checks"].as_array().expect("checks") {
-            out.push((
-                r["id"].as_str().unwrap_or("").to_owned(),
-                r["status"].as_str().unwrap_or("").to_owned(),
-                r.to_string(),
-            ));
-        }
-    }
-    out
-}
-
 #[test]
 fn the_example_lake_on_s3_gives_the_same_results_as_on_disk() {
     let Some(s3) = s3() else { return };
@@ -199,8 +149,12 @@ fn the_example_lake_on_s3_gives_the_same_results_as_on_disk() {
             assert!(d["source"].as_str().is_some_and(|s| s.starts_with(&format!("s3://{bucket}/lake/"))), "{d}");
         }
     }
-    let (a, b) = (normalized(&local_json), normalized(&s3_json));
-    assert!(a == b, "the S3 run differs from the local one: {}", first_difference(&a, &b, "").unwrap_or_default());
+    let (a, b) = (common::normalized_report(&local_json), common::normalized_report(&s3_json));
+    assert!(
+        a == b,
+        "the S3 run differs from the local one: {}",
+        common::first_difference(&a, &b, "").unwrap_or_default()
+    );
     // Hive partitions (ads in dt=YYYY-MM-DD folders) were read as on disk: 29 objects.
     let ads = run["contracts"]
         .as_array()
@@ -280,7 +234,7 @@ fn orders(file: &Path, n: i64, row_group: usize) {
 fn errored(s3: &S3, run: (i32, String, String), json: &Path, reason: &str) {
     let (code, out, err) = run;
     assert_eq!(code, 3, "{out}\n{err}");
-    let all = checks(json);
+    let all = common::report_checks(json);
     assert!(!all.is_empty());
     for (id, status, text) in &all {
         assert_eq!(status, "errored", "{id}: {text}");
@@ -308,7 +262,7 @@ fn hive_partitions_on_s3_are_columns_of_their_declared_type() {
     contract_with(dir.path(), &format!("s3://{bucket}/orders/"), &s3.endpoint, &props, quality);
     let (code, out, err) = s3.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
-    let all = checks(&dir.path().join("r.json"));
+    let all = common::report_checks(&dir.path().join("r.json"));
     assert!(all.iter().any(|(id, s, t)| id.contains("dt") && s == "passed" && t.contains("date")), "{all:?}");
     assert_eq!(all.iter().filter(|(_, s, _)| s != "passed").count(), 0, "{all:?}");
 }
@@ -359,7 +313,7 @@ fn footer_only_metrics_transfer_only_footers() {
         std::thread::sleep(std::time::Duration::from_millis(200));
         let sent = served().expect("the proxy's count") - before;
         assert_eq!(code, 0, "{out}\n{err}");
-        let all = checks(&dir.path().join("r.json"));
+        let all = common::report_checks(&dir.path().join("r.json"));
         assert!(all.iter().all(|(_, s, _)| s == "passed"), "{all:?}");
         let report = std::fs::read_to_string(dir.path().join("r.json")).expect("json");
         assert!(report.contains("parquet-statistics"), "no metric came from the footers: {report}");
@@ -754,7 +708,7 @@ fn a_location_without_model_is_not_read_for_several_objects() {
                 && report.contains("the schema objects `orders`, `customers` would all be read from the same files"),
             "{report}"
         );
-        for (id, status, text) in checks(&dir.path().join("r.json")) {
+        for (id, status, text) in common::report_checks(&dir.path().join("r.json")) {
             assert_eq!(status, "errored", "{id}: {text}");
         }
     }
