@@ -24,8 +24,8 @@ pub struct Footer {
     pub file_rows: Vec<u64>,
     /// Row groups of every file.
     pub row_groups: usize,
-    /// Rows of each row group, file after file in the order of the files read.
-    pub group_rows: Vec<u64>,
+    /// Rows of each row group of each file, in the order of the files read.
+    pub group_rows: Vec<Vec<u64>>,
     /// Whether the footers answer metrics (false under a filter or `--no-statistics`).
     pub answers: bool,
     columns: BTreeMap<String, ColumnStats>,
@@ -127,7 +127,7 @@ pub fn read(files: &[PathBuf]) -> Result<Footer, String> {
         // 7 in the data; reproduced in the tests below). Null counts of such chunks are not used.
         let polars_writer = md.created_by.as_deref().is_some_and(|c| c.starts_with("Polars"));
         out.row_groups += md.row_groups.len();
-        out.group_rows.extend(md.row_groups.iter().map(|rg| rg.num_rows() as u64));
+        out.group_rows.push(md.row_groups.iter().map(|rg| rg.num_rows() as u64).collect());
         // Top-level primitive columns of this file, by name.
         let mut file_cols: BTreeMap<String, ColumnStats> = BTreeMap::new();
         if md.row_groups.is_empty() {
@@ -240,36 +240,47 @@ fn min_max(s: &Statistics) -> Option<(i64, i64)> {
     }
 }
 
+/// Row ranges (offset, rows) over row groups of `groups` rows, on their boundaries: a range
+/// takes the next row group when that brings it closer to `rows` (so at most half a row group
+/// more); a row group of more than `rows` rows is cut in ranges of `rows` rows (there is no
+/// smaller unit to read).
+fn cuts(groups: impl Iterator<Item = u64>, rows: u64) -> Vec<(u64, u64)> {
+    let rows = rows.max(1);
+    let (mut out, mut start, mut len) = (Vec::new(), 0u64, 0u64);
+    for n in groups {
+        if n > rows {
+            if len > 0 {
+                out.push((start, len));
+            }
+            start += len;
+            for i in 0..n.div_ceil(rows) {
+                out.push((start + i * rows, rows.min(n - i * rows)));
+            }
+            (start, len) = (start + n, 0);
+        } else if len == 0 || (len + n).abs_diff(rows) < len.abs_diff(rows) {
+            len += n;
+        } else {
+            out.push((start, len));
+            (start, len) = (start + len, n);
+        }
+    }
+    if len > 0 {
+        out.push((start, len));
+    }
+    out
+}
+
 impl Footer {
     /// Row ranges (offset, rows) of about `rows` rows each that cover the dataset and end on
     /// row-group boundaries: a row group cut by two slices would be fetched and decoded by
-    /// both (on object storage, its bytes transferred twice). A slice takes the next row group
-    /// when that brings it closer to `rows` (so at most half a row group more); a row group of more
-    /// than `rows` rows is cut in slices of `rows` rows (there is no smaller unit to read).
+    /// both (on object storage, its bytes transferred twice). See [`cuts`].
     pub fn slices(&self, rows: u64) -> Vec<(u64, u64)> {
-        let rows = rows.max(1);
-        let (mut out, mut start, mut len) = (Vec::new(), 0u64, 0u64);
-        for &n in &self.group_rows {
-            if n > rows {
-                if len > 0 {
-                    out.push((start, len));
-                }
-                start += len;
-                for i in 0..n.div_ceil(rows) {
-                    out.push((start + i * rows, rows.min(n - i * rows)));
-                }
-                (start, len) = (start + n, 0);
-            } else if len == 0 || (len + n).abs_diff(rows) < len.abs_diff(rows) {
-                len += n;
-            } else {
-                out.push((start, len));
-                (start, len) = (start + len, n);
-            }
-        }
-        if len > 0 {
-            out.push((start, len));
-        }
-        out
+        cuts(self.group_rows.iter().flatten().copied(), rows)
+    }
+
+    /// [`Footer::slices`] of the `file`-th file alone (offsets within it).
+    pub fn file_slices(&self, file: usize, rows: u64) -> Vec<(u64, u64)> {
+        cuts(self.group_rows.get(file).into_iter().flatten().copied(), rows)
     }
 
     /// The exact bounds of an integer, date or timestamp column in its physical integers
@@ -335,7 +346,7 @@ mod tests {
             rows: groups.iter().sum(),
             file_rows: vec![groups.iter().sum()],
             row_groups: groups.len(),
-            group_rows: groups.to_vec(),
+            group_rows: vec![groups.to_vec()],
             answers: true,
             columns: BTreeMap::new(),
         };
@@ -354,6 +365,11 @@ mod tests {
         assert_eq!(f(&[40, 40, 40, 40]).slices(100), vec![(0, 80), (80, 80)]);
         // A row group larger than a slice is cut inside (no smaller unit to read).
         assert_eq!(f(&[30, 250, 30]).slices(100), vec![(0, 30), (30, 100), (130, 100), (230, 50), (280, 30)]);
+        // One file of several: offsets within it.
+        let two = Footer { group_rows: vec![vec![5, 5], vec![40, 40, 40]], ..f(&[]) };
+        assert_eq!(two.file_slices(1, 100), vec![(0, 80), (80, 40)]);
+        assert_eq!(two.file_slices(0, 100), vec![(0, 10)]);
+        assert_eq!(two.slices(100), vec![(0, 90), (90, 40)]);
         // Empty row groups change nothing; every row is covered once.
         for groups in [&[0u64, 7, 0, 13, 5][..], &[1; 17], &[99, 1, 100, 101, 3]] {
             for rows in [1, 2, 10, 64, 1000] {

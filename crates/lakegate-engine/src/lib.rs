@@ -176,7 +176,7 @@ fn open_sliced(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
                 // object storage, a HEAD and a footer GET per earlier file and slice (20 objects
                 // of 500,000 rows: 90 HEADs and 110 footer reads for 20 data reads).
                 slices = if (hive || files.len() > 1) && f.file_rows.len() == files.len() {
-                    source::file_slices(src, &files, &base, &d.declared, &f.file_rows, slice_rows, &schema)?
+                    source::parquet_file_slices(src, &files, &base, &d.declared, f, slice_rows, &schema)?
                 } else {
                     // On row-group boundaries: no row group is fetched and decoded twice.
                     f.slices(slice_rows)
