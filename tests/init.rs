@@ -319,3 +319,32 @@ fn data_outside_the_roots() {
     assert_eq!(code, 0, "{err}");
     assert!(err.contains("run `lakegate check contracts/inside.odcs.yaml`") && !err.contains("--root"), "{err}");
 }
+
+/// Types are ruled out on the first rows, then confirmed on every row: a value that breaks a
+/// type after the first 100,000 rows keeps its column text (and a later leading zero makes a
+/// number a code), while columns whose every value parses are typed.
+#[test]
+fn a_type_broken_after_the_first_rows_is_not_inferred() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut text = String::from("id,late_text,late_zero,late_date,day,flag\n");
+    let n = 150_000;
+    for i in 0..n {
+        let late = i == n - 7;
+        let t = if late { "x12".to_owned() } else { i.to_string() };
+        let z = if late { "007".to_owned() } else { (i + 1).to_string() };
+        let d = if late { "2026-02-30".to_owned() } else { format!("2026-01-{:02}", i % 28 + 1) };
+        text.push_str(&format!("{i},{t},{z},{d},2026-03-{:02},{}\n", i % 28 + 1, i % 2 == 0));
+    }
+    std::fs::write(dir.path().join("t.csv"), text).expect("write");
+    let contract = round_trip(dir.path(), "t.csv", "t");
+    let type_of = |c: &str| {
+        let at = contract.find(&format!("- name: {c}\n")).unwrap_or_else(|| panic!("{c}: {contract}"));
+        contract[at..].lines().nth(1).unwrap_or_default().trim().to_owned()
+    };
+    assert_eq!(type_of("id"), "logicalType: integer");
+    assert_eq!(type_of("late_text"), "logicalType: string");
+    assert_eq!(type_of("late_zero"), "logicalType: string");
+    assert_eq!(type_of("late_date"), "logicalType: string");
+    assert_eq!(type_of("day"), "logicalType: date");
+    assert_eq!(type_of("flag"), "logicalType: boolean");
+}

@@ -440,11 +440,12 @@ fn partition_keys(d: &DatasetPlan) -> Vec<String> {
     }
 }
 
-/// For each text column of `d` (opened with the columns declared as `logical`), the values
-/// that do not parse as that type (nulls in the typed column whose raw text is not null), and
-/// whether a non-null value exists; numbers written with a leading zero (`007`, zip codes)
-/// count as not parsing: they are codes, not numbers.
-pub fn parse_failures(d: &DatasetPlan, logical: &str) -> Result<BTreeMap<String, (u64, bool)>, String> {
+/// For each text column of `d` (opened with its columns declared as the types tried), the
+/// values that do not parse as its declared type (nulls in the typed column whose raw text is
+/// not null), and whether a non-null value exists; numbers written with a leading zero (`007`,
+/// zip codes) count as not parsing: they are codes, not numbers. `sample`: only the first rows
+/// (at most that many) are read.
+pub fn parse_failures(d: &DatasetPlan, sample: Option<u32>) -> Result<BTreeMap<String, (u64, bool)>, String> {
     // In slices, like `check`: a whole read of a 1.3 GB CSV held 5 GB.
     let (opened, _) = crate::open_source(d, crate::DEFAULT_SLICE_ROWS);
     let o = opened?;
@@ -459,7 +460,7 @@ pub fn parse_failures(d: &DatasetPlan, logical: &str) -> Result<BTreeMap<String,
         let typed = col(c.column.as_str());
         let r = col(raw.as_str());
         let mut bad = typed.clone().is_null().and(r.clone().is_not_null());
-        if matches!(logical, "integer" | "number") {
+        if c.parse.as_ref().is_some_and(lakegate_core::ColumnType::is_numeric) {
             let zero = r.clone().str().strip_chars(lit(NULL)).str().contains(lit("^[+-]?0[0-9]"), false);
             bad = bad.or(zero.fill_null(lit(false)));
         }
@@ -474,7 +475,11 @@ pub fn parse_failures(d: &DatasetPlan, logical: &str) -> Result<BTreeMap<String,
     }
     // Per column: failures (a part without an answer counts one) and values, summed over parts.
     let mut sums = vec![(0u64, 0i64); names.len()];
-    let parts = if o.slices.is_empty() { vec![o.lf] } else { o.slices };
+    let mut parts = if o.slices.is_empty() { vec![o.lf] } else { o.slices };
+    if let Some(n) = sample {
+        parts.truncate(1);
+        parts = parts.into_iter().map(|p| p.limit(n as IdxSize)).collect();
+    }
     for part in parts {
         let df = crate::guarded(|| part.select(exprs.clone()).collect())?.map_err(|e| e.to_string())?;
         for (i, (bad, values)) in sums.iter_mut().enumerate() {
