@@ -53,7 +53,8 @@ fn digits(s: &str, n: usize) -> Option<i64> {
     (s.len() == n && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok()).flatten()
 }
 
-fn date(s: &str) -> Option<i64> {
+/// Days since 1970-01-01 of `YYYY-MM-DD` (exactly: 4-digit year, 2-digit month and day).
+pub(crate) fn date(s: &str) -> Option<i64> {
     let (y, rest) = s.split_at_checked(4)?;
     let rest = rest.strip_prefix('-')?;
     let (m, d) = rest.split_once('-')?;

@@ -40,10 +40,11 @@ pub fn copy_of(
 }
 
 /// The decompressed copy of a gzip- or zstd-compressed file larger than
-/// [`SPILL_COMPRESSED_BYTES`] (`shown` in messages); `None` for a file read as it is.
-pub fn decompressed(file: &Path, shown: &str) -> Result<Option<PathBuf>, String> {
+/// [`SPILL_COMPRESSED_BYTES`] (any size with `always`; `shown` in messages); `None` for a file
+/// read as it is.
+pub fn decompressed(file: &Path, shown: &str, always: bool) -> Result<Option<PathBuf>, String> {
     let big = std::fs::metadata(file).is_ok_and(|m| m.len() > SPILL_COMPRESSED_BYTES);
-    if !big {
+    if !big && !always {
         return Ok(None);
     }
     let (compression, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
@@ -135,13 +136,16 @@ pub fn text_slices(
         // A CSV file's rows were counted with its fields, an NDJSON file's with its lines, as
         // they were opened (polars' count of a file read by URL holds the whole file).
         let counted = crate::lock(&ROWS).get(&super::shown(&files[0])).copied();
-        let (n, text) = match counted {
+        let (n, text, noted) = match counted {
             Some(counted) => counted,
-            _ => (count(lf)?, bytes),
+            _ => (count(lf)?, bytes, false),
         };
         let rows = text_slice_rows(rows, n, text);
         tracing::debug!(dataset = %src.display, rows = n, slice_rows = rows, ms = t0.elapsed().as_millis() as u64, "rows counted");
-        if n <= rows {
+        // A file whose record starts were not noted (a small compressed file, read by polars
+        // directly) is read whole: polars' row ranges over compressed text lost or repeated
+        // rows next to blank lines.
+        if n <= rows || !noted {
             return Ok(Vec::new());
         }
         // Cut on the file's scan, where polars pushes the range into its reader: above the
@@ -158,14 +162,16 @@ pub fn text_slices(
     }
     let hive = HiveTypes::new(files, base, declared);
     let mut file_rows = Vec::with_capacity(files.len());
+    let mut cuttable = Vec::with_capacity(files.len());
     for f in files {
         let one = open_with(src, std::slice::from_ref(f), base, declared, &hive)?.lf;
         // Counted as it was opened (CSV fields, NDJSON lines), or by polars.
-        let counted = crate::lock(&ROWS).get(&super::shown(f)).map(|c| c.0);
+        let counted = crate::lock(&ROWS).get(&super::shown(f)).copied();
         file_rows.push(match counted {
-            Some(n) => n,
+            Some((n, _, _)) => n,
             None => count(&one)?,
         });
+        cuttable.push(counted.is_some_and(|c| c.2));
     }
     let total: u64 = file_rows.iter().sum();
     let text: u64 = files
@@ -181,7 +187,7 @@ pub fn text_slices(
     if total <= rows {
         return Ok(Vec::new());
     }
-    file_slices(src, files, base, declared, &file_rows, rows, schema)
+    file_slices(src, files, base, declared, &file_rows, &cuttable, rows, schema)
 }
 
 /// The records of a CSV or NDJSON file between two byte offsets (see [`RecordStarts`]), as one
@@ -202,8 +208,9 @@ struct TextRange {
 
 /// How a [`TextRange`]'s records are read.
 enum RangeFormat {
-    /// CSV with the whole scan's options (fields, quotes, missing values), by polars' reader.
-    Csv(CsvParseOptions),
+    /// CSV with the whole scan's options (fields, quotes, missing values), by polars' reader;
+    /// blank lines left out first when the file has some.
+    Csv(CsvParseOptions, bool),
     /// NDJSON, in pieces parsed in parallel by polars' own line parser (the one its streaming
     /// scan uses).
     Lines,
@@ -215,9 +222,12 @@ impl polars::prelude::AnonymousScan for TextRange {
     }
 
     fn scan(&self, args: AnonymousScanArgs) -> PolarsResult<DataFrame> {
-        let buf = read_bytes(&self.file, &self.shown, self.bytes)?;
+        let mut buf = read_bytes(&self.file, &self.shown, self.bytes)?;
+        if let RangeFormat::Csv(parse, true) = &self.format {
+            buf = without_blank_lines(&buf, parse.quote_char);
+        }
         let df = match &self.format {
-            RangeFormat::Csv(parse) => CsvReadOptions::default()
+            RangeFormat::Csv(parse, _) => CsvReadOptions::default()
                 .with_has_header(false)
                 .with_schema(Some(self.schema.clone()))
                 .with_columns(args.with_columns.clone())
@@ -281,13 +291,15 @@ fn range_scan(
     key: (u8, Option<u8>),
     format: RangeFormat,
 ) -> PolarsResult<Option<LazyFrame>> {
-    let Some(bytes) = record_starts(file, key.0, key.1, SLICE_ROWS.get()).and_then(|s| s.bytes(range.0, range.1))
-    else {
-        return Ok(None);
+    let Some(starts) = record_starts(file, key.0, key.1, SLICE_ROWS.get()) else { return Ok(None) };
+    let Some(bytes) = starts.bytes(range.0, range.1) else { return Ok(None) };
+    let format = match format {
+        RangeFormat::Csv(parse, _) => RangeFormat::Csv(parse, starts.blank > 0),
+        other => other,
     };
     tracing::debug!(file = shown, rows = ?range, bytes = ?bytes, "slice read from its bytes");
     let name = match format {
-        RangeFormat::Csv(_) => "CSV RANGE",
+        RangeFormat::Csv(..) => "CSV RANGE",
         RangeFormat::Lines => "NDJSON RANGE",
     };
     let scan = TextRange { file: file.to_path_buf(), shown: shown.to_owned(), bytes, schema: schema.clone(), format };
@@ -305,13 +317,41 @@ pub fn csv_range(
     parse: CsvParseOptions,
 ) -> PolarsResult<Option<LazyFrame>> {
     let key = (parse.separator, parse.quote_char);
-    range_scan(file, shown, range, schema, key, RangeFormat::Csv(parse))
+    range_scan(file, shown, range, schema, key, RangeFormat::Csv(parse, false))
 }
 
 /// The records `range` (offset, rows) of the NDJSON file `file` read from their own bytes (see
 /// [`range_scan`]).
 pub fn json_range(file: &Path, shown: &str, range: (u64, u64), schema: SchemaRef) -> PolarsResult<Option<LazyFrame>> {
     range_scan(file, shown, range, schema, LINES, RangeFormat::Lines)
+}
+
+/// CSV text without its blank lines (outside quoted fields), as a CSV reader that skips them
+/// would read it.
+fn without_blank_lines(buf: &[u8], quote: Option<u8>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(buf.len());
+    let (mut in_quote, mut start) = (false, 0);
+    let keep = |line: &[u8], out: &mut Vec<u8>| {
+        if !line.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+            out.extend_from_slice(line);
+        }
+    };
+    for (i, &b) in buf.iter().enumerate() {
+        if Some(b) == quote {
+            in_quote = !in_quote;
+        } else if b == b'\n' && !in_quote {
+            keep(&buf[start..=i], &mut out);
+            start = i + 1;
+        }
+    }
+    keep(&buf[start..], &mut out);
+    out
+}
+
+/// Whether the CSV file `file` has blank lines between its records (noted as its fields were
+/// counted): its whole read then goes through [`csv_range`], which leaves them out.
+pub fn has_blank_lines(file: &Path, delimiter: u8, quote: Option<u8>) -> bool {
+    record_starts(file, delimiter, quote, SLICE_ROWS.get()).is_some_and(|s| s.blank > 0)
 }
 
 /// The bytes `start..end` of `file` (`shown` in messages).
@@ -344,9 +384,10 @@ pub fn check_lines(file: &Path, shown: &str) -> Result<(), String> {
     let (compression, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
     let scan = scan_lines(r, if compression == sniff::Compression::None { every } else { 0 })
         .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    crate::lock(&ROWS).insert(shown.to_owned(), (scan.records, scan.bytes));
-    if compression == sniff::Compression::None {
-        let starts = RecordStarts { starts: scan.starts, records: scan.records, len: scan.bytes };
+    let noted = compression == sniff::Compression::None;
+    crate::lock(&ROWS).insert(shown.to_owned(), (scan.records, scan.bytes, noted));
+    if noted {
+        let starts = RecordStarts { starts: scan.starts, records: scan.records, len: scan.bytes, blank: 0 };
         crate::lock(&RECORD_STARTS).insert(key.clone(), starts);
     }
     crate::lock(&FIELDS_CHECKED).insert(key, None);
@@ -388,7 +429,7 @@ fn scan_lines(mut r: impl Read, every: u64) -> io::Result<Records> {
         pos += n as u64;
     }
     end_line(blank, pos, &mut starts);
-    Ok(Records { ragged: None, records, starts, bytes: pos })
+    Ok(Records { ragged: None, records, starts, bytes: pos, blank: 0, open_quote: None })
 }
 
 /// A CSV file whose lines do not all have the same number of fields: polars fails the whole
@@ -444,9 +485,9 @@ pub fn reads_rows() -> bool {
     !SCHEMA_ONLY.get()
 }
 
-/// The data rows and bytes of text of each CSV file whose fields were counted (by the name
-/// messages give it).
-static ROWS: Mutex<BTreeMap<String, (u64, u64)>> = Mutex::new(BTreeMap::new());
+/// Per text file counted (by the name messages give it): data rows, bytes of text, and whether
+/// its record starts were noted (its slices read their own bytes).
+static ROWS: Mutex<BTreeMap<String, (u64, u64, bool)>> = Mutex::new(BTreeMap::new());
 
 /// The files whose fields were counted in this process, with the ragged-line error found.
 static FIELDS_CHECKED: Mutex<BTreeMap<FieldsKey, Option<String>>> = Mutex::new(BTreeMap::new());
@@ -463,6 +504,9 @@ pub struct RecordStarts {
     pub records: u64,
     /// Bytes in the file.
     pub len: u64,
+    /// Blank lines between records (polars' CSV reader reads each as a row of nulls: they are
+    /// left out of the bytes it parses).
+    pub blank: u64,
 }
 
 impl RecordStarts {
@@ -541,17 +585,24 @@ pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, 
     }
     let t0 = std::time::Instant::now();
     let (compression, r) = sniff::reader(file).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    // A compressed file's offsets are not its bytes': slices of small compressed files (larger
-    // ones are read from a decompressed copy) are cut by polars.
-    let every = if compression == sniff::Compression::None { every } else { 0 };
-    let scan = scan_records(r, delimiter, quote, header, every).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
-    let found = scan.ragged.map(|g| g.message(shown, header));
-    crate::lock(&ROWS).insert(shown.to_owned(), (scan.records.saturating_sub(u64::from(header)), scan.bytes));
-    if every > 0 {
-        let records = scan.records.saturating_sub(u64::from(header));
-        let starts = RecordStarts { starts: scan.starts, records, len: scan.bytes };
-        crate::lock(&RECORD_STARTS).insert(key.clone(), starts);
-    }
+    // A compressed file's offsets are not its bytes': a small compressed file (a larger one is
+    // read from a decompressed copy) is read whole, by polars.
+    let plain = compression == sniff::Compression::None;
+    let scan = scan_records(r, delimiter, quote, header, if plain { every } else { 0 })
+        .map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let found = scan.ragged.map(|g| g.message(shown, header)).or_else(|| {
+        scan.open_quote.map(|line| {
+            format!(
+                "`{shown}` line {line}: a quoted field is still open at the end of the file (a missing closing quote)"
+            )
+        })
+    });
+    let records = scan.records.saturating_sub(u64::from(header));
+    crate::lock(&ROWS).insert(shown.to_owned(), (records, scan.bytes, plain));
+    // A compressed file's starts are not noted (not its bytes), its blank lines are.
+    let starts = if plain { scan.starts } else { Vec::new() };
+    let starts = RecordStarts { starts, records, len: scan.bytes, blank: scan.blank };
+    crate::lock(&RECORD_STARTS).insert(key.clone(), starts);
     tracing::debug!(file = shown, ms = t0.elapsed().as_millis() as u64, "fields counted");
     crate::lock(&FIELDS_CHECKED).insert(key, found.clone());
     found.map_or(Ok(()), Err)
@@ -576,6 +627,10 @@ struct Records {
     starts: Vec<(u64, u64)>,
     /// Bytes read.
     bytes: u64,
+    /// Blank lines outside quoted fields (no records).
+    blank: u64,
+    /// The line of a record whose quoted field is still open at the end of the text.
+    open_quote: Option<u64>,
 }
 
 /// [`ragged`], the number of records, and where the data records of an index multiple of
@@ -587,15 +642,20 @@ fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>, header: bool
     let (mut line, mut record_line, mut fields, mut empty) = (1u64, 1u64, 1u64, true);
     let (mut in_quote, mut expected, mut found): (bool, Option<u64>, Option<Ragged>) = (false, None, None);
     let (mut records, mut total) = (0u64, 0u64);
-    let mut starts = if every > 0 && !header { vec![(0, 0)] } else { Vec::new() };
+    // The first data record's start is always noted (a whole read of a file with blank lines
+    // reads its records from there).
+    let mut starts = if header { Vec::new() } else { vec![(0, 0)] };
+    let mut blank = 0u64;
     // A record ended by the line end at byte `end` (exclusive: the next record starts there).
     let mut end_record = |fields: u64, empty: bool, at: u64, end: u64, found: &mut Option<Ragged>| {
         if empty {
+            // A blank line (not the end of the text after its last line end).
+            blank += u64::from(end != u64::MAX);
             return;
         }
         total += 1;
         let data = total - u64::from(header);
-        if every > 0 && (data.is_multiple_of(every) || data.is_multiple_of(START_STEP)) {
+        if data == 0 || every > 0 && (data.is_multiple_of(every) || data.is_multiple_of(START_STEP)) {
             starts.push((data, end));
         }
         match expected {
@@ -655,8 +715,21 @@ fn scan_records(mut r: impl Read, delimiter: u8, quote: Option<u8>, header: bool
         }
         pos += n as u64;
     }
-    end_record(fields, empty, record_line, pos, &mut found);
-    Ok(Records { ragged: found.map(|f| Ragged { records, ..f }), records: total, starts, bytes: pos })
+    let open_quote = in_quote.then_some(record_line);
+    // The end of the text: u64::MAX tells the record's end from a blank line.
+    end_record(fields, empty, record_line, u64::MAX, &mut found);
+    // A last record without a line end ends at the end of the text.
+    if let Some(last) = starts.last_mut().filter(|s| s.1 == u64::MAX) {
+        last.1 = pos;
+    }
+    Ok(Records {
+        ragged: found.map(|f| Ragged { records, ..f }),
+        records: total,
+        starts,
+        bytes: pos,
+        blank,
+        open_quote,
+    })
 }
 
 #[cfg(test)]
@@ -704,10 +777,11 @@ mod tests {
         assert_eq!(&t[12..], "\n2,3\r\n4,5\n6,7");
         assert_eq!(starts(t, true, 2), vec![4, 18, 25]);
         assert_eq!(starts(t, false, 2), vec![0, 12, 22]);
-        assert_eq!(starts(t, true, 0), Vec::<u64>::new());
+        // Without slices, the first data record's start only.
+        assert_eq!(starts(t, true, 0), vec![4]);
         // A final line end: the start after the last record is the end of the text.
         assert_eq!(starts("a\n1\n2\n", true, 2), vec![2, 6]);
-        let r = RecordStarts { starts: vec![(0, 4), (2, 18), (4, 25)], records: 4, len: 25 };
+        let r = RecordStarts { starts: vec![(0, 4), (2, 18), (4, 25)], records: 4, len: 25, blank: 1 };
         assert_eq!(r.bytes(0, 2), Some((4, 18)));
         assert_eq!(r.bytes(2, 2), Some((18, 25)));
         assert_eq!(r.bytes(2, u64::from(u32::MAX)), Some((18, 25)));
@@ -721,6 +795,21 @@ mod tests {
         let noted: Vec<u64> =
             scan_records(text.as_bytes(), b',', None, true, 25_000).expect("read").starts.iter().map(|s| s.0).collect();
         assert_eq!(noted, vec![0, 16_384, 25_000, 32_768]);
+    }
+
+    #[test]
+    fn blank_lines_and_open_quotes_are_found() {
+        let scan = |t: &str| scan_records(t.as_bytes(), b',', Some(b'"'), true, 0).expect("read");
+        // Blank lines (CRLF too) between records and at the end; an empty line in a quoted field
+        // is text.
+        let s = scan("a,b\n\n1,\"x\n\ny\"\r\n\r\n2,3\n\n");
+        assert_eq!((s.blank, s.records, s.open_quote), (3, 3, None));
+        assert_eq!(scan("a,b\n1,2\n").blank, 0);
+        assert_eq!(scan("a,b\n1,2").blank, 0);
+        // A quote opened in the last record and never closed: the record's line.
+        assert_eq!(scan("a,b\n1,2\n3,\"x\n4,5\n").open_quote, Some(3));
+        let kept = without_blank_lines(b"a,b\n\n1,\"x\n\ny\"\r\n\r\n2,3\n\n4,5", Some(b'"'));
+        assert_eq!(String::from_utf8_lossy(&kept), "a,b\n1,\"x\n\ny\"\r\n2,3\n4,5");
     }
 
     #[test]
