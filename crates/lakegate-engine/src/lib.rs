@@ -1283,8 +1283,9 @@ pub fn explain(plan: &ContractPlan, opts: &EngineOptions) -> String {
         };
         s.push_str(&format!("  files: {files}\n"));
         if !o.slices.is_empty() {
+            // Text slices hold at most ~64 MiB of text, file groups end on files: "at most".
             s.push_str(&format!(
-                "  read in {} slices of {} rows (mergeable metrics)\n",
+                "  read in {} slices of at most {} rows (mergeable metrics)\n",
                 o.slices.len(),
                 opts.slice_rows
             ));
