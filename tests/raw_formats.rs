@@ -572,3 +572,18 @@ fn a_late_ndjson_column_is_found_and_an_open_quote_is_an_error() {
         assert!(out.contains("`q.csv` line 52: a quoted field is still open at the end of the file"), "{out}{err}");
     }
 }
+
+#[test]
+fn a_truncated_compressed_file_is_named_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(csv(0..5_000, true).as_bytes()).expect("gzip");
+    let bytes = gz.finish().expect("gzip");
+    std::fs::write(d.join("cut.csv.gz"), &bytes[..bytes.len() / 2]).expect("write");
+    std::fs::write(d.join("c.odcs.yaml"), contract("cut.csv.gz", "csv", None)).expect("write");
+    let (code, out, err) = common::lakegate(d, &["check", "c.odcs.yaml"]);
+    assert_eq!(code, 3, "{out}{err}");
+    assert!(out.contains("ERROR cannot read `cut.csv.gz`: "), "{out}");
+    assert_eq!(out.matches("cannot read").count(), 1, "{out}");
+}

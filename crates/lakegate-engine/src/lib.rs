@@ -207,7 +207,9 @@ fn open_sliced(d: &DatasetPlan, slice_rows: u64) -> (Result<Opened, String>, usi
             // A reason that already names the dataset's one file or object is not prefixed twice.
             let why = first_line(&e.to_string());
             let named = format!("`{}`: ", src.display);
-            format!("cannot read `{}`: {}", src.display, why.strip_prefix(named.as_str()).unwrap_or(&why))
+            let again = format!("cannot read `{}`: ", src.display);
+            let why = why.strip_prefix(named.as_str()).or_else(|| why.strip_prefix(again.as_str())).unwrap_or(&why);
+            format!("cannot read `{}`: {why}", src.display)
         });
     (opened, n)
 }
