@@ -600,43 +600,48 @@ fn scan_whole(
             };
             // Declared columns are read as text and typed by the declaration: the types polars
             // infers from the first rows would fail on a later `2.5` in a column of `1`s.
-            let mut lf = LazyJsonLineReader::new(p.clone()).finish()?;
-            let mut found = lf.collect_schema().map_err(|e| in_file(e, f))?;
+            let mut found = json_schema(&lines, &p, false).map_err(|e| in_file(e, f))?;
             // polars infers the columns from the first 100 lines: a declared column that first
             // appears later is looked for in every line (a full read of the file, only then).
             let top = |d: &DeclaredColumn| d.column.split('.').next().unwrap_or_default().to_owned();
-            // polars' default: the first 100 lines.
-            let mut infer = std::num::NonZeroUsize::new(100);
             if declared.iter().any(|d| !hive.0.contains_key(&d.column) && found.get(top(d).as_str()).is_none()) {
-                infer = None;
-                lf = LazyJsonLineReader::new(p.clone()).with_infer_schema_length(infer).finish()?;
-                found = lf.collect_schema().map_err(|e| in_file(e, f))?;
+                found = json_schema(&lines, &p, true).map_err(|e| in_file(e, f))?;
             }
-            let text: Schema = declared
-                .iter()
-                .filter(|d| d.parse.as_ref().is_some_and(|t| *t == ColumnType::String || dtype_of(t).is_some()))
-                .filter_map(|d| found.get(d.column.as_str()).map(|t| (d.column.as_str(), t)))
-                .filter(|(_, t)| !t.is_nested())
-                .map(|(c, _)| Field::new(c.into(), DataType::String))
-                .collect();
-            if !text.is_empty() {
-                lf = LazyJsonLineReader::new(p)
-                    .with_infer_schema_length(infer)
-                    .with_schema_overwrite(Some(Arc::new(text)))
-                    .finish()?;
+            let mut schema = found.as_ref().clone();
+            for d in declared {
+                let text = d.parse.as_ref().is_some_and(|t| *t == ColumnType::String || dtype_of(t).is_some());
+                if let Some(t) = schema.get_mut(d.column.as_str()).filter(|t| text && !t.is_nested()) {
+                    *t = DataType::String;
+                }
             }
+            let schema = Arc::new(schema);
+            let lf = LazyJsonLineReader::new(p).with_schema(Some(schema.clone())).finish()?;
             // Lines (records) are counted, and where slices start noted, once per file.
             text::check_lines(&lines, &name).map_err(|e| polars_err!(ComputeError: "{e}"))?;
-            if let Some(r) = *range {
-                let schema = lf.collect_schema().map_err(|e| in_file(e, f))?;
-                if let Some(part) = text::json_range(&lines, &name, r, schema)? {
-                    *range = None;
-                    return Ok(Some(part));
-                }
+            if let Some(r) = *range
+                && let Some(part) = text::json_range(&lines, &name, r, schema)?
+            {
+                *range = None;
+                return Ok(Some(part));
             }
             lf
         }
     }))
+}
+
+/// The columns polars infers for the NDJSON file `lines` (read as `p`) from its first 100 lines,
+/// or from every line with `every_line`: once per file and process (each slice of a dataset
+/// opens its file again, and a full inference reads the whole file).
+fn json_schema(lines: &Path, p: &PlRefPath, every_line: bool) -> PolarsResult<SchemaRef> {
+    static SCHEMAS: std::sync::Mutex<BTreeMap<(PathBuf, bool), SchemaRef>> = std::sync::Mutex::new(BTreeMap::new());
+    let key = (lines.to_path_buf(), every_line);
+    if let Some(s) = crate::lock(&SCHEMAS).get(&key) {
+        return Ok(s.clone());
+    }
+    let infer = if every_line { None } else { std::num::NonZeroUsize::new(100) };
+    let schema = LazyJsonLineReader::new(p.clone()).with_infer_schema_length(infer).finish()?.collect_schema()?;
+    crate::lock(&SCHEMAS).insert(key, schema.clone());
+    Ok(schema)
 }
 
 fn open_with(

@@ -388,7 +388,7 @@ pub fn check_lines(file: &Path, shown: &str) -> Result<(), String> {
     crate::lock(&ROWS).insert(shown.to_owned(), (scan.records, scan.bytes, noted));
     if noted {
         let starts = RecordStarts { starts: scan.starts, records: scan.records, len: scan.bytes, blank: 0 };
-        crate::lock(&RECORD_STARTS).insert(key.clone(), starts);
+        crate::lock(&RECORD_STARTS).insert(key.clone(), Arc::new(starts));
     }
     crate::lock(&FIELDS_CHECKED).insert(key, None);
     Ok(())
@@ -470,13 +470,22 @@ thread_local! {
 /// Runs `f` (which opens datasets on this thread) with datasets opened for their schema only
 /// when `on`: CSV files are not scanned for ragged lines nor their rows counted for slicing.
 pub fn schema_only<T>(on: bool, f: impl FnOnce() -> T) -> T {
-    struct Restore(bool);
-    impl Drop for Restore {
+    with_local(&SCHEMA_ONLY, on, f)
+}
+
+/// Runs `f` with the thread-local `cell` set to `value`, restored after (also on a panic).
+fn with_local<V: Copy + 'static, T>(
+    cell: &'static std::thread::LocalKey<std::cell::Cell<V>>,
+    value: V,
+    f: impl FnOnce() -> T,
+) -> T {
+    struct Restore<V: Copy + 'static>(&'static std::thread::LocalKey<std::cell::Cell<V>>, V);
+    impl<V: Copy + 'static> Drop for Restore<V> {
         fn drop(&mut self) {
-            SCHEMA_ONLY.set(self.0);
+            self.0.set(self.1);
         }
     }
-    let _restore = Restore(SCHEMA_ONLY.replace(on));
+    let _restore = Restore(cell, cell.replace(value));
     f()
 }
 
@@ -523,7 +532,7 @@ impl RecordStarts {
 }
 
 /// Record starts by file, delimiter and quote (see [`RecordStarts`]).
-static RECORD_STARTS: Mutex<BTreeMap<FieldsKey, RecordStarts>> = Mutex::new(BTreeMap::new());
+static RECORD_STARTS: Mutex<BTreeMap<FieldsKey, Arc<RecordStarts>>> = Mutex::new(BTreeMap::new());
 
 thread_local! {
     /// Rows per slice of the dataset being opened on this thread (0: not sliced).
@@ -551,18 +560,11 @@ fn text_slice_rows(rows: u64, records: u64, bytes: u64) -> u64 {
 /// Runs `f` (which opens datasets on this thread) noting record starts every `rows` data records
 /// of the CSV files it counts the fields of (0: none), so that their slices read their own bytes.
 pub fn with_slice_rows<T>(rows: u64, f: impl FnOnce() -> T) -> T {
-    struct Restore(u64);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            SLICE_ROWS.set(self.0);
-        }
-    }
-    let _restore = Restore(SLICE_ROWS.replace(rows));
-    f()
+    with_local(&SLICE_ROWS, rows, f)
 }
 
 /// The record starts of `file` noted by [`check_fields`] for slices of `every` rows.
-pub fn record_starts(file: &Path, delimiter: u8, quote: Option<u8>, every: u64) -> Option<RecordStarts> {
+pub fn record_starts(file: &Path, delimiter: u8, quote: Option<u8>, every: u64) -> Option<Arc<RecordStarts>> {
     let key = (file.to_path_buf(), delimiter, quote, every);
     crate::lock(&RECORD_STARTS).get(&key).cloned()
 }
@@ -602,7 +604,7 @@ pub fn check_fields(file: &Path, shown: &str, delimiter: u8, quote: Option<u8>, 
     // A compressed file's starts are not noted (not its bytes), its blank lines are.
     let starts = if plain { scan.starts } else { Vec::new() };
     let starts = RecordStarts { starts, records, len: scan.bytes, blank: scan.blank };
-    crate::lock(&RECORD_STARTS).insert(key.clone(), starts);
+    crate::lock(&RECORD_STARTS).insert(key.clone(), Arc::new(starts));
     tracing::debug!(file = shown, ms = t0.elapsed().as_millis() as u64, "fields counted");
     crate::lock(&FIELDS_CHECKED).insert(key, found.clone());
     found.map_or(Ok(()), Err)
