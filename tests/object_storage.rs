@@ -99,37 +99,13 @@ fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The example contracts with their `local` servers turned into `s3` servers over `bucket`
-/// (the lake below `lake/`), written to `dir`, line for line (the endpoint comes from
-/// `AWS_ENDPOINT_URL`: the checks' contract lines stay those of the local run).
-fn s3_contracts(dir: &Path, bucket: &str) {
-    std::fs::create_dir_all(dir).expect("mkdir");
-    for entry in std::fs::read_dir(repo().join("contracts")).expect("contracts") {
-        let p = entry.expect("entry").path();
-        let text = std::fs::read_to_string(&p).expect("read");
-        let mut out = String::new();
-        for line in text.lines() {
-            if line == "    type: local" {
-                out.push_str("    type: s3\n");
-            } else if let Some(rest) = line.strip_prefix("    path: ../examples/lake/") {
-                out.push_str(&format!("    location: s3://{bucket}/lake/{rest}\n"));
-            } else {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        assert!(out.contains("location: s3://"), "{} has no local server to move", p.display());
-        std::fs::write(dir.join(p.file_name().expect("name")), out).expect("write");
-    }
-}
-
 #[test]
 fn the_example_lake_on_s3_gives_the_same_results_as_on_disk() {
     let Some(s3) = s3() else { return };
     let bucket = s3.bucket("lg-examples");
     s3.upload_dir(&repo().join("examples/lake"), &bucket, "lake/");
     let dir = tempfile::tempdir().expect("tempdir");
-    s3_contracts(&dir.path().join("contracts"), &bucket);
+    common::example_contracts_on(&dir.path().join("contracts"), "s3", &format!("s3://{bucket}/lake/"));
     let local_json = dir.path().join("local.json");
     let s3_json = dir.path().join("s3.json");
     let now = ["--now", "2026-11-26T06:00:00Z"];

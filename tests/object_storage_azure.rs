@@ -94,51 +94,14 @@ impl Azurite {
     /// lakegate in `cwd` with the environment `env` (and no AWS or Azure settings of the machine
     /// running the tests).
     fn lakegate(&self, cwd: &Path, args: &[&str], env: &[(&'static str, String)]) -> (i32, String, String) {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_lakegate"));
-        cmd.current_dir(cwd).args(args).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR").env_remove("LAKEGATE_LOG");
-        for (k, _) in std::env::vars() {
-            if k.starts_with("AZURE_") || k.starts_with("AZURITE_") || k.starts_with("AWS_") {
-                cmd.env_remove(k);
-            }
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let out = cmd.output().expect("run lakegate");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let cloud = |k: &str| k.starts_with("AZURE_") || k.starts_with("AZURITE_") || k.starts_with("AWS_");
+        common::lakegate_clean_env(cwd, args, &env, &cloud)
     }
 }
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The example contracts with their `local` servers turned into `azure` servers over
-/// `container` (the lake below `lake/`), written to `dir` line for line (the checks' contract
-/// lines stay those of the local run).
-fn azure_contracts(dir: &Path, container: &str) {
-    std::fs::create_dir_all(dir).expect("mkdir");
-    for entry in std::fs::read_dir(repo().join("contracts")).expect("contracts") {
-        let p = entry.expect("entry").path();
-        let text = std::fs::read_to_string(&p).expect("read");
-        let mut out = String::new();
-        for line in text.lines() {
-            if line == "    type: local" {
-                out.push_str("    type: azure\n");
-            } else if let Some(rest) = line.strip_prefix("    path: ../examples/lake/") {
-                out.push_str(&format!("    location: az://{container}/lake/{rest}\n"));
-            } else {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        assert!(out.contains("location: az://"), "{} has no local server to move", p.display());
-        std::fs::write(dir.join(p.file_name().expect("name")), out).expect("write");
-    }
 }
 
 #[test]
@@ -147,7 +110,7 @@ fn the_example_lake_on_azurite_gives_the_same_results_as_on_disk() {
     let container = az.container("lg-examples");
     az.upload_dir(&repo().join("examples/lake"), &container, "lake/");
     let dir = tempfile::tempdir().expect("tempdir");
-    azure_contracts(&dir.path().join("contracts"), &container);
+    common::example_contracts_on(&dir.path().join("contracts"), "azure", &format!("az://{container}/lake/"));
     let local_json = dir.path().join("local.json");
     let now = ["--now", "2026-11-26T06:00:00Z"];
     let (code, out, err) =

@@ -26,22 +26,10 @@ fn repo() -> PathBuf {
 /// lakegate in `cwd` with the environment `env` (and no cloud settings of the machine running the
 /// tests).
 fn lakegate(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lakegate"));
-    cmd.current_dir(cwd).args(args).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR").env_remove("LAKEGATE_LOG");
-    for (k, _) in std::env::vars() {
-        if k.starts_with("GOOGLE_") || k.starts_with("AWS_") || k == "STORAGE_EMULATOR_HOST" || k == "SERVICE_ACCOUNT" {
-            cmd.env_remove(k);
-        }
-    }
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let out = cmd.output().expect("run lakegate");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let cloud = |k: &str| {
+        k.starts_with("GOOGLE_") || k.starts_with("AWS_") || k == "STORAGE_EMULATOR_HOST" || k == "SERVICE_ACCOUNT"
+    };
+    common::lakegate_clean_env(cwd, args, env, &cloud)
 }
 
 /// Creates `bucket` on the emulator and uploads `file` as `name` (GCS's JSON API, Python's
@@ -61,34 +49,11 @@ fn upload(endpoint: &str, bucket: &str, file: &Path, name: &str) {
     assert!(out.status.success(), "upload failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
-/// The example contracts with their `local` servers turned into `custom` servers on
-/// `gs://lakegate-example/lake/` (loaded by gcs.sh), written to `dir` line for line.
-fn gcs_contracts(dir: &Path) {
-    std::fs::create_dir_all(dir).expect("mkdir");
-    for entry in std::fs::read_dir(repo().join("contracts")).expect("contracts") {
-        let p = entry.expect("entry").path();
-        let text = std::fs::read_to_string(&p).expect("read");
-        let mut out = String::new();
-        for line in text.lines() {
-            if line == "    type: local" {
-                out.push_str("    type: custom\n");
-            } else if let Some(rest) = line.strip_prefix("    path: ../examples/lake/") {
-                out.push_str(&format!("    location: gs://lakegate-example/lake/{rest}\n"));
-            } else {
-                out.push_str(line);
-                out.push('\n');
-            }
-        }
-        assert!(out.contains("location: gs://"), "{} has no local server to move", p.display());
-        std::fs::write(dir.join(p.file_name().expect("name")), out).expect("write");
-    }
-}
-
 #[test]
 fn the_example_lake_on_gcs_gives_the_same_results_as_on_disk() {
     let Some(endpoint) = gcs() else { return };
     let dir = tempfile::tempdir().expect("tempdir");
-    gcs_contracts(&dir.path().join("contracts"));
+    common::example_contracts_on(&dir.path().join("contracts"), "custom", "gs://lakegate-example/lake/");
     let local_json = dir.path().join("local.json");
     let now = ["--now", "2026-11-26T06:00:00Z"];
     let (code, out, err) =

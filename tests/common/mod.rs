@@ -13,8 +13,24 @@ pub fn lakegate(cwd: &Path, args: &[&str]) -> (i32, String, String) {
 
 /// As [`lakegate`], with extra environment variables.
 pub fn lakegate_env(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+    lakegate_clean_env(cwd, args, env, &|_| false)
+}
+
+/// As [`lakegate_env`], without the variables of the running environment that `drop` names
+/// (a cloud's settings of the machine running the tests).
+pub fn lakegate_clean_env(
+    cwd: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    drop: &dyn Fn(&str) -> bool,
+) -> (i32, String, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lakegate"));
     cmd.current_dir(cwd).args(args).env_remove("GITHUB_ACTIONS").env_remove("NO_COLOR").env_remove("LAKEGATE_LOG");
+    for (k, _) in std::env::vars() {
+        if drop(&k) {
+            cmd.env_remove(k);
+        }
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -195,4 +211,29 @@ pub fn report_checks(path: &Path) -> Vec<(String, String, String)> {
         }
     }
     out
+}
+
+/// The example contracts (`contracts/`) with their `local` servers turned into `server_type`
+/// servers whose location is `location` followed by the path below `examples/lake/`, written to
+/// `dir` line for line (the checks' contract lines stay those of the local run).
+pub fn example_contracts_on(dir: &Path, server_type: &str, location: &str) {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::create_dir_all(dir).expect("mkdir");
+    for entry in std::fs::read_dir(repo.join("contracts")).expect("contracts") {
+        let p = entry.expect("entry").path();
+        let text = std::fs::read_to_string(&p).expect("read");
+        let mut out = String::new();
+        for line in text.lines() {
+            if line == "    type: local" {
+                out.push_str(&format!("    type: {server_type}\n"));
+            } else if let Some(rest) = line.strip_prefix("    path: ../examples/lake/") {
+                out.push_str(&format!("    location: {location}{rest}\n"));
+            } else {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+        assert!(out.contains(&format!("location: {location}")), "{} has no local server to move", p.display());
+        std::fs::write(dir.join(p.file_name().expect("name")), out).expect("write");
+    }
 }
