@@ -185,26 +185,6 @@ fn contract_with(dir: &Path, location: &str, props: &str, quality: &str) -> Path
 const ID: &str = "      - name: id\n        logicalType: integer\n";
 const COUNT: &str = "      - metric: rowCount\n        mustBeGreaterThan: 0\n";
 
-/// Asserts that the run errored every check (exit 3) with `reason` in each dataset's error and
-/// in the output, and that none of `secrets` is in its output or report.
-fn errored(run: (i32, String, String), json: &Path, reason: &str, secrets: &[&str]) {
-    let (code, out, err) = run;
-    assert_eq!(code, 3, "{out}\n{err}");
-    let all = common::report_checks(json);
-    assert!(!all.is_empty());
-    for (id, status, text) in &all {
-        assert_eq!(status, "errored", "{id}: {text}");
-    }
-    let report = std::fs::read_to_string(json).expect("json");
-    assert!(report.contains(reason), "`{reason}` not in {report}");
-    assert!(out.contains(reason), "`{reason}` not in {out}");
-    for text in [&out, &err, &report] {
-        for s in secrets {
-            assert!(!text.contains(s), "a credential was printed: {text}");
-        }
-    }
-}
-
 #[test]
 fn a_glob_over_hive_partitions_in_an_abfss_location() {
     let Some(az) = azurite() else { return };
@@ -259,7 +239,12 @@ fn locations_with_the_account_host_first_are_read() {
     let location = format!("az://{}.blob.core.windows.net/lg-no-such-container-4712/orders/", az.account);
     contract_with(dir.path(), &location, ID, quality);
     let run = az.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"], &az.endpoint_env());
-    errored(run, &dir.path().join("r.json"), "container `lg-no-such-container-4712` does not exist", &[&az.key]);
+    common::assert_all_errored(
+        run,
+        &dir.path().join("r.json"),
+        "container `lg-no-such-container-4712` does not exist",
+        &[&az.key],
+    );
 }
 
 #[test]
@@ -289,7 +274,7 @@ fn a_missing_container_and_a_missing_blob_error_naming_the_location() {
         contract_with(dir.path(), &location, ID, COUNT);
         let run =
             az.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json", "-vvv"], &az.emulator_env(&az.key));
-        errored(run, &dir.path().join("r.json"), &reason, &[&az.key]);
+        common::assert_all_errored(run, &dir.path().join("r.json"), &reason, &[&az.key]);
     }
 }
 
@@ -309,7 +294,7 @@ fn a_wrong_account_key_is_refused_and_never_printed() {
         &["check", "c.odcs.yaml", "--json", "r.json", "-vvv", "--history=history", "--html=r.html"][..],
     ] {
         let run = az.lakegate(dir.path(), args, &az.emulator_env(wrong));
-        errored(
+        common::assert_all_errored(
             run,
             &dir.path().join("r.json"),
             &format!("the credentials were refused for `{location}` at `{}`", az.endpoint),
@@ -365,7 +350,12 @@ fn a_truncated_parquet_blob_errors_its_dataset() {
         az.upload(&file, &container, &format!("{name}/part-0.parquet"));
         contract_with(dir.path(), &format!("az://{container}/{name}/*.parquet"), ID, COUNT);
         let run = az.lakegate(dir.path(), &["check", "c.odcs.yaml", "--json", "r.json"], &az.emulator_env(&az.key));
-        errored(run, &dir.path().join("r.json"), &format!("az://{container}/{name}/part-0.parquet"), &[&az.key]);
+        common::assert_all_errored(
+            run,
+            &dir.path().join("r.json"),
+            &format!("az://{container}/{name}/part-0.parquet"),
+            &[&az.key],
+        );
     }
 }
 
@@ -422,7 +412,7 @@ fn data_flag_and_a_connection_string_reach_azurite() {
     // Without any Azure setting: no account to read the container in.
     contract_with(dir.path(), "az://elsewhere/x.parquet", ID, COUNT);
     let run = az.lakegate(dir.path(), &["check", "c.odcs.yaml", "--data", &data, "--json", "r.json"], &[]);
-    errored(run, &dir.path().join("r.json"), "no Azure storage account for `az://", &[&az.key]);
+    common::assert_all_errored(run, &dir.path().join("r.json"), "no Azure storage account for `az://", &[&az.key]);
     contract_with(dir.path(), "az://elsewhere/x.parquet", ID, "      - metric: rowCount\n        mustBe: 25\n");
     // What Azure's SDKs and CLI read, and Azurite's documentation gives.
     let connection = format!(

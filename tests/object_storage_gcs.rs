@@ -156,20 +156,6 @@ fn a_large_object_read_by_range_requests_gives_the_same_results_as_its_file() {
     assert!(checks.iter().any(|(_, s, t)| s == "passed" && t.contains("400000")), "{checks:?}");
 }
 
-/// Asserts that the run errored every check (exit 3) with `reason` in its output and report.
-fn errored(run: (i32, String, String), json: &Path, reason: &str) {
-    let (code, out, err) = run;
-    assert_eq!(code, 3, "{out}\n{err}");
-    let all = common::report_checks(json);
-    assert!(!all.is_empty());
-    for (id, status, text) in &all {
-        assert_eq!(status, "errored", "{id}: {text}");
-    }
-    let report = std::fs::read_to_string(json).expect("json");
-    assert!(report.contains(reason), "`{reason}` not in {report}");
-    assert!(out.contains(reason), "`{reason}` not in {out}");
-}
-
 #[test]
 fn a_missing_bucket_and_a_missing_object_error_naming_the_location() {
     let Some(endpoint) = gcs() else { return };
@@ -195,6 +181,6 @@ fn a_missing_bucket_and_a_missing_object_error_naming_the_location() {
             &["check", "c.odcs.yaml", "--json", "r.json", "-vvv"],
             &[("STORAGE_EMULATOR_HOST", &endpoint)],
         );
-        errored(run, &dir.path().join("r.json"), &reason);
+        common::assert_all_errored(run, &dir.path().join("r.json"), &reason, &[]);
     }
 }

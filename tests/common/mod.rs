@@ -237,3 +237,23 @@ pub fn example_contracts_on(dir: &Path, server_type: &str, location: &str) {
         std::fs::write(dir.join(p.file_name().expect("name")), out).expect("write");
     }
 }
+
+/// Asserts that a run (exit code, stdout, stderr) errored every check of its JSON report `json`
+/// (exit 3), `reason` in the report and on stdout, and that none of `secrets` is in any output.
+pub fn assert_all_errored(run: (i32, String, String), json: &Path, reason: &str, secrets: &[&str]) {
+    let (code, out, err) = run;
+    assert_eq!(code, 3, "{out}\n{err}");
+    let all = report_checks(json);
+    assert!(!all.is_empty());
+    for (id, status, text) in &all {
+        assert_eq!(status, "errored", "{id}: {text}");
+    }
+    let report = std::fs::read_to_string(json).expect("json");
+    assert!(report.contains(reason), "`{reason}` not in {report}");
+    assert!(out.contains(reason), "`{reason}` not in {out}");
+    for text in [&out, &err, &report] {
+        for s in secrets {
+            assert!(!text.contains(s), "a credential was printed: {text}");
+        }
+    }
+}
