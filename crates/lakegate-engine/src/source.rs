@@ -466,8 +466,8 @@ fn scan_file(
     }))
 }
 
-/// [`scan_file`]: a CSV file whose record starts were noted reads `range` from its own bytes
-/// (and takes it: `None` after), any other file is scanned whole.
+/// [`scan_file`]: a CSV or NDJSON file whose record starts were noted reads `range` from its
+/// own bytes (and takes it: `None` after), any other file is scanned whole.
 fn scan_whole(
     src: &Source,
     f: &Path,
